@@ -48,6 +48,8 @@
 #define CLINT_MTIMECMP  0x2004000
 #define CLINT_MTIME     0x200bff8
 #define RAM_BASE        0x80000000
+/* a physical address with neither memory nor a device behind it (16 TiB) */
+#define UNMAPPED_ADDR   0x100000000000
 
 /* ------------------------------------------------------------ CSR numbers */
 /* (numbers for CSRs that binutils 2.40 does not know by name) */
