@@ -162,10 +162,9 @@ function addCpus(tree: DeviceTree, cfg: VirtDeviceTreeConfig): number[] {
     if (extensions.has('zicbom')) cpu.setU32('riscv,cbom-block-size', CACHE_BLOCK_SIZE);
     if (extensions.has('zicboz')) cpu.setU32('riscv,cboz-block-size', CACHE_BLOCK_SIZE);
     const intc = cpu.addChild('interrupt-controller');
-    intc
-      .setU32('#interrupt-cells', 1)
-      .setEmpty('interrupt-controller')
-      .setString('compatible', 'riscv,cpu-intc');
+    // #address-cells 0 as the riscv,cpu-intc binding asks (an interrupt-map parent needs it).
+    intc.setU32('#address-cells', 0).setU32('#interrupt-cells', 1);
+    intc.setEmpty('interrupt-controller').setString('compatible', 'riscv,cpu-intc');
     intcPhandles.push(tree.phandle(intc));
   }
   // A flat topology, one core per hart in a single cluster, as QEMU describes it.
