@@ -385,10 +385,10 @@ test_main:
 .macro TEST_END
     j pass
 
-    .option push
-    .option norvc
     /* ---------------- M-mode trap handler (mtvec, direct mode) */
     .align 6
+    .option push
+    .option norvc
     .globl m_trap_vector
 m_trap_vector:
     csrrw sp, mscratch, sp
@@ -465,7 +465,10 @@ m_trap_vector:
     j .Lm_ret
 
     /* ---------------- S-mode trap handler (stvec, direct mode) */
+    .option pop
     .align 6
+    .option push
+    .option norvc
     .globl s_trap_vector
 s_trap_vector:
     csrrw sp, sscratch, sp
