@@ -75,6 +75,26 @@ test('invalid names, values and blobs are refused with FdtError', () => {
   assert.throws(() => readFdt(corrupt), FdtError);
 });
 
+test('the reader never throws anything but FdtError on corrupt blobs', () => {
+  const blob = sampleTree().toBlob();
+  let seed = 7;
+  const random = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed >>> 16;
+  };
+  for (let round = 0; round < 3000; round++) {
+    const corrupt = blob.slice(0, round % 7 === 0 ? random() % blob.length : blob.length);
+    for (let flips = 1 + (random() % 3); flips > 0 && corrupt.length > 0; flips--) {
+      corrupt[random() % corrupt.length] = random() & 0xff;
+    }
+    try {
+      readFdt(corrupt);
+    } catch (e) {
+      if (!(e instanceof FdtError)) throw e;
+    }
+  }
+});
+
 const dtc = spawnSync('dtc', ['--version'], { encoding: 'utf8' });
 
 test(

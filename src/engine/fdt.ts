@@ -32,6 +32,14 @@ export interface FdtReservation {
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
+function decodeText(bytes: Uint8Array, what: string): string {
+  try {
+    return textDecoder.decode(bytes);
+  } catch {
+    throw new FdtError(`${what}: invalid UTF-8`);
+  }
+}
+
 function toU64(value: number | bigint, what: string): bigint {
   const v = typeof value === 'bigint' ? value : Number.isSafeInteger(value) ? BigInt(value) : -1n;
   if (v < 0n || v > 0xffff_ffff_ffff_ffffn)
@@ -165,7 +173,7 @@ export class FdtNode {
     if (bytes.length === 0 || bytes[bytes.length - 1] !== 0) {
       throw new FdtError(`${name}: not a NUL-terminated string list`);
     }
-    return textDecoder.decode(bytes.subarray(0, bytes.length - 1)).split('\0');
+    return decodeText(bytes.subarray(0, bytes.length - 1), name).split('\0');
   }
 
   getString(name: string): string | undefined {
@@ -355,7 +363,7 @@ export function readFdt(blob: Uint8Array): ParsedFdt {
   const cString = (start: number, end: number): [string, number] => {
     const nul = blob.indexOf(0, start);
     if (nul < 0 || nul >= end) throw new FdtError(`unterminated string at offset ${start}`);
-    return [textDecoder.decode(blob.subarray(start, nul)), nul + 1];
+    return [decodeText(blob.subarray(start, nul), `string at offset ${start}`), nul + 1];
   };
 
   const structEnd = structOffset + structSize;
