@@ -1,5 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isElf, LoaderError, loadElf, parseLinuxImageHeader, placeSegments } from './loader.js';
 
 interface SegmentSpec {
@@ -177,3 +181,67 @@ test('parseLinuxImageHeader reads text_offset and image_size, null for other ima
   assert.equal(parseLinuxImageHeader(image.subarray(0, 60)), null);
   assert.equal(parseLinuxImageHeader(buildElf()), null);
 });
+
+const gcc = spawnSync('riscv64-unknown-elf-gcc', ['--version'], { encoding: 'utf8' });
+
+test(
+  'loads an executable built by the RISC-V toolchain',
+  { skip: gcc.error !== undefined || gcc.status !== 0 ? 'riscv64-unknown-elf-gcc not installed' : false },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rvisor-loader-'));
+    try {
+      const source = join(dir, 'prog.S');
+      const elfPath = join(dir, 'prog.elf');
+      writeFileSync(
+        source,
+        [
+          '.option norvc',
+          '.section .text',
+          '.globl _start',
+          'nop',
+          '_start: la a0, value',
+          'j _start',
+          '.section .data',
+          'value: .dword 0x1122334455667788',
+          '.section .bss',
+          '.space 4096',
+          '',
+        ].join('\n'),
+      );
+      // A linker script keeps the ELF headers out of the loaded image (with plain -Ttext, ld maps
+      // them in a segment just below the text, outside RAM).
+      const script = join(dir, 'prog.ld');
+      writeFileSync(
+        script,
+        'ENTRY(_start) SECTIONS { . = 0x80000000; .text : { *(.text) } .data : { *(.data) } .bss : { *(.bss) } }',
+      );
+      const build = spawnSync(
+        'riscv64-unknown-elf-gcc',
+        [
+          '-nostdlib',
+          '-static',
+          '-T',
+          script,
+          '-Wl,--no-relax,--no-warn-rwx-segments',
+          '-o',
+          elfPath,
+          source,
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(build.status, 0, build.stderr);
+      const elf = loadElf(new Uint8Array(readFileSync(elfPath)));
+      assert.equal(elf.entry, 0x8000_0004, '_start follows one nop');
+      const text = elf.segments.find((s) => s.paddr === 0x8000_0000);
+      assert.ok(text !== undefined);
+      assert.deepEqual(Array.from(text.data.subarray(0, 4)), [0x13, 0, 0, 0], 'nop');
+      const total = elf.segments.reduce((n, s) => n + s.memSize - s.data.length, 0);
+      assert.ok(total >= 4096, '.bss is zero-fill, not file data');
+      const ram = { base: 0x8000_0000, bytes: new Uint8Array(0x10_0000) };
+      placeSegments(elf.segments, ram);
+      assert.equal(ram.bytes[0], 0x13);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
