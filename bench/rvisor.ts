@@ -1,0 +1,49 @@
+// rvisor's bare-metal runner, loaded when src/host/bare-metal.ts has been built. The import is by a
+// computed URL so that the benchmarks build (and say what is missing) before that module exists.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface BareMetalOptions {
+  kernel: Uint8Array;
+  memoryBytes?: number;
+  maxInstructions?: number;
+  onConsole?: (bytes: Uint8Array) => void;
+}
+
+export interface BareMetalResult {
+  exitCode: number;
+  finisher: 'pass' | 'fail' | 'none';
+  instret: number;
+  seconds: number;
+  error?: string;
+}
+
+export type RunBareMetal = (opts: BareMetalOptions) => BareMetalResult;
+
+const MODULE = new URL('../src/host/bare-metal.js', import.meta.url);
+
+/** runBareMetal, or a sentence saying why it is not available. */
+export async function loadRunBareMetal(module: URL = MODULE): Promise<RunBareMetal | string> {
+  if (!existsSync(fileURLToPath(module))) return 'src/host/bare-metal.ts (runBareMetal) does not exist yet';
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(module.href)) as Record<string, unknown>;
+  } catch (err) {
+    return `src/host/bare-metal.js failed to load: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  const fn = mod['runBareMetal'];
+  if (typeof fn !== 'function') return 'src/host/bare-metal.js does not export runBareMetal';
+  return fn as RunBareMetal;
+}
+
+export interface ConsoleRun {
+  readonly result: BareMetalResult;
+  readonly console: string;
+}
+
+/** Runs a kernel under rvisor, collecting what it prints. */
+export function runWithConsole(run: RunBareMetal, opts: Omit<BareMetalOptions, 'onConsole'>): ConsoleRun {
+  const chunks: Uint8Array[] = [];
+  const result = run({ ...opts, onConsole: (bytes) => chunks.push(bytes.slice()) });
+  return { result, console: Buffer.concat(chunks).toString('latin1') };
+}

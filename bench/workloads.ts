@@ -1,0 +1,301 @@
+// Section "workloads": the bare-metal programs of bench/programs/ under rvisor, and under QEMU for
+// comparison. rvisor reports the instructions it retired and its time; QEMU runs the same binary,
+// hence the same instructions, so its effective MIPS is rvisor's instruction count over QEMU's time.
+import { readFileSync } from 'node:fs';
+import type { BenchContext, BenchSection, Column, SectionReport } from './section.js';
+import { WORKLOADS, buildPrograms, emptyElf, workloadElf, type Variant } from './programs.js';
+import { findQemu, runQemu, type QemuInfo } from './qemu.js';
+import { loadRunBareMetal, runWithConsole, type RunBareMetal } from './rvisor.js';
+import { grouped, sig } from './table.js';
+
+const DEFAULT_RVISOR_RUNS = 1;
+/** QEMU runs are cheap (well under a second each), and its net times are short: take more of them. */
+const DEFAULT_QEMU_RUNS = 5;
+const MEMORY_BYTES = 128 * 1024 * 1024;
+/** Far above what any workload needs (about 2e8 full, 1e7 small): a runaway program stops here. */
+const MAX_INSTRUCTIONS: Record<Variant, number> = { full: 2_000_000_000, small: 100_000_000 };
+const QEMU_TIMEOUT_SECONDS = 120;
+/** Floor for QEMU's time once its start-up is subtracted, so a ratio never divides by ~0. */
+const MIN_NET_SECONDS = 0.001;
+
+export interface RvisorMeasurement {
+  /** Best (lowest) of the runs. */
+  seconds: number;
+  mips: number;
+  runs: number;
+}
+
+export interface QemuMeasurement {
+  /** Best wall-clock time, start-up included. */
+  grossSeconds: number;
+  /** grossSeconds less QEMU's start-up (at least MIN_NET_SECONDS). */
+  seconds: number;
+  /** rvisor's instret / seconds; null when rvisor did not run. */
+  mips: number | null;
+  runs: number;
+}
+
+export interface WorkloadResult {
+  name: string;
+  variant: Variant;
+  /** 'pass' when every run of every engine passed the workload's self-check. */
+  status: 'pass' | 'fail';
+  /** Why it failed, per engine. */
+  problems: string[];
+  /** Instructions retired, from rvisor (null when rvisor did not run). */
+  instret: number | null;
+  /** The line the program printed (rvisor's, else QEMU's). */
+  output: string | null;
+  rvisor: RvisorMeasurement | null;
+  qemu: QemuMeasurement | null;
+  /** rvisor MIPS / QEMU MIPS (= QEMU seconds / rvisor seconds). */
+  ratio: number | null;
+}
+
+/** A workload prints one line ending in PASS and exits with 0x5555 through the finisher. */
+function printedPass(output: string): boolean {
+  return / PASS\r?$/m.test(output);
+}
+
+function firstLine(output: string): string {
+  return output.split('\n').find((l) => l.trim() !== '') ?? '';
+}
+
+function measureRvisor(
+  run: RunBareMetal,
+  kernel: Uint8Array,
+  variant: Variant,
+  runs: number,
+  result: WorkloadResult,
+): void {
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const { result: r, console } = runWithConsole(run, {
+      kernel,
+      memoryBytes: MEMORY_BYTES,
+      maxInstructions: MAX_INSTRUCTIONS[variant],
+    });
+    result.output ??= firstLine(console);
+    if (r.error !== undefined || r.finisher !== 'pass' || r.exitCode !== 0 || !printedPass(console)) {
+      const why = r.error ?? `finisher ${r.finisher}, exit code ${r.exitCode}`;
+      result.problems.push(`rvisor: ${why}${console ? `; printed: ${firstLine(console)}` : ''}`);
+      return;
+    }
+    if (result.instret !== null && result.instret !== r.instret) {
+      result.problems.push(`rvisor: instret differs between runs (${result.instret}, ${r.instret})`);
+    }
+    result.instret = r.instret;
+    best = Math.min(best, r.seconds);
+  }
+  result.rvisor = { seconds: best, mips: (result.instret ?? 0) / best / 1e6, runs };
+}
+
+function measureQemu(elf: string, runs: number, startup: number, result: WorkloadResult): void {
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const r = runQemu(elf, QEMU_TIMEOUT_SECONDS);
+    if (r.timedOut || r.exitCode !== 0 || !printedPass(r.output)) {
+      const why = r.timedOut ? `timed out after ${QEMU_TIMEOUT_SECONDS} s` : `exit status ${r.exitCode}`;
+      result.problems.push(`qemu: ${why}; printed: ${firstLine(r.output)}`);
+      return;
+    }
+    result.output ??= firstLine(r.output);
+    best = Math.min(best, r.seconds);
+  }
+  const seconds = Math.max(best - startup, MIN_NET_SECONDS);
+  result.qemu = {
+    grossSeconds: best,
+    seconds,
+    mips: result.instret === null ? null : result.instret / seconds / 1e6,
+    runs,
+  };
+}
+
+/** QEMU's start-up and shut-down: the best time of a program that exits at once. */
+function measureQemuStartup(runs: number): { seconds: number } | { error: string } {
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const r = runQemu(emptyElf(), 30);
+    if (r.timedOut || r.exitCode !== 0) {
+      return { error: `the empty program did not exit cleanly under QEMU (exit status ${r.exitCode})` };
+    }
+    best = Math.min(best, r.seconds);
+  }
+  return { seconds: best };
+}
+
+function geomean(values: number[]): number | null {
+  if (values.length === 0) return null;
+  return Math.exp(values.reduce((s, v) => s + Math.log(v), 0) / values.length);
+}
+
+const COLUMNS: readonly Column[] = [
+  { header: 'workload', align: 'left' },
+  { header: 'check', align: 'left' },
+  { header: 'instructions', align: 'right' },
+  { header: 'rvisor s', align: 'right' },
+  { header: 'rvisor MIPS', align: 'right' },
+  { header: 'QEMU s', align: 'right' },
+  { header: 'QEMU MIPS', align: 'right' },
+  { header: 'rvisor/QEMU', align: 'right' },
+];
+
+function opt(value: number | null | undefined, format: (v: number) => string): string {
+  return value === null || value === undefined ? '-' : format(value);
+}
+
+async function run(ctx: BenchContext, load: () => Promise<RunBareMetal | string>): Promise<SectionReport> {
+  const variant: Variant = ctx.small ? 'small' : 'full';
+  const rvisorRuns = ctx.runs ?? DEFAULT_RVISOR_RUNS;
+  const qemuRuns = ctx.runs ?? DEFAULT_QEMU_RUNS;
+  const notes: string[] = [];
+  const title = `Bare-metal workloads (bench/programs, ${variant === 'small' ? 'small inputs' : 'full size'})`;
+
+  const buildError = buildPrograms(ctx.log);
+  if (buildError !== undefined) {
+    return {
+      title,
+      columns: COLUMNS,
+      rows: [],
+      notes: [buildError],
+      data: { error: buildError },
+      failed: true,
+    };
+  }
+
+  const rvisor = await load();
+  if (typeof rvisor === 'string') {
+    notes.push(`rvisor not measured: ${rvisor}; without its instruction count there is no QEMU MIPS either`);
+  }
+
+  const qemu: QemuInfo | undefined = findQemu();
+  let startup: number | null = null;
+  if (qemu === undefined) {
+    notes.push('qemu-system-riscv64 not installed: ratios skipped');
+  } else {
+    ctx.log(`qemu: timing start-up with bench/build/empty.elf (best of ${qemuRuns})`);
+    const s = measureQemuStartup(qemuRuns);
+    if ('error' in s) {
+      notes.push(`QEMU skipped: ${s.error}`);
+    } else {
+      startup = s.seconds;
+    }
+  }
+
+  const selected = WORKLOADS.filter((w) => ctx.only === undefined || w.name === ctx.only);
+  const results: WorkloadResult[] = [];
+  for (const w of selected) {
+    const elf = workloadElf(w.name, variant);
+    const kernel = new Uint8Array(readFileSync(elf));
+    const result: WorkloadResult = {
+      name: w.name,
+      variant,
+      status: 'pass',
+      problems: [],
+      instret: null,
+      output: null,
+      rvisor: null,
+      qemu: null,
+      ratio: null,
+    };
+    if (typeof rvisor !== 'string') {
+      ctx.log(`rvisor: ${w.name} (${rvisorRuns} run${rvisorRuns === 1 ? '' : 's'})`);
+      measureRvisor(rvisor, kernel, variant, rvisorRuns, result);
+    }
+    if (qemu !== undefined && startup !== null) {
+      ctx.log(`qemu:   ${w.name} (${qemuRuns} run${qemuRuns === 1 ? '' : 's'})`);
+      measureQemu(elf, qemuRuns, startup, result);
+    }
+    if (result.rvisor !== null && result.qemu !== null)
+      result.ratio = result.qemu.seconds / result.rvisor.seconds;
+    if (result.problems.length > 0) result.status = 'fail';
+    results.push(result);
+  }
+
+  const rows = results.map((r) => [
+    r.name,
+    r.status === 'pass' ? (r.rvisor || r.qemu ? 'pass' : '-') : 'FAIL',
+    opt(r.instret, grouped),
+    opt(r.rvisor?.seconds, (v) => v.toFixed(3)),
+    opt(r.rvisor?.mips, (v) => sig(v, 3)),
+    opt(r.qemu?.seconds, (v) => v.toFixed(3)),
+    opt(r.qemu?.mips, (v) => sig(v, 3)),
+    opt(r.ratio, (v) => sig(v, 3)),
+  ]);
+
+  const measured = results.filter((r) => r.rvisor !== null);
+  const totalInstret = measured.reduce((s, r) => s + (r.instret ?? 0), 0);
+  const totalRvisor = measured.reduce((s, r) => s + (r.rvisor?.seconds ?? 0), 0);
+  const geoRatio = geomean(results.flatMap((r) => (r.ratio === null ? [] : [r.ratio])));
+  if (measured.length > 1) {
+    rows.push([
+      'total',
+      '',
+      grouped(totalInstret),
+      totalRvisor.toFixed(3),
+      sig(totalInstret / totalRvisor / 1e6, 3),
+      '',
+      '',
+      geoRatio === null ? '' : `${sig(geoRatio, 3)} (geomean)`,
+    ]);
+  }
+
+  for (const r of results) for (const p of r.problems) notes.push(`${r.name}: ${p}`);
+  if (typeof rvisor !== 'string') {
+    notes.push(
+      `rvisor: runBareMetal in this process, best of ${rvisorRuns} run${rvisorRuns === 1 ? '' : 's'}; ` +
+        `seconds as runBareMetal reports them; MIPS = instructions retired / seconds`,
+    );
+  }
+  if (qemu !== undefined && startup !== null) {
+    notes.push(
+      `QEMU: ${qemu.version}, '-M virt -bios none -nographic -kernel', best of ${qemuRuns} runs, ` +
+        `less QEMU's own start-up and exit (${startup.toFixed(3)} s: best of ${qemuRuns} runs of an empty ` +
+        `program); QEMU MIPS = rvisor's instruction count / that time (same binary, same instructions)`,
+    );
+    notes.push('rvisor/QEMU: rvisor MIPS as a fraction of QEMU MIPS (1 = as fast as QEMU)');
+  }
+
+  return {
+    title,
+    columns: COLUMNS,
+    rows,
+    notes,
+    failed: results.some((r) => r.status === 'fail'),
+    data: {
+      variant,
+      rvisor:
+        typeof rvisor === 'string'
+          ? { available: false, reason: rvisor }
+          : { available: true, runs: rvisorRuns },
+      qemu:
+        qemu === undefined
+          ? { available: false, reason: 'qemu-system-riscv64 not installed' }
+          : { available: startup !== null, version: qemu.version, runs: qemuRuns, startupSeconds: startup },
+      workloads: results,
+      total:
+        measured.length > 0
+          ? {
+              instret: totalInstret,
+              rvisorSeconds: totalRvisor,
+              rvisorMips: totalInstret / totalRvisor / 1e6,
+            }
+          : null,
+      geomeanRatio: geoRatio,
+    },
+  };
+}
+
+/** The section; `load` supplies rvisor's runner (replaceable to exercise the harness itself). */
+export function createWorkloadsSection(
+  load: () => Promise<RunBareMetal | string> = () => loadRunBareMetal(),
+): BenchSection {
+  return {
+    name: 'workloads',
+    description: 'bare-metal CPU and memory workloads, rvisor against QEMU',
+    items: WORKLOADS.map((w) => w.name),
+    run: (ctx) => run(ctx, load),
+  };
+}
+
+export const workloadsSection = createWorkloadsSection();
