@@ -1,0 +1,370 @@
+// The F and D computational instructions (unprivileged spec chapters 20 and 21), everything but
+// loads and stores. Arithmetic first tries a host-double fast path that is exact for operands and
+// results well inside the normal range (fast-double.ts, fast-single.ts) and otherwise runs the
+// exact BigInt soft-float path (slow-path.ts), which is also the reference the fast paths are
+// tested against.
+
+import { FloatRegisterFile, IntRegisterFile } from '../registers.js';
+import { addD, divD, fmaD, mulD, sqrtD } from './fast-double.js';
+import { roundS } from './fast-round.js';
+import { addS, divS, fmaS, mulS, readS, sqrtS, writeS } from './fast-single.js';
+import {
+  CANONICAL_NAN_D_HI,
+  CANONICAL_NAN_S,
+  CMP_EQ,
+  CMP_LE,
+  CMP_LT,
+  compare,
+  fclass32,
+  fclass64,
+  isSNaN32,
+  isSNaN64,
+  minMax,
+} from './fp-compare.js';
+import {
+  INT_L,
+  INT_LU,
+  INT_W,
+  INT_WU,
+  floatToInt,
+  int64ToDouble,
+  intToSingle,
+  readInt32,
+} from './fp-convert.js';
+import { FLAG_NV, FLAG_NX, FpOp, RM_DYN } from './fp-ops.js';
+import { slowArith } from './slow-path.js';
+
+/**
+ * Which ops have an rm field. Per spec 20.2, instructions that have the field but are not
+ * affected by it (fcvt.d.s, fcvt.d.w[u]) still treat it "as usual (in particular, with regard to
+ * decoding legal vs. reserved encodings)", so they reject reserved modes too. Sign injection,
+ * min/max, moves, comparisons and fclass use those bits as funct3 instead.
+ */
+const USES_RM = new Uint8Array(FpOp.FCVT_D_S + 1).fill(1);
+for (const op of [
+  FpOp.FSGNJ_S,
+  FpOp.FSGNJN_S,
+  FpOp.FSGNJX_S,
+  FpOp.FMIN_S,
+  FpOp.FMAX_S,
+  FpOp.FMV_X_W,
+  FpOp.FEQ_S,
+  FpOp.FLT_S,
+  FpOp.FLE_S,
+  FpOp.FCLASS_S,
+  FpOp.FMV_W_X,
+  FpOp.FSGNJ_D,
+  FpOp.FSGNJN_D,
+  FpOp.FSGNJX_D,
+  FpOp.FMIN_D,
+  FpOp.FMAX_D,
+  FpOp.FMV_X_D,
+  FpOp.FEQ_D,
+  FpOp.FLT_D,
+  FpOp.FLE_D,
+  FpOp.FCLASS_D,
+  FpOp.FMV_D_X,
+]) {
+  USES_RM[op] = 0;
+}
+
+export class FloatUnit {
+  /** Accrued exception flags: NX=1 UF=2 OF=4 DZ=8 NV=16. Operations only OR into it. */
+  fflags = 0;
+  /** Dynamic rounding mode 0..7 as written by CSR code (5..7 make dynamic-rm instructions illegal). */
+  frm = 0;
+
+  private readonly f64: Float64Array;
+  private readonly f32: Float32Array;
+  private readonly u32: Uint32Array;
+  private readonly i32: Int32Array;
+
+  constructor(readonly regs: FloatRegisterFile) {
+    this.f64 = regs.f64;
+    this.f32 = regs.f32;
+    this.u32 = regs.u32;
+    this.i32 = regs.i32;
+  }
+
+  /**
+   * Executes one F/D computational instruction. rm is the instruction's rm field (7 = dynamic).
+   * Returns false, having changed nothing, if the instruction uses rounding and the mode is
+   * reserved (rm 5 or 6, or rm 7 with frm >= 5): the caller raises illegal instruction. Integer
+   * results go to x (x0 is never written).
+   */
+  execute(
+    op: FpOp,
+    rd: number,
+    rs1: number,
+    rs2: number,
+    rs3: number,
+    rm: number,
+    x: IntRegisterFile,
+  ): boolean {
+    let m = rm;
+    if (USES_RM[op] !== 0) {
+      if (m === RM_DYN) m = this.frm;
+      if (m > 4) return false;
+    }
+    const f64 = this.f64;
+    const f32 = this.f32;
+    const i32 = this.i32;
+    switch (op) {
+      // ---- double-precision arithmetic: fast path, else exact ----
+      case FpOp.FADD_D:
+        if (!addD(f64, rd, rs1, rs2, false, m, this)) this.slow(op, rd, rs1, rs2, rs3, m);
+        return true;
+      case FpOp.FSUB_D:
+        if (!addD(f64, rd, rs1, rs2, true, m, this)) this.slow(op, rd, rs1, rs2, rs3, m);
+        return true;
+      case FpOp.FMUL_D:
+        if (!mulD(f64, rd, rs1, rs2, m, this)) this.slow(op, rd, rs1, rs2, rs3, m);
+        return true;
+      case FpOp.FDIV_D:
+        if (!divD(f64, rd, rs1, rs2, m, this)) this.slow(op, rd, rs1, rs2, rs3, m);
+        return true;
+      case FpOp.FSQRT_D:
+        if (!sqrtD(f64, rd, rs1, m, this)) this.slow(op, rd, rs1, rs2, rs3, m);
+        return true;
+      case FpOp.FMADD_D:
+        if (!fmaD(f64, rd, rs1, rs2, rs3, false, false, m, this)) this.slow(op, rd, rs1, rs2, rs3, m);
+        return true;
+      case FpOp.FMSUB_D:
+        if (!fmaD(f64, rd, rs1, rs2, rs3, false, true, m, this)) this.slow(op, rd, rs1, rs2, rs3, m);
+        return true;
+      case FpOp.FNMSUB_D:
+        if (!fmaD(f64, rd, rs1, rs2, rs3, true, false, m, this)) this.slow(op, rd, rs1, rs2, rs3, m);
+        return true;
+      case FpOp.FNMADD_D:
+        if (!fmaD(f64, rd, rs1, rs2, rs3, true, true, m, this)) this.slow(op, rd, rs1, rs2, rs3, m);
+        return true;
+
+      // ---- single-precision arithmetic ----
+      case FpOp.FADD_S:
+        if (!addS(f32, i32, rd, rs1, rs2, false, m, this)) this.slow(op, rd, rs1, rs2, rs3, m);
+        return true;
+      case FpOp.FSUB_S:
+        if (!addS(f32, i32, rd, rs1, rs2, true, m, this)) this.slow(op, rd, rs1, rs2, rs3, m);
+        return true;
+      case FpOp.FMUL_S:
+        if (!mulS(f32, i32, rd, rs1, rs2, m, this)) this.slow(op, rd, rs1, rs2, rs3, m);
+        return true;
+      case FpOp.FDIV_S:
+        if (!divS(f32, i32, rd, rs1, rs2, m, this)) this.slow(op, rd, rs1, rs2, rs3, m);
+        return true;
+      case FpOp.FSQRT_S:
+        if (!sqrtS(f32, i32, rd, rs1, m, this)) this.slow(op, rd, rs1, rs2, rs3, m);
+        return true;
+      case FpOp.FMADD_S:
+        if (!fmaS(f32, i32, rd, rs1, rs2, rs3, false, false, m, this)) this.slow(op, rd, rs1, rs2, rs3, m);
+        return true;
+      case FpOp.FMSUB_S:
+        if (!fmaS(f32, i32, rd, rs1, rs2, rs3, false, true, m, this)) this.slow(op, rd, rs1, rs2, rs3, m);
+        return true;
+      case FpOp.FNMSUB_S:
+        if (!fmaS(f32, i32, rd, rs1, rs2, rs3, true, false, m, this)) this.slow(op, rd, rs1, rs2, rs3, m);
+        return true;
+      case FpOp.FNMADD_S:
+        if (!fmaS(f32, i32, rd, rs1, rs2, rs3, true, true, m, this)) this.slow(op, rd, rs1, rs2, rs3, m);
+        return true;
+
+      // ---- sign injection: bit operations, no canonicalization, no flags ----
+      case FpOp.FSGNJ_S:
+      case FpOp.FSGNJN_S:
+      case FpOp.FSGNJX_S: {
+        const a = this.bitsS(rs1);
+        const b = this.bitsS(rs2);
+        const s = op === FpOp.FSGNJ_S ? b : op === FpOp.FSGNJN_S ? ~b : a ^ b;
+        this.u32[2 * rd] = (a & 0x7fffffff) | (s & 0x80000000);
+        i32[2 * rd + 1] = -1;
+        return true;
+      }
+      case FpOp.FSGNJ_D:
+      case FpOp.FSGNJN_D:
+      case FpOp.FSGNJX_D: {
+        const a = i32[2 * rs1 + 1];
+        const b = i32[2 * rs2 + 1];
+        const s = op === FpOp.FSGNJ_D ? b : op === FpOp.FSGNJN_D ? ~b : a ^ b;
+        i32[2 * rd] = i32[2 * rs1];
+        i32[2 * rd + 1] = (a & 0x7fffffff) | (s & 0x80000000);
+        return true;
+      }
+
+      // ---- min / max ----
+      case FpOp.FMIN_S:
+      case FpOp.FMAX_S: {
+        const a = readS(f32, i32, rs1);
+        const b = readS(f32, i32, rs2);
+        if (a !== a || b !== b) {
+          if (isSNaN32(this.bitsS(rs1)) || isSNaN32(this.bitsS(rs2))) this.fflags |= FLAG_NV;
+          if (a !== a && b !== b) this.writeNaNS(rd);
+          else writeS(f32, i32, rd, a !== a ? b : a);
+        } else writeS(f32, i32, rd, minMax(a, b, op === FpOp.FMAX_S));
+        return true;
+      }
+      case FpOp.FMIN_D:
+      case FpOp.FMAX_D: {
+        const a = f64[rs1];
+        const b = f64[rs2];
+        if (a !== a || b !== b) {
+          if (this.sNaND(rs1) || this.sNaND(rs2)) this.fflags |= FLAG_NV;
+          if (a !== a && b !== b) this.writeNaND(rd);
+          else f64[rd] = a !== a ? b : a;
+        } else f64[rd] = minMax(a, b, op === FpOp.FMAX_D);
+        return true;
+      }
+
+      // ---- comparisons and classification (integer results) ----
+      case FpOp.FEQ_S:
+      case FpOp.FLT_S:
+      case FpOp.FLE_S: {
+        const kind = op === FpOp.FEQ_S ? CMP_EQ : op === FpOp.FLT_S ? CMP_LT : CMP_LE;
+        const sNaN = isSNaN32(this.bitsS(rs1)) || isSNaN32(this.bitsS(rs2));
+        this.writeSmall(x, rd, compare(kind, readS(f32, i32, rs1), readS(f32, i32, rs2), sNaN, this));
+        return true;
+      }
+      case FpOp.FEQ_D:
+      case FpOp.FLT_D:
+      case FpOp.FLE_D: {
+        const kind = op === FpOp.FEQ_D ? CMP_EQ : op === FpOp.FLT_D ? CMP_LT : CMP_LE;
+        const sNaN = this.sNaND(rs1) || this.sNaND(rs2);
+        this.writeSmall(x, rd, compare(kind, f64[rs1], f64[rs2], sNaN, this));
+        return true;
+      }
+      case FpOp.FCLASS_S:
+        this.writeSmall(x, rd, fclass32(this.bitsS(rs1)));
+        return true;
+      case FpOp.FCLASS_D:
+        this.writeSmall(x, rd, fclass64(i32[2 * rs1 + 1], i32[2 * rs1]));
+        return true;
+
+      // ---- moves: raw bits (spec 20.7: fmv.x.w takes the low 32 bits, ignoring boxing) ----
+      case FpOp.FMV_X_W:
+        if (rd !== 0) {
+          const v = i32[2 * rs1];
+          x.w[2 * rd] = v;
+          x.w[2 * rd + 1] = v >> 31;
+        }
+        return true;
+      case FpOp.FMV_W_X:
+        i32[2 * rd] = x.w[2 * rs1];
+        i32[2 * rd + 1] = -1;
+        return true;
+      case FpOp.FMV_X_D:
+        if (rd !== 0) {
+          x.w[2 * rd] = i32[2 * rs1];
+          x.w[2 * rd + 1] = i32[2 * rs1 + 1];
+        }
+        return true;
+      case FpOp.FMV_D_X:
+        i32[2 * rd] = x.w[2 * rs1];
+        i32[2 * rd + 1] = x.w[2 * rs1 + 1];
+        return true;
+
+      // ---- float to integer ----
+      case FpOp.FCVT_W_S:
+        floatToInt(readS(f32, i32, rs1), INT_W, m, x.w, rd, this);
+        return true;
+      case FpOp.FCVT_WU_S:
+        floatToInt(readS(f32, i32, rs1), INT_WU, m, x.w, rd, this);
+        return true;
+      case FpOp.FCVT_L_S:
+        floatToInt(readS(f32, i32, rs1), INT_L, m, x.w, rd, this);
+        return true;
+      case FpOp.FCVT_LU_S:
+        floatToInt(readS(f32, i32, rs1), INT_LU, m, x.w, rd, this);
+        return true;
+      case FpOp.FCVT_W_D:
+        floatToInt(f64[rs1], INT_W, m, x.w, rd, this);
+        return true;
+      case FpOp.FCVT_WU_D:
+        floatToInt(f64[rs1], INT_WU, m, x.w, rd, this);
+        return true;
+      case FpOp.FCVT_L_D:
+        floatToInt(f64[rs1], INT_L, m, x.w, rd, this);
+        return true;
+      case FpOp.FCVT_LU_D:
+        floatToInt(f64[rs1], INT_LU, m, x.w, rd, this);
+        return true;
+
+      // ---- integer to float ----
+      case FpOp.FCVT_S_W:
+        writeS(f32, i32, rd, intToSingle(x.w, rs1, INT_W, m, this));
+        return true;
+      case FpOp.FCVT_S_WU:
+        writeS(f32, i32, rd, intToSingle(x.w, rs1, INT_WU, m, this));
+        return true;
+      case FpOp.FCVT_S_L:
+        writeS(f32, i32, rd, intToSingle(x.w, rs1, INT_L, m, this));
+        return true;
+      case FpOp.FCVT_S_LU:
+        writeS(f32, i32, rd, intToSingle(x.w, rs1, INT_LU, m, this));
+        return true;
+      case FpOp.FCVT_D_W:
+        f64[rd] = readInt32(x.w, rs1, false); // always exact
+        return true;
+      case FpOp.FCVT_D_WU:
+        f64[rd] = readInt32(x.w, rs1, true);
+        return true;
+      case FpOp.FCVT_D_L:
+        int64ToDouble(x.w, rs1, false, f64, rd, m, this);
+        return true;
+      case FpOp.FCVT_D_LU:
+        int64ToDouble(x.w, rs1, true, f64, rd, m, this);
+        return true;
+
+      // ---- between formats ----
+      case FpOp.FCVT_S_D: {
+        const v = f64[rs1];
+        const r = roundS(v, 0, m);
+        if (r === r) {
+          if (Math.fround(v) !== v) this.fflags |= FLAG_NX;
+          writeS(f32, i32, rd, r);
+        } else if (v === 0 || v === Infinity || v === -Infinity) {
+          writeS(f32, i32, rd, v); // exact, keeps the sign of zero
+        } else this.slow(op, rd, rs1, rs2, rs3, m); // NaN, tiny or overflowing
+        return true;
+      }
+      case FpOp.FCVT_D_S: {
+        const v = readS(f32, i32, rs1);
+        if (v === v)
+          f64[rd] = v; // widening is exact
+        else this.slow(op, rd, rs1, rs2, rs3, m); // NaN: canonical result, NV if signaling
+        return true;
+      }
+    }
+    throw new Error(`FloatUnit: unknown op ${op}`);
+  }
+
+  /** Exact fallback for arithmetic and format conversion. */
+  private slow(op: FpOp, rd: number, rs1: number, rs2: number, rs3: number, m: number): void {
+    slowArith(this.regs, op, rd, rs1, rs2, rs3, m, this);
+  }
+
+  /** f[r]'s single-precision bits under NaN-boxing (canonical NaN if not boxed). */
+  private bitsS(r: number): number {
+    return this.i32[2 * r + 1] === -1 ? this.u32[2 * r] : CANONICAL_NAN_S;
+  }
+
+  private sNaND(r: number): boolean {
+    return isSNaN64(this.i32[2 * r + 1], this.i32[2 * r]);
+  }
+
+  private writeNaNS(rd: number): void {
+    this.u32[2 * rd] = CANONICAL_NAN_S;
+    this.i32[2 * rd + 1] = -1;
+  }
+
+  private writeNaND(rd: number): void {
+    this.u32[2 * rd] = 0;
+    this.u32[2 * rd + 1] = CANONICAL_NAN_D_HI;
+  }
+
+  /** Writes a small non-negative integer result to x[rd] (not x0). */
+  private writeSmall(x: IntRegisterFile, rd: number, v: number): void {
+    if (rd !== 0) {
+      x.w[2 * rd] = v;
+      x.w[2 * rd + 1] = 0;
+    }
+  }
+}
