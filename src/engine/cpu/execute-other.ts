@@ -1,0 +1,334 @@
+// Instructions outside the interpreter's inline set: system instructions and CSRs, M-extension
+// high multiplies and divisions, atomics, single-precision memory access, the FP unit,
+// Zba/Zbb/Zbs/Zicond and cache-block operations.
+
+import type { Hart } from './hart.js';
+import { Op } from './opcodes.js';
+import { csrAccessible, readCsr, writeCsr } from './csr.js';
+import { ACCESS_LOAD, ACCESS_STORE, loadSlow, readAt, storeSlow, translateData, writeAt } from './mmu.js';
+import { readNumber, writeWord } from './int64.js';
+import { executeBitmanip } from './execute-bitmanip.js';
+import type { FpOp } from './fpu/fp-ops.js';
+import {
+  CAUSE_BREAKPOINT,
+  CAUSE_ILLEGAL_INSTRUCTION,
+  CAUSE_MISALIGNED_LOAD,
+  CAUSE_MISALIGNED_STORE,
+  CAUSE_USER_ECALL,
+  ENVCFG_CBCFE,
+  ENVCFG_CBIE,
+  ENVCFG_CBZE,
+  MSTATUS_FS,
+  MSTATUS_TSR,
+  MSTATUS_TVM,
+  MSTATUS_TW,
+  PRIV_M,
+  PRIV_S,
+  PRIV_U,
+} from './csr-numbers.js';
+
+/** executeOther results: advance to the next instruction, or the pc has been set (jump/trap). */
+export const NEXT = 0;
+export const PC_SET = 1;
+
+const MIN64 = -(1n << 63n);
+
+const CACHE_BLOCK = 64;
+
+export function raiseIllegal(h: Hart, slot: number): number {
+  // mtval = the instruction bits (16 for compressed ones), as QEMU reports them.
+  h.raiseException(CAUSE_ILLEGAL_INSTRUCTION, h.decode.tag[slot] >>> 0);
+  return PC_SET;
+}
+
+export function executeOther(h: Hart, slot: number, pc: number): number {
+  const dc = h.decode;
+  const op = dc.op[slot];
+  const rd = dc.rd[slot];
+  const rs1 = dc.rs1[slot];
+  const rs2 = dc.rs2[slot];
+  const x = h.regs.x;
+  const w = h.regs.w;
+  switch (op) {
+    case Op.FENCE:
+    case Op.FENCE_I:
+      // The decode cache is keyed by instruction bits, so fetched code is always current.
+      return NEXT;
+    case Op.ECALL:
+      h.raiseException(CAUSE_USER_ECALL + h.priv, 0);
+      return PC_SET;
+    case Op.EBREAK:
+      h.raiseException(CAUSE_BREAKPOINT, pc);
+      return PC_SET;
+    case Op.MRET:
+      if (h.priv < PRIV_M) return raiseIllegal(h, slot);
+      h.returnFromMachine();
+      return PC_SET;
+    case Op.SRET:
+      if (h.priv < PRIV_S || (h.priv === PRIV_S && (h.mstatus & MSTATUS_TSR) !== 0))
+        return raiseIllegal(h, slot);
+      h.returnFromSupervisor();
+      return PC_SET;
+    case Op.WFI:
+      // Privileged spec 3.1.6.5: illegal in U-mode, and below M when TW is set.
+      if (h.priv === PRIV_U || (h.priv < PRIV_M && (h.mstatus & MSTATUS_TW) !== 0))
+        return raiseIllegal(h, slot);
+      if ((h.mip & h.mie) === 0) h.waiting = true;
+      h.endSlice = true;
+      return NEXT;
+    case Op.SFENCE_VMA:
+      if (h.priv === PRIV_U || (h.priv === PRIV_S && (h.mstatus & MSTATUS_TVM) !== 0))
+        return raiseIllegal(h, slot);
+      // Flushing everything is always a correct implementation of any sfence.vma variant.
+      h.flushTranslations();
+      return NEXT;
+    case Op.CSRRW:
+    case Op.CSRRS:
+    case Op.CSRRC:
+    case Op.CSRRWI:
+    case Op.CSRRSI:
+    case Op.CSRRCI:
+      return executeCsr(h, slot, op, rd, rs1);
+    case Op.MULH:
+      x[rd] = BigInt.asIntN(64, (x[rs1] * x[rs2]) >> 64n);
+      return NEXT;
+    case Op.MULHU:
+      x[rd] = BigInt.asIntN(64, (BigInt.asUintN(64, x[rs1]) * BigInt.asUintN(64, x[rs2])) >> 64n);
+      return NEXT;
+    case Op.MULHSU:
+      x[rd] = BigInt.asIntN(64, (x[rs1] * BigInt.asUintN(64, x[rs2])) >> 64n);
+      return NEXT;
+    case Op.DIV: {
+      // Unprivileged spec 13.2: x/0 = -1, MIN/-1 = MIN (no trap).
+      const a = x[rs1];
+      const b = x[rs2];
+      x[rd] = b === 0n ? -1n : a === MIN64 && b === -1n ? MIN64 : a / b;
+      return NEXT;
+    }
+    case Op.DIVU: {
+      const b = BigInt.asUintN(64, x[rs2]);
+      x[rd] = b === 0n ? -1n : BigInt.asIntN(64, BigInt.asUintN(64, x[rs1]) / b);
+      return NEXT;
+    }
+    case Op.REM: {
+      const a = x[rs1];
+      const b = x[rs2];
+      x[rd] = b === 0n ? a : a === MIN64 && b === -1n ? 0n : a % b;
+      return NEXT;
+    }
+    case Op.REMU: {
+      const b = BigInt.asUintN(64, x[rs2]);
+      x[rd] = b === 0n ? x[rs1] : BigInt.asIntN(64, BigInt.asUintN(64, x[rs1]) % b);
+      return NEXT;
+    }
+    case Op.DIVW: {
+      const a = w[2 * rs1];
+      const b = w[2 * rs2];
+      writeWord(w, rd, b === 0 ? -1 : a === -0x80000000 && b === -1 ? a : Math.trunc(a / b) | 0);
+      return NEXT;
+    }
+    case Op.DIVUW: {
+      const a = w[2 * rs1] >>> 0;
+      const b = w[2 * rs2] >>> 0;
+      writeWord(w, rd, b === 0 ? -1 : Math.trunc(a / b) | 0);
+      return NEXT;
+    }
+    case Op.REMW: {
+      const a = w[2 * rs1];
+      const b = w[2 * rs2];
+      writeWord(w, rd, b === 0 ? a : a === -0x80000000 && b === -1 ? 0 : (a % b) | 0);
+      return NEXT;
+    }
+    case Op.REMUW: {
+      const a = w[2 * rs1] >>> 0;
+      const b = w[2 * rs2] >>> 0;
+      writeWord(w, rd, b === 0 ? a | 0 : (a % b) | 0);
+      return NEXT;
+    }
+    case Op.FLW: {
+      if ((h.mstatus & MSTATUS_FS) === 0) return raiseIllegal(h, slot);
+      if (!loadSlow(h, readNumber(w, rs1) + dc.imm[slot], 4)) return PC_SET;
+      const u = h.fregs.u32;
+      u[2 * rd] = h.scratch32[0];
+      u[2 * rd + 1] = 0xffffffff; // NaN-boxing (unprivileged spec 21.2)
+      h.mstatus |= MSTATUS_FS;
+      return NEXT;
+    }
+    case Op.FSW: {
+      if ((h.mstatus & MSTATUS_FS) === 0) return raiseIllegal(h, slot);
+      h.scratch32[0] = h.fregs.u32[2 * rs2];
+      return storeSlow(h, readNumber(w, rs1) + dc.imm[slot], 4) ? NEXT : PC_SET;
+    }
+    case Op.FP:
+      if ((h.mstatus & MSTATUS_FS) === 0) return raiseIllegal(h, slot);
+      if (!h.fpu.execute(dc.aux[slot] as FpOp, rd, rs1, rs2, dc.rs3[slot], dc.rm[slot], h.regs)) {
+        return raiseIllegal(h, slot);
+      }
+      h.mstatus |= MSTATUS_FS;
+      return NEXT;
+    case Op.CBO_ZERO:
+    case Op.CBO_CLEAN:
+    case Op.CBO_FLUSH:
+    case Op.CBO_INVAL:
+      return executeCacheBlock(h, slot, op, rs1);
+    case Op.ILLEGAL:
+      return raiseIllegal(h, slot);
+    default:
+      if (op >= Op.LR_W && op <= Op.AMOMAXU_D) return executeAtomic(h, op, rd, rs1, rs2);
+      if (executeBitmanip(h, op, rd, rs1, rs2, dc.imm[slot])) return NEXT;
+      return raiseIllegal(h, slot);
+  }
+}
+
+function executeCsr(h: Hart, slot: number, op: Op, rd: number, rs1: number): number {
+  const csr = h.decode.imm[slot];
+  const immediate = op >= Op.CSRRWI;
+  const source = immediate ? BigInt(rs1) : h.regs.x[rs1];
+  const isWrite = op === Op.CSRRW || op === Op.CSRRWI || rs1 !== 0;
+  if (!csrAccessible(h, csr, isWrite)) return raiseIllegal(h, slot);
+  const old = readCsr(h, csr);
+  if (isWrite) {
+    let value: bigint;
+    switch (op) {
+      case Op.CSRRW:
+      case Op.CSRRWI:
+        value = source;
+        break;
+      case Op.CSRRS:
+      case Op.CSRRSI:
+        value = old | source;
+        break;
+      default:
+        value = old & ~source;
+    }
+    writeCsr(h, csr, value);
+  }
+  h.regs.x[rd] = old;
+  return NEXT;
+}
+
+/** LR/SC and AMOs (unprivileged spec chapter 14). Sequentially consistent: aq/rl need nothing. */
+function executeAtomic(h: Hart, op: Op, rd: number, rs1: number, rs2: number): number {
+  const x = h.regs.x;
+  const isWord = op <= Op.AMOMAXU_W;
+  const size = isWord ? 4 : 8;
+  const va = readNumber(h.regs.w, rs1);
+  const isLr = op === Op.LR_W || op === Op.LR_D;
+  const isSc = op === Op.SC_W || op === Op.SC_D;
+  if ((va & (size - 1)) !== 0) {
+    h.raiseException(isLr ? CAUSE_MISALIGNED_LOAD : CAUSE_MISALIGNED_STORE, va);
+    return PC_SET;
+  }
+  if (isSc) {
+    // Like QEMU: the SC succeeds when it targets the reserved address and memory still holds the
+    // value LR saw; any SC ends the reservation. Translation (and its faults) comes first.
+    const reserved = h.reservationAddress;
+    h.reservationAddress = -1;
+    const pa = translateData(h, va, size, ACCESS_STORE);
+    if (pa < 0) return PC_SET;
+    if (reserved !== va) {
+      x[rd] = 1n;
+      return NEXT;
+    }
+    if (!readAt(h, pa, size)) return accessFault(h, va);
+    const current = isWord ? BigInt(h.scratch32[0]) : h.scratch[0];
+    if (current !== h.reservationValue) {
+      x[rd] = 1n;
+      return NEXT;
+    }
+    h.scratch[0] = x[rs2];
+    if (!writeAt(h, pa, size)) return accessFault(h, va);
+    x[rd] = 0n;
+    return NEXT;
+  }
+  const pa = translateData(h, va, size, isLr ? ACCESS_LOAD : ACCESS_STORE);
+  if (pa < 0) return PC_SET;
+  if (!readAt(h, pa, size)) return accessFault(h, va);
+  const old = isWord ? BigInt(h.scratch32[0]) : h.scratch[0];
+  if (isLr) {
+    h.reservationAddress = va;
+    h.reservationValue = old;
+    x[rd] = old;
+    return NEXT;
+  }
+  const b = x[rs2];
+  let result: bigint;
+  switch (op) {
+    case Op.AMOSWAP_W:
+    case Op.AMOSWAP_D:
+      result = b;
+      break;
+    case Op.AMOADD_W:
+    case Op.AMOADD_D:
+      result = old + b;
+      break;
+    case Op.AMOXOR_W:
+    case Op.AMOXOR_D:
+      result = old ^ b;
+      break;
+    case Op.AMOAND_W:
+    case Op.AMOAND_D:
+      result = old & b;
+      break;
+    case Op.AMOOR_W:
+    case Op.AMOOR_D:
+      result = old | b;
+      break;
+    case Op.AMOMIN_W:
+      result = old < BigInt.asIntN(32, b) ? old : b;
+      break;
+    case Op.AMOMAX_W:
+      result = old > BigInt.asIntN(32, b) ? old : b;
+      break;
+    case Op.AMOMINU_W:
+      result = BigInt.asUintN(32, old) < BigInt.asUintN(32, b) ? old : b;
+      break;
+    case Op.AMOMAXU_W:
+      result = BigInt.asUintN(32, old) > BigInt.asUintN(32, b) ? old : b;
+      break;
+    case Op.AMOMIN_D:
+      result = old < b ? old : b;
+      break;
+    case Op.AMOMAX_D:
+      result = old > b ? old : b;
+      break;
+    case Op.AMOMINU_D:
+      result = BigInt.asUintN(64, old) < BigInt.asUintN(64, b) ? old : b;
+      break;
+    default:
+      result = BigInt.asUintN(64, old) > BigInt.asUintN(64, b) ? old : b;
+  }
+  h.scratch[0] = BigInt.asIntN(64, result);
+  if (!writeAt(h, pa, size)) return accessFault(h, va);
+  x[rd] = old;
+  return NEXT;
+}
+
+function accessFault(h: Hart, va: number): number {
+  h.raiseException(7, va);
+  return PC_SET;
+}
+
+/**
+ * Zicbom/Zicboz (CMO spec 2.5): enabled below M by menvcfg (and senvcfg for U-mode). There is no
+ * cache, so clean/flush/inval only check access; cbo.zero writes 64 zero bytes.
+ */
+function executeCacheBlock(h: Hart, slot: number, op: Op, rs1: number): number {
+  if (h.priv !== PRIV_M) {
+    const mask = op === Op.CBO_ZERO ? ENVCFG_CBZE : op === Op.CBO_INVAL ? ENVCFG_CBIE : ENVCFG_CBCFE;
+    const menv = h.menvcfg & mask;
+    const senv = h.senvcfg & mask;
+    if (menv === 0n || (h.priv === PRIV_U && senv === 0n)) return raiseIllegal(h, slot);
+  }
+  const va = readNumber(h.regs.w, rs1);
+  const block = va - (((va % CACHE_BLOCK) + CACHE_BLOCK) % CACHE_BLOCK);
+  const pa = translateData(h, block, CACHE_BLOCK, ACCESS_STORE);
+  if (pa < 0) return PC_SET;
+  if (op === Op.CBO_ZERO) {
+    h.scratch[0] = 0n;
+    for (let i = 0; i < CACHE_BLOCK; i += 8) {
+      if (!writeAt(h, pa + i, 8)) return accessFault(h, va);
+    }
+  }
+  return NEXT;
+}

@@ -1,0 +1,361 @@
+// One RISC-V hart: architectural state, trap entry and interrupt selection. Instruction execution
+// lives in interpreter.ts/execute-*.ts, CSR access in csr.ts, address translation in mmu.ts.
+
+import type { Bus } from '../bus.js';
+import type { GuestRam } from '../memory.js';
+import { FloatUnit } from './fpu/float-unit.js';
+import { FloatRegisterFile, IntRegisterFile } from './registers.js';
+import { DecodeCache } from './decoder.js';
+import { Pmp } from './pmp.js';
+import {
+  ALL_INTERRUPTS,
+  IRQ_MEI,
+  IRQ_MSI,
+  IRQ_MTI,
+  IRQ_SEI,
+  IRQ_SSI,
+  IRQ_STI,
+  MENVCFG_STCE,
+  MIP_STIP,
+  MSTATUS_MIE,
+  MSTATUS_MPIE,
+  MSTATUS_MPP,
+  MSTATUS_MPP_SHIFT,
+  MSTATUS_MPRV,
+  MSTATUS_MXR,
+  MSTATUS_SIE,
+  MSTATUS_SPIE,
+  MSTATUS_SPP,
+  MSTATUS_SUM,
+  PRIV_M,
+  PRIV_S,
+  PRIV_U,
+} from './csr-numbers.js';
+
+/** Entries per TLB set; sets are U, S, S with SUM, M. */
+export const TLB_ENTRIES = 256;
+export const TLB_SETS = 4;
+
+/** misa: RV64 (MXL=2) with A, C, D, F, I, M, S, U. */
+export const MISA = (2n << 62n) | 0x14112dn;
+
+/** Interrupt causes in the priority order of privileged spec 3.1.9. */
+const INTERRUPT_PRIORITY = [IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI];
+
+export interface HartOptions {
+  id: number;
+  ram: GuestRam;
+  bus: Bus;
+  /** Current machine time in timebase ticks (the `time` CSR and Sstc comparisons). */
+  readTime: () => number;
+  /** Shared across the harts of a machine (decoding is a pure function of the bits). */
+  decodeCache?: DecodeCache;
+}
+
+export class Hart {
+  readonly id: number;
+  readonly ram: GuestRam;
+  readonly bus: Bus;
+  readonly readTime: () => number;
+  readonly decode: DecodeCache;
+
+  readonly regs = new IntRegisterFile();
+  readonly fregs = new FloatRegisterFile();
+  readonly fpu: FloatUnit;
+  readonly pmp = new Pmp();
+
+  /** Program counter: the 64-bit value as a signed number (exact within ±2^53). */
+  pc = 0x80000000;
+  priv = PRIV_M;
+
+  // Machine-level CSRs. mstatus keeps its low 32 bits; UXL/SXL/SD are composed on read.
+  mstatus = 0;
+  medeleg = 0;
+  mideleg = 0;
+  mie = 0;
+  /** mip bits driven by devices (MSIP, MTIP, MEIP, external SEIP) and by Sstc (STIP). */
+  mipHardware = 0;
+  /** mip bits written by software (SSIP, STIP without Sstc, SEIP). */
+  mipSoftware = 0;
+  mtvec = 0n;
+  stvec = 0n;
+  mepc = 0n;
+  sepc = 0n;
+  mtval = 0n;
+  stval = 0n;
+  mcause = 0n;
+  scause = 0n;
+  mscratch = 0n;
+  sscratch = 0n;
+  mcounteren = 0;
+  scounteren = 0;
+  menvcfg = 0n;
+  senvcfg = 0n;
+  /** Sstc comparator, and as a number for quick comparisons with time. */
+  stimecmp = -1n;
+  stimecmpNumber = Infinity;
+  satp = 0n;
+  /** Decoded satp: mode (0 bare, 8/9/10 = Sv39/48/57) and root table physical address. */
+  satpMode = 0;
+  satpRoot = 0;
+
+  /** Instructions retired before the current slice (minstret minus the write offset). */
+  instret = 0;
+  /** Added to the retired count to form minstret/mcycle (written values). */
+  instretOffset = 0n;
+  cycleOffset = 0n;
+  /** mcountinhibit, and the counter values held while CY/IR inhibit counting. */
+  mcountinhibit = 0;
+  cycleFrozen = 0n;
+  instretFrozen = 0n;
+
+  /** LR reservation: physical address (-1 none) and the value LR observed. */
+  reservationAddress = -1;
+  reservationValue = 0n;
+
+  /** Set by wfi until an interrupt becomes pending. */
+  waiting = false;
+
+  // Bookkeeping of the running slice (see interpreter.ts).
+  sliceBudget = 0;
+  sliceRemaining = 0;
+  sliceTraps = 0;
+  /** Request the interpreter to end the current slice after this instruction. */
+  endSlice = false;
+
+  // Address-translation caches (mmu.ts).
+  readonly tlbReadTag = new Float64Array(TLB_SETS * TLB_ENTRIES).fill(NaN);
+  readonly tlbReadOffset = new Int32Array(TLB_SETS * TLB_ENTRIES);
+  readonly tlbWriteTag = new Float64Array(TLB_SETS * TLB_ENTRIES).fill(NaN);
+  readonly tlbWriteOffset = new Int32Array(TLB_SETS * TLB_ENTRIES);
+  readonly tlbExecTag = new Float64Array(TLB_SETS * TLB_ENTRIES).fill(NaN);
+  readonly tlbExecOffset = new Int32Array(TLB_SETS * TLB_ENTRIES);
+  /** First entry of the TLB set for data accesses / instruction fetch in the current context. */
+  dataSet = 3 * TLB_ENTRIES;
+  fetchSet = 3 * TLB_ENTRIES;
+  /** Last fetched page (virtual page base) and its RAM offset. */
+  fetchPage = NaN;
+  fetchOffset = 0;
+
+  /** Scratch 8 bytes for moving 64-bit values between typed views without BigInt conversions. */
+  readonly scratch = new BigInt64Array(1);
+  readonly scratch32 = new Int32Array(this.scratch.buffer);
+
+  constructor(options: HartOptions) {
+    this.id = options.id;
+    this.ram = options.ram;
+    this.bus = options.bus;
+    this.readTime = options.readTime;
+    this.decode = options.decodeCache ?? new DecodeCache();
+    this.fpu = new FloatUnit(this.fregs);
+    this.pmp.onChange = () => this.flushTranslations();
+    this.updateTranslationContext();
+  }
+
+  /** Reset to the state at power-on: M-mode at `pc`, registers cleared. */
+  reset(pc: number): void {
+    this.regs.x.fill(0n);
+    this.fregs.bits.fill(0n);
+    this.fpu.fflags = 0;
+    this.fpu.frm = 0;
+    this.pc = pc;
+    this.priv = PRIV_M;
+    this.mstatus = 0;
+    this.medeleg = 0;
+    this.mideleg = 0;
+    this.mie = 0;
+    this.mipSoftware = 0;
+    this.mipHardware &= ~MIP_STIP;
+    this.mtvec = this.stvec = this.mepc = this.sepc = this.mtval = this.stval = 0n;
+    this.mcause = this.scause = this.mscratch = this.sscratch = 0n;
+    this.mcounteren = this.scounteren = 0;
+    this.mcountinhibit = 0;
+    this.menvcfg = this.senvcfg = 0n;
+    this.stimecmp = -1n;
+    this.stimecmpNumber = Infinity;
+    this.satp = 0n;
+    this.satpMode = 0;
+    this.satpRoot = 0;
+    this.reservationAddress = -1;
+    this.waiting = false;
+    this.pmp.cfg.fill(0);
+    this.pmp.addr.fill(0n);
+    this.pmp.writeCfg(0, 0n);
+    this.flushTranslations();
+  }
+
+  // ---- Interrupt lines (devices call these through InterruptSink) ----
+
+  setInterruptPending(bit: number, level: boolean): void {
+    const mask = 1 << bit;
+    const before = this.mipHardware;
+    this.mipHardware = level ? before | mask : before & ~mask;
+    if (this.mipHardware !== before) this.endSlice = true;
+  }
+
+  /** The architectural mip value. */
+  get mip(): number {
+    let sw = this.mipSoftware;
+    // With Sstc enabled, STIP reflects stimecmp only (Sstc spec 2.1).
+    if ((this.menvcfg & MENVCFG_STCE) !== 0n) sw &= ~MIP_STIP;
+    return (this.mipHardware | sw) & ALL_INTERRUPTS;
+  }
+
+  /** Re-evaluate the Sstc timer; called when time advances and when stimecmp/menvcfg change. */
+  updateSupervisorTimer(): void {
+    const on = (this.menvcfg & MENVCFG_STCE) !== 0n && this.readTime() >= this.stimecmpNumber;
+    this.setInterruptPending(IRQ_STI, on);
+  }
+
+  /** Earliest time (ticks) at which this hart's Sstc timer fires, Infinity if none. */
+  supervisorTimerDeadline(): number {
+    return (this.menvcfg & MENVCFG_STCE) !== 0n ? this.stimecmpNumber : Infinity;
+  }
+
+  /**
+   * The interrupt to take now, or -1. Privileged spec 3.1.6.1: an interrupt i traps to M if it is
+   * pending and enabled in mie, not delegated, and (priv < M or MIE); a delegated one traps to S if
+   * (priv < S or (priv == S and SIE)); delegated interrupts are never taken in M-mode.
+   */
+  pendingInterrupt(): number {
+    const pending = this.mip & this.mie;
+    if (pending === 0) return -1;
+    const mEnabled = this.priv < PRIV_M || (this.mstatus & MSTATUS_MIE) !== 0;
+    const sEnabled = this.priv < PRIV_S || (this.priv === PRIV_S && (this.mstatus & MSTATUS_SIE) !== 0);
+    let candidates = 0;
+    if (mEnabled) candidates |= pending & ~this.mideleg;
+    if (sEnabled) candidates |= pending & this.mideleg;
+    if (candidates === 0) return -1;
+    for (const irq of INTERRUPT_PRIORITY) if ((candidates & (1 << irq)) !== 0) return irq;
+    return -1;
+  }
+
+  /** Take an interrupt if one is ready; true if taken. */
+  checkInterrupts(): boolean {
+    const irq = this.pendingInterrupt();
+    if (irq < 0) return false;
+    this.waiting = false;
+    this.enterTrap(irq, true, 0n);
+    return true;
+  }
+
+  // ---- Traps ----
+
+  /** Raise a synchronous exception for the instruction at this.pc. */
+  raiseException(cause: number, tval: bigint | number): void {
+    this.sliceTraps++;
+    this.enterTrap(cause, false, typeof tval === 'bigint' ? tval : BigInt(tval));
+  }
+
+  /** Trap entry, privileged spec 3.1.6.1 / 3.3.1 and 10.1 (S-mode). */
+  private enterTrap(cause: number, interrupt: boolean, tval: bigint): void {
+    const from = this.priv;
+    const delegated = interrupt ? (this.mideleg >> cause) & 1 : (this.medeleg >> cause) & 1;
+    const pc = BigInt(this.pc);
+    const causeValue = interrupt ? (1n << 63n) | BigInt(cause) : BigInt(cause);
+    let status = this.mstatus;
+    let vector: bigint;
+    if (from <= PRIV_S && delegated !== 0) {
+      this.scause = causeValue;
+      this.sepc = BigInt.asIntN(64, pc);
+      this.stval = tval;
+      status = (status & ~MSTATUS_SPIE) | ((status & MSTATUS_SIE) !== 0 ? MSTATUS_SPIE : 0);
+      status = (status & ~MSTATUS_SPP) | (from === PRIV_S ? MSTATUS_SPP : 0);
+      status &= ~MSTATUS_SIE;
+      this.priv = PRIV_S;
+      vector = this.stvec;
+    } else {
+      this.mcause = causeValue;
+      this.mepc = BigInt.asIntN(64, pc);
+      this.mtval = tval;
+      status = (status & ~MSTATUS_MPIE) | ((status & MSTATUS_MIE) !== 0 ? MSTATUS_MPIE : 0);
+      status = (status & ~MSTATUS_MPP) | (from << MSTATUS_MPP_SHIFT);
+      status &= ~MSTATUS_MIE;
+      this.priv = PRIV_M;
+      vector = this.mtvec;
+    }
+    this.mstatus = status;
+    // xtvec MODE 1 (vectored): interrupts go to BASE + 4*cause (privileged spec 3.1.7).
+    let target = vector & ~3n;
+    if (interrupt && (vector & 3n) === 1n) target += BigInt(4 * cause);
+    this.pc = Number(BigInt.asIntN(64, target));
+    this.updateTranslationContext();
+  }
+
+  /** mret (privileged spec 3.3.2). */
+  returnFromMachine(): void {
+    let status = this.mstatus;
+    const target = (status & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT;
+    status = (status & ~MSTATUS_MIE) | ((status & MSTATUS_MPIE) !== 0 ? MSTATUS_MIE : 0);
+    status |= MSTATUS_MPIE;
+    status &= ~MSTATUS_MPP; // MPP <- U
+    if (target !== PRIV_M) status &= ~MSTATUS_MPRV;
+    this.mstatus = status;
+    this.priv = target;
+    this.pc = Number(this.mepc);
+    this.updateTranslationContext();
+  }
+
+  /** sret. */
+  returnFromSupervisor(): void {
+    let status = this.mstatus;
+    const target = (status & MSTATUS_SPP) !== 0 ? PRIV_S : PRIV_U;
+    status = (status & ~MSTATUS_SIE) | ((status & MSTATUS_SPIE) !== 0 ? MSTATUS_SIE : 0);
+    status |= MSTATUS_SPIE;
+    status &= ~MSTATUS_SPP;
+    status &= ~MSTATUS_MPRV;
+    this.mstatus = status;
+    this.priv = target;
+    this.pc = Number(this.sepc);
+    this.updateTranslationContext();
+  }
+
+  // ---- Translation context ----
+
+  /** Effective privilege for loads and stores (MPRV, privileged spec 3.1.6.3). */
+  get dataPrivilege(): number {
+    if (this.priv === PRIV_M && (this.mstatus & MSTATUS_MPRV) !== 0) {
+      return (this.mstatus & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT;
+    }
+    return this.priv;
+  }
+
+  private static setFor(priv: number, sum: boolean): number {
+    if (priv === PRIV_M) return 3 * TLB_ENTRIES;
+    if (priv === PRIV_U) return 0;
+    return (sum ? 2 : 1) * TLB_ENTRIES;
+  }
+
+  /** Recompute which TLB sets apply after a change of privilege or mstatus. */
+  updateTranslationContext(): void {
+    const sum = (this.mstatus & MSTATUS_SUM) !== 0;
+    this.dataSet = Hart.setFor(this.dataPrivilege, sum);
+    this.fetchSet = Hart.setFor(this.priv, false);
+    this.fetchPage = NaN;
+    this.endSlice = true;
+  }
+
+  /** Drop every cached translation (satp, sfence.vma, PMP or MXR changes). */
+  flushTranslations(): void {
+    this.tlbReadTag.fill(NaN);
+    this.tlbWriteTag.fill(NaN);
+    this.tlbExecTag.fill(NaN);
+    this.fetchPage = NaN;
+  }
+
+  /** mstatus write hook: flush what depends on the changed fields. */
+  mstatusChanged(before: number): void {
+    const changed = before ^ this.mstatus;
+    if ((changed & MSTATUS_MXR) !== 0) this.flushTranslations();
+    this.updateTranslationContext();
+  }
+
+  /**
+   * Instructions retired before the current one: the interpreter sets sliceRemaining after
+   * counting the instruction it is executing, hence the -1 inside a slice.
+   */
+  retired(): number {
+    const started = this.sliceBudget - this.sliceRemaining;
+    return this.instret + (started > 0 ? started - 1 : 0) - this.sliceTraps;
+  }
+}

@@ -1,0 +1,80 @@
+// 64-bit integer helpers over a register file's Int32Array view (low word at 2r, high at 2r+1).
+// BigInt shifts are not lowered to machine code by V8 (about 20 ns each, measured on Node 20),
+// so shifts, unsigned comparisons and number conversions work on the 32-bit halves instead.
+
+export const TWO_POW_32 = 4294967296;
+
+/** Write a number holding a signed 64-bit value (exact within ±2^53) to register rd. */
+export function writeNumber(w: Int32Array, rd: number, value: number): void {
+  const lo = value | 0;
+  w[2 * rd] = lo;
+  w[2 * rd + 1] = (value - (lo >>> 0)) / TWO_POW_32;
+}
+
+/** Register value as a number (exact when the value is within ±2^53). */
+export function readNumber(w: Int32Array, r: number): number {
+  return w[2 * r + 1] * TWO_POW_32 + (w[2 * r] >>> 0);
+}
+
+/** Write a sign-extended 32-bit value. */
+export function writeWord(w: Int32Array, rd: number, v: number): void {
+  w[2 * rd] = v;
+  w[2 * rd + 1] = v >> 31;
+}
+
+export function shiftLeft(w: Int32Array, rd: number, rs: number, s: number): void {
+  const lo = w[2 * rs];
+  const hi = w[2 * rs + 1];
+  if (s === 0) {
+    w[2 * rd] = lo;
+    w[2 * rd + 1] = hi;
+  } else if (s < 32) {
+    w[2 * rd] = lo << s;
+    w[2 * rd + 1] = (hi << s) | (lo >>> (32 - s));
+  } else {
+    w[2 * rd] = 0;
+    w[2 * rd + 1] = lo << (s - 32);
+  }
+}
+
+export function shiftRightLogical(w: Int32Array, rd: number, rs: number, s: number): void {
+  const lo = w[2 * rs];
+  const hi = w[2 * rs + 1];
+  if (s === 0) {
+    w[2 * rd] = lo;
+    w[2 * rd + 1] = hi;
+  } else if (s < 32) {
+    w[2 * rd] = (lo >>> s) | (hi << (32 - s));
+    w[2 * rd + 1] = hi >>> s;
+  } else {
+    w[2 * rd] = hi >>> (s - 32);
+    w[2 * rd + 1] = 0;
+  }
+}
+
+export function shiftRightArithmetic(w: Int32Array, rd: number, rs: number, s: number): void {
+  const lo = w[2 * rs];
+  const hi = w[2 * rs + 1];
+  if (s === 0) {
+    w[2 * rd] = lo;
+    w[2 * rd + 1] = hi;
+  } else if (s < 32) {
+    w[2 * rd] = (lo >>> s) | (hi << (32 - s));
+    w[2 * rd + 1] = hi >> s;
+  } else {
+    w[2 * rd] = hi >> (s - 32);
+    w[2 * rd + 1] = hi >> 31;
+  }
+}
+
+/** Unsigned a < b for 64-bit values given as halves. */
+export function lessThanUnsigned(aLo: number, aHi: number, bLo: number, bHi: number): boolean {
+  const ah = aHi >>> 0;
+  const bh = bHi >>> 0;
+  return ah < bh || (ah === bh && aLo >>> 0 < bLo >>> 0);
+}
+
+/** Signed a < b for 64-bit values given as halves. */
+export function lessThanSigned(aLo: number, aHi: number, bLo: number, bHi: number): boolean {
+  return aHi < bHi || (aHi === bHi && aLo >>> 0 < bLo >>> 0);
+}

@@ -1,0 +1,398 @@
+// The interpreter's hot loop: fetch through a one-page cache, look up the decode cache, and
+// execute the common RV64I/M instructions inline; everything else goes to executeOther.
+//
+// Invariants the loop relies on:
+// - h.pc holds the address of the instruction being executed until it completes; a trap raised
+//   anywhere sets h.pc to the handler, and the loop then continues without advancing.
+// - Loads and stores hit the software TLB (tag = virtual page base, value = RAM offset) or fall
+//   back to mmu.ts, which handles MMIO, misaligned/page-crossing accesses, PMP and faults.
+// - No allocation and no BigInt shifts here (see int64.ts).
+
+import type { Hart } from './hart.js';
+import { TLB_ENTRIES } from './hart.js';
+import { Op } from './opcodes.js';
+import { loadSlow, storeSlow, translateFetch } from './mmu.js';
+import { executeOther, NEXT } from './execute-other.js';
+import {
+  lessThanSigned,
+  lessThanUnsigned,
+  shiftLeft,
+  shiftRightArithmetic,
+  shiftRightLogical,
+  TWO_POW_32,
+  writeNumber,
+  writeWord,
+} from './int64.js';
+import { MSTATUS_FS } from './csr-numbers.js';
+import { raiseIllegal } from './execute-other.js';
+
+const TLB_MASK = TLB_ENTRIES - 1;
+const FS_DIRTY = MSTATUS_FS;
+
+/**
+ * Run up to `budget` instructions (traps count against the budget). Returns early when something
+ * needs the machine's attention: interrupts may have become pending, wfi, or a device request.
+ * Returns the number of instructions attempted.
+ */
+export function runSlice(h: Hart, budget: number): number {
+  h.sliceBudget = budget;
+  h.sliceTraps = 0;
+  h.endSlice = false;
+  const x = h.regs.x;
+  const w = h.regs.w;
+  const f = h.fregs.bits;
+  const dc = h.decode;
+  const tags = dc.tag;
+  const ops = dc.op;
+  const rds = dc.rd;
+  const rs1s = dc.rs1;
+  const rs2s = dc.rs2;
+  const imms = dc.imm;
+  const immBigs = dc.immBig;
+  const lengths = dc.length;
+  const ram = h.ram;
+  const ram8 = ram.u8;
+  const ram16 = ram.u16;
+  const ram32 = ram.i32;
+  const ram64 = ram.i64;
+  const readTag = h.tlbReadTag;
+  const readOffset = h.tlbReadOffset;
+  const writeTag = h.tlbWriteTag;
+  const writeOffset = h.tlbWriteOffset;
+  const scratch = h.scratch;
+  const scratch32 = h.scratch32;
+
+  let n = budget;
+  while (n > 0) {
+    n--;
+    const pc = h.pc;
+    // ---- fetch ----
+    let offset: number;
+    if (pc - (pc & 0xfff) === h.fetchPage) {
+      offset = h.fetchOffset + (pc & 0xfff);
+    } else {
+      h.sliceRemaining = n;
+      offset = translateFetch(h, pc);
+      if (offset < 0) continue;
+    }
+    let bits = ram16[offset >>> 1];
+    if ((bits & 3) === 3) {
+      if ((pc & 0xfff) !== 0xffe) {
+        bits |= ram16[(offset >>> 1) + 1] << 16;
+      } else {
+        // A 32-bit instruction straddling two pages: translate the second page separately.
+        h.sliceRemaining = n;
+        const second = translateFetch(h, pc + 2);
+        if (second < 0) continue;
+        bits |= ram16[second >>> 1] << 16;
+      }
+    }
+    // ---- decode ----
+    const slot = Math.imul(bits, 0x9e3779b1) >>> 16;
+    if (tags[slot] !== bits) dc.fill(slot, bits);
+    const rd = rds[slot];
+    // ---- execute ----
+    switch (ops[slot]) {
+      case Op.LUI:
+        x[rd] = immBigs[slot];
+        break;
+      case Op.AUIPC:
+        writeNumber(w, rd, pc + imms[slot]);
+        break;
+      case Op.JAL:
+        writeNumber(w, rd, pc + lengths[slot]);
+        h.pc = pc + imms[slot];
+        continue;
+      case Op.JALR: {
+        const r1 = rs1s[slot];
+        const t = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
+        writeNumber(w, rd, pc + lengths[slot]);
+        h.pc = t - (t & 1);
+        continue;
+      }
+      case Op.BEQ: {
+        const a = rs1s[slot];
+        const b = rs2s[slot];
+        if (w[2 * a] === w[2 * b] && w[2 * a + 1] === w[2 * b + 1]) {
+          h.pc = pc + imms[slot];
+          continue;
+        }
+        break;
+      }
+      case Op.BNE: {
+        const a = rs1s[slot];
+        const b = rs2s[slot];
+        if (w[2 * a] !== w[2 * b] || w[2 * a + 1] !== w[2 * b + 1]) {
+          h.pc = pc + imms[slot];
+          continue;
+        }
+        break;
+      }
+      case Op.BLT: {
+        const a = rs1s[slot];
+        const b = rs2s[slot];
+        if (lessThanSigned(w[2 * a], w[2 * a + 1], w[2 * b], w[2 * b + 1])) {
+          h.pc = pc + imms[slot];
+          continue;
+        }
+        break;
+      }
+      case Op.BGE: {
+        const a = rs1s[slot];
+        const b = rs2s[slot];
+        if (!lessThanSigned(w[2 * a], w[2 * a + 1], w[2 * b], w[2 * b + 1])) {
+          h.pc = pc + imms[slot];
+          continue;
+        }
+        break;
+      }
+      case Op.BLTU: {
+        const a = rs1s[slot];
+        const b = rs2s[slot];
+        if (lessThanUnsigned(w[2 * a], w[2 * a + 1], w[2 * b], w[2 * b + 1])) {
+          h.pc = pc + imms[slot];
+          continue;
+        }
+        break;
+      }
+      case Op.BGEU: {
+        const a = rs1s[slot];
+        const b = rs2s[slot];
+        if (!lessThanUnsigned(w[2 * a], w[2 * a + 1], w[2 * b], w[2 * b + 1])) {
+          h.pc = pc + imms[slot];
+          continue;
+        }
+        break;
+      }
+      // ---- loads: TLB hit and natural alignment take the fast path ----
+      case Op.LD:
+      case Op.LW:
+      case Op.LWU:
+      case Op.LH:
+      case Op.LHU:
+      case Op.LB:
+      case Op.LBU:
+      case Op.FLD: {
+        const op = ops[slot];
+        const r1 = rs1s[slot];
+        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
+        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
+        const size =
+          op === Op.LD || op === Op.FLD
+            ? 8
+            : op === Op.LW || op === Op.LWU
+              ? 4
+              : op === Op.LB || op === Op.LBU
+                ? 1
+                : 2;
+        if (op === Op.FLD && (h.mstatus & MSTATUS_FS) === 0) {
+          raiseIllegal(h, slot);
+          continue;
+        }
+        let lo: number;
+        let hi: number;
+        if (readTag[i] === va - (va & 0xfff) && (va & (size - 1)) === 0) {
+          const o = readOffset[i] + (va & 0xfff);
+          if (size === 8) {
+            if (op === Op.LD) x[rd] = ram64[o >>> 3];
+            else {
+              f[rd] = ram64[o >>> 3];
+              h.mstatus |= FS_DIRTY;
+            }
+            break;
+          }
+          lo = size === 4 ? ram32[o >>> 2] : size === 2 ? ram16[o >>> 1] : ram8[o];
+          hi = 0;
+        } else {
+          h.sliceRemaining = n;
+          if (!loadSlow(h, va, size)) continue;
+          if (size === 8) {
+            if (op === Op.LD) x[rd] = scratch[0];
+            else {
+              f[rd] = scratch[0];
+              h.mstatus |= FS_DIRTY;
+            }
+            break;
+          }
+          lo = scratch32[0];
+          hi = 0;
+        }
+        switch (op) {
+          case Op.LW:
+            hi = lo >> 31;
+            break;
+          case Op.LWU:
+            hi = 0;
+            break;
+          case Op.LH:
+            lo = (lo << 16) >> 16;
+            hi = lo >> 31;
+            break;
+          case Op.LB:
+            lo = (lo << 24) >> 24;
+            hi = lo >> 31;
+            break;
+        }
+        w[2 * rd] = lo;
+        w[2 * rd + 1] = hi;
+        break;
+      }
+      // ---- stores ----
+      case Op.SD:
+      case Op.SW:
+      case Op.SH:
+      case Op.SB:
+      case Op.FSD: {
+        const op = ops[slot];
+        const r1 = rs1s[slot];
+        const r2 = rs2s[slot];
+        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
+        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
+        const size = op === Op.SD || op === Op.FSD ? 8 : op === Op.SW ? 4 : op === Op.SH ? 2 : 1;
+        if (op === Op.FSD && (h.mstatus & MSTATUS_FS) === 0) {
+          raiseIllegal(h, slot);
+          continue;
+        }
+        if (writeTag[i] === va - (va & 0xfff) && (va & (size - 1)) === 0) {
+          const o = writeOffset[i] + (va & 0xfff);
+          switch (size) {
+            case 8:
+              ram64[o >>> 3] = op === Op.SD ? x[r2] : f[r2];
+              break;
+            case 4:
+              ram32[o >>> 2] = w[2 * r2];
+              break;
+            case 2:
+              ram16[o >>> 1] = w[2 * r2];
+              break;
+            default:
+              ram8[o] = w[2 * r2];
+          }
+          break;
+        }
+        scratch[0] = op === Op.FSD ? f[r2] : x[r2];
+        h.sliceRemaining = n;
+        if (!storeSlow(h, va, size)) continue;
+        if (h.endSlice) {
+          h.pc = pc + lengths[slot];
+          return endSlice(h, budget - n);
+        }
+        break;
+      }
+      // ---- integer computation ----
+      case Op.ADDI:
+        x[rd] = BigInt.asIntN(64, x[rs1s[slot]] + immBigs[slot]);
+        break;
+      case Op.SLTI:
+        x[rd] = x[rs1s[slot]] < immBigs[slot] ? 1n : 0n;
+        break;
+      case Op.SLTIU: {
+        const a = rs1s[slot];
+        const imm = imms[slot];
+        writeWord(w, rd, lessThanUnsigned(w[2 * a], w[2 * a + 1], imm, imm >> 31) ? 1 : 0);
+        break;
+      }
+      case Op.XORI:
+        x[rd] = x[rs1s[slot]] ^ immBigs[slot];
+        break;
+      case Op.ORI:
+        x[rd] = x[rs1s[slot]] | immBigs[slot];
+        break;
+      case Op.ANDI:
+        x[rd] = x[rs1s[slot]] & immBigs[slot];
+        break;
+      case Op.SLLI:
+        shiftLeft(w, rd, rs1s[slot], imms[slot]);
+        break;
+      case Op.SRLI:
+        shiftRightLogical(w, rd, rs1s[slot], imms[slot]);
+        break;
+      case Op.SRAI:
+        shiftRightArithmetic(w, rd, rs1s[slot], imms[slot]);
+        break;
+      case Op.ADD:
+        x[rd] = BigInt.asIntN(64, x[rs1s[slot]] + x[rs2s[slot]]);
+        break;
+      case Op.SUB:
+        x[rd] = BigInt.asIntN(64, x[rs1s[slot]] - x[rs2s[slot]]);
+        break;
+      case Op.SLL:
+        shiftLeft(w, rd, rs1s[slot], w[2 * rs2s[slot]] & 63);
+        break;
+      case Op.SLT:
+        x[rd] = x[rs1s[slot]] < x[rs2s[slot]] ? 1n : 0n;
+        break;
+      case Op.SLTU: {
+        const a = rs1s[slot];
+        const b = rs2s[slot];
+        writeWord(w, rd, lessThanUnsigned(w[2 * a], w[2 * a + 1], w[2 * b], w[2 * b + 1]) ? 1 : 0);
+        break;
+      }
+      case Op.XOR:
+        x[rd] = x[rs1s[slot]] ^ x[rs2s[slot]];
+        break;
+      case Op.SRL:
+        shiftRightLogical(w, rd, rs1s[slot], w[2 * rs2s[slot]] & 63);
+        break;
+      case Op.SRA:
+        shiftRightArithmetic(w, rd, rs1s[slot], w[2 * rs2s[slot]] & 63);
+        break;
+      case Op.OR:
+        x[rd] = x[rs1s[slot]] | x[rs2s[slot]];
+        break;
+      case Op.AND:
+        x[rd] = x[rs1s[slot]] & x[rs2s[slot]];
+        break;
+      case Op.ADDIW:
+        writeWord(w, rd, (w[2 * rs1s[slot]] + imms[slot]) | 0);
+        break;
+      case Op.SLLIW:
+        writeWord(w, rd, w[2 * rs1s[slot]] << imms[slot]);
+        break;
+      case Op.SRLIW:
+        writeWord(w, rd, (w[2 * rs1s[slot]] >>> imms[slot]) | 0);
+        break;
+      case Op.SRAIW:
+        writeWord(w, rd, w[2 * rs1s[slot]] >> imms[slot]);
+        break;
+      case Op.ADDW:
+        writeWord(w, rd, (w[2 * rs1s[slot]] + w[2 * rs2s[slot]]) | 0);
+        break;
+      case Op.SUBW:
+        writeWord(w, rd, (w[2 * rs1s[slot]] - w[2 * rs2s[slot]]) | 0);
+        break;
+      case Op.SLLW:
+        writeWord(w, rd, w[2 * rs1s[slot]] << (w[2 * rs2s[slot]] & 31));
+        break;
+      case Op.SRLW:
+        writeWord(w, rd, (w[2 * rs1s[slot]] >>> (w[2 * rs2s[slot]] & 31)) | 0);
+        break;
+      case Op.SRAW:
+        writeWord(w, rd, w[2 * rs1s[slot]] >> (w[2 * rs2s[slot]] & 31));
+        break;
+      case Op.MUL:
+        x[rd] = BigInt.asIntN(64, x[rs1s[slot]] * x[rs2s[slot]]);
+        break;
+      case Op.MULW:
+        writeWord(w, rd, Math.imul(w[2 * rs1s[slot]], w[2 * rs2s[slot]]));
+        break;
+      default: {
+        h.sliceRemaining = n;
+        if (executeOther(h, slot, pc) === NEXT) h.pc = pc + lengths[slot];
+        if (h.endSlice) {
+          return endSlice(h, budget - n);
+        }
+        continue;
+      }
+    }
+    h.pc = pc + lengths[slot];
+  }
+  return endSlice(h, budget - n);
+}
+
+/** Commit the slice's retired count; returns the instructions attempted (traps included). */
+function endSlice(h: Hart, attempted: number): number {
+  h.instret += attempted - h.sliceTraps;
+  h.sliceBudget = h.sliceRemaining = h.sliceTraps = 0;
+  return attempted;
+}

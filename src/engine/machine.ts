@@ -1,0 +1,233 @@
+// The `virt` machine: harts, RAM and the devices of the memory map, assembled from a typed config
+// (STYLE.md rule 7) and run as round-robin slices on one thread.
+
+import { Bus, type IrqLine, type MmioDevice } from './bus.js';
+import { GuestRam } from './memory.js';
+import { Hart } from './cpu/hart.js';
+import { DecodeCache } from './cpu/decoder.js';
+import { runSlice } from './cpu/interpreter.js';
+import { Clint } from './devices/clint.js';
+import { Plic } from './devices/plic.js';
+import { Uart16550 } from './devices/uart16550.js';
+import { TestFinisher, type FinishEvent } from './devices/test-finisher.js';
+import { RtcGoldfish } from './devices/rtc-goldfish.js';
+import { RAM_BASE, VIRT_MEMORY_MAP, PLIC_NUM_SOURCES } from './memmap.js';
+import { buildVirtDeviceTree } from './virt-device-tree.js';
+
+/** Timebase of mtime/time: 10 MHz, as QEMU's virt machine. */
+export const TIMEBASE_FREQUENCY = 10_000_000;
+
+/** What rvisor implements, advertised in the device tree (ARCHITECTURE.md: exactly that). */
+export const ISA_EXTENSIONS = [
+  'i',
+  'm',
+  'a',
+  'f',
+  'd',
+  'c',
+  'zicbom',
+  'zicboz',
+  'zicntr',
+  'zicond',
+  'zicsr',
+  'zifencei',
+  'zihpm',
+  'zba',
+  'zbb',
+  'zbs',
+  'sstc',
+];
+export const ISA_STRING = 'rv64imafdc_' + ISA_EXTENSIONS.slice(6).join('_');
+export const MMU_TYPE = 'riscv,sv57';
+
+export interface MachineConfig {
+  memoryBytes: number;
+  harts?: number;
+  /** Console output from the UART. */
+  onConsoleOutput?: (byte: number) => void;
+  /**
+   * Time source. 'host': mtime follows the host's monotonic clock. 'icount': mtime is derived
+   * from retired instructions (deterministic runs).
+   */
+  clock?: 'host' | 'icount';
+  /** Host monotonic clock in milliseconds (defaults to performance.now). */
+  now?: () => number;
+  /** Wall clock in nanoseconds since the epoch for the RTC (defaults to Date.now). */
+  wallClockNs?: () => bigint;
+  /** Instructions per timebase tick in icount mode (default 10: 100 MIPS guest time). */
+  instructionsPerTick?: number;
+}
+
+export type MachineState = 'running' | 'idle' | 'finished';
+
+export class Machine {
+  readonly ram: GuestRam;
+  readonly bus = new Bus();
+  readonly harts: Hart[];
+  readonly clint: Clint;
+  readonly plic: Plic;
+  readonly uart: Uart16550;
+  readonly rtc: RtcGoldfish;
+  readonly finisher: TestFinisher;
+  /** Set when the guest wrote the test finisher (pass/fail/reset). */
+  finishEvent: FinishEvent | undefined;
+
+  private readonly icount: boolean;
+  private readonly instructionsPerTick: number;
+  /** icount mode: ticks skipped while every hart was idle. */
+  private skippedTicks = 0;
+  private readonly now: () => number;
+  private readonly startMs: number;
+  /** Instructions per slice and hart: bounds interrupt latency and the round-robin quantum. */
+  sliceSize = 20_000;
+
+  constructor(readonly config: MachineConfig) {
+    const hartCount = config.harts ?? 1;
+    if (!Number.isInteger(hartCount) || hartCount < 1 || hartCount > 8) {
+      throw new RangeError(`harts must be 1..8, got ${hartCount}`);
+    }
+    this.ram = new GuestRam(RAM_BASE, config.memoryBytes);
+    this.icount = config.clock === 'icount';
+    this.instructionsPerTick = config.instructionsPerTick ?? 10;
+    this.now = config.now ?? (() => performance.now());
+    this.startMs = this.now();
+    const readTime = () => this.ticks();
+    const decodeCache = new DecodeCache();
+    this.harts = [];
+    for (let id = 0; id < hartCount; id++) {
+      this.harts.push(new Hart({ id, ram: this.ram, bus: this.bus, readTime, decodeCache }));
+    }
+    this.clint = new Clint(this.harts, readTime);
+    this.plic = new Plic(this.harts, PLIC_NUM_SOURCES);
+    const output = config.onConsoleOutput ?? (() => {});
+    this.uart = new Uart16550(this.irqLine(10), output);
+    this.rtc = new RtcGoldfish(
+      this.irqLine(11),
+      config.wallClockNs ?? (() => BigInt(Date.now()) * 1_000_000n),
+    );
+    this.finisher = new TestFinisher((event) => {
+      this.finishEvent = event;
+      for (const h of this.harts) h.endSlice = true;
+    });
+    for (const region of VIRT_MEMORY_MAP) {
+      const device = this.deviceFor(region.kind);
+      if (device !== undefined) this.bus.map(region.base, region.size, device);
+    }
+  }
+
+  private irqLine(source: number): IrqLine {
+    return this.plic.irqLine(source);
+  }
+
+  private deviceFor(kind: string): MmioDevice | undefined {
+    switch (kind) {
+      case 'test-finisher':
+        return this.finisher;
+      case 'rtc':
+        return this.rtc;
+      case 'clint':
+        return this.clint;
+      case 'plic':
+        return this.plic;
+      case 'uart':
+        return this.uart;
+      default:
+        return undefined; // RAM is reached directly; virtio slots are attached by later builders
+    }
+  }
+
+  /** Machine time in timebase ticks. */
+  ticks(): number {
+    if (this.icount) {
+      let retired = 0;
+      for (const h of this.harts) retired += h.retired();
+      return Math.floor(retired / this.instructionsPerTick) + this.skippedTicks;
+    }
+    return Math.floor((this.now() - this.startMs) * (TIMEBASE_FREQUENCY / 1000));
+  }
+
+  /** Device tree for this machine. */
+  deviceTree(
+    options: { bootargs?: string; initrd?: { start: number; end: number }; rngSeed?: Uint8Array } = {},
+  ): Uint8Array {
+    return buildVirtDeviceTree({
+      harts: this.harts.length,
+      memoryBytes: this.ram.size,
+      isa: ISA_STRING,
+      isaExtensions: ISA_EXTENSIONS,
+      mmuType: MMU_TYPE,
+      timebaseFrequency: TIMEBASE_FREQUENCY,
+      virtioSlots: [],
+      ...options,
+    });
+  }
+
+  /** Total instructions retired by all harts. */
+  retired(): number {
+    let total = 0;
+    for (const h of this.harts) total += h.retired();
+    return total;
+  }
+
+  private updateTimers(): void {
+    this.clint.update();
+    this.rtc.update();
+    for (const h of this.harts) h.updateSupervisorTimer();
+  }
+
+  /**
+   * Run until about `budget` instructions have been attempted, the guest finishes, or every hart
+   * is idle in wfi. Returns the state reached.
+   */
+  run(budget: number): MachineState {
+    let remaining = budget;
+    while (remaining > 0) {
+      if (this.finishEvent !== undefined) return 'finished';
+      this.updateTimers();
+      let anyRan = false;
+      for (const h of this.harts) {
+        if (h.waiting) {
+          if ((h.mip & h.mie) === 0) continue;
+          h.waiting = false;
+        }
+        h.checkInterrupts();
+        const slice = Math.min(this.sliceSize, remaining);
+        remaining -= runSlice(h, slice);
+        anyRan = true;
+        if (this.finishEvent !== undefined) return 'finished';
+      }
+      if (!anyRan) {
+        if (this.icount) {
+          // Deterministic idling: jump guest time straight to the next deadline.
+          const deadline = this.nextDeadline();
+          if (deadline === Infinity) return 'idle';
+          const now = this.ticks();
+          if (deadline > now) this.skippedTicks += deadline - now;
+          continue;
+        }
+        return 'idle';
+      }
+    }
+    return this.finishEvent !== undefined ? 'finished' : 'running';
+  }
+
+  /** Earliest timer deadline in ticks (Infinity when none is armed). */
+  nextDeadline(): number {
+    let deadline = this.clint.nextDeadline();
+    for (const h of this.harts) deadline = Math.min(deadline, h.supervisorTimerDeadline());
+    return deadline;
+  }
+
+  /** Milliseconds an idle machine may sleep before a timer needs it (capped at `max`). */
+  idleMilliseconds(max: number): number {
+    const deadline = this.nextDeadline();
+    if (deadline === Infinity) return max;
+    const ticks = deadline - this.ticks();
+    return Math.max(0, Math.min(max, ticks / (TIMEBASE_FREQUENCY / 1000)));
+  }
+
+  /** True when the machine's time is the host clock (so idling means real sleeping). */
+  get usesHostClock(): boolean {
+    return !this.icount;
+  }
+}
