@@ -15,8 +15,8 @@ const MEMORY_BYTES = 128 * 1024 * 1024;
 /** Far above what any workload needs (about 2e8 full, 1e7 small): a runaway program stops here. */
 const MAX_INSTRUCTIONS: Record<Variant, number> = { full: 2_000_000_000, small: 100_000_000 };
 const QEMU_TIMEOUT_SECONDS = 120;
-/** Floor for QEMU's time once its start-up is subtracted, so a ratio never divides by ~0. */
-const MIN_NET_SECONDS = 0.001;
+/** Below this, QEMU's time less its start-up is noise: no QEMU MIPS and no ratio then. */
+const MIN_NET_SECONDS = 0.02;
 
 export interface RvisorMeasurement {
   /** Best (lowest) of the runs. */
@@ -28,9 +28,9 @@ export interface RvisorMeasurement {
 export interface QemuMeasurement {
   /** Best wall-clock time, start-up included. */
   grossSeconds: number;
-  /** grossSeconds less QEMU's start-up (at least MIN_NET_SECONDS). */
+  /** grossSeconds less QEMU's start-up (may be ~0 or below for tiny programs). */
   seconds: number;
-  /** rvisor's instret / seconds; null when rvisor did not run. */
+  /** rvisor's instret / seconds; null when rvisor did not run or seconds < MIN_NET_SECONDS. */
   mips: number | null;
   runs: number;
 }
@@ -102,11 +102,11 @@ function measureQemu(elf: string, runs: number, startup: number, result: Workloa
     result.output ??= firstLine(r.output);
     best = Math.min(best, r.seconds);
   }
-  const seconds = Math.max(best - startup, MIN_NET_SECONDS);
+  const seconds = best - startup;
   result.qemu = {
     grossSeconds: best,
     seconds,
-    mips: result.instret === null ? null : result.instret / seconds / 1e6,
+    mips: result.instret === null || seconds < MIN_NET_SECONDS ? null : result.instret / seconds / 1e6,
     runs,
   };
 }
@@ -218,7 +218,7 @@ async function run(ctx: BenchContext, load: () => Promise<RunBareMetal | string>
     opt(r.instret, grouped),
     opt(r.rvisor?.seconds, (v) => v.toFixed(3)),
     opt(r.rvisor?.mips, (v) => sig(v, 3)),
-    opt(r.qemu?.seconds, (v) => v.toFixed(3)),
+    opt(r.qemu?.seconds, (v) => (v < MIN_NET_SECONDS ? `<${MIN_NET_SECONDS}` : v.toFixed(3))),
     opt(r.qemu?.mips, (v) => sig(v, 3)),
     opt(r.ratio, (v) => sig(v, 3)),
   ]);
@@ -254,6 +254,11 @@ async function run(ctx: BenchContext, load: () => Promise<RunBareMetal | string>
         `program); QEMU MIPS = rvisor's instruction count / that time (same binary, same instructions)`,
     );
     notes.push('rvisor/QEMU: rvisor MIPS as a fraction of QEMU MIPS (1 = as fast as QEMU)');
+    if (results.some((r) => r.qemu !== null && r.qemu.seconds < MIN_NET_SECONDS)) {
+      notes.push(
+        `QEMU times under ${MIN_NET_SECONDS} s are lost in its start-up: no QEMU MIPS or ratio for those`,
+      );
+    }
   }
 
   return {
