@@ -206,8 +206,9 @@ async function run(ctx: BenchContext, load: () => Promise<RunBareMetal | string>
       ctx.log(`qemu:   ${w.name} (${qemuRuns} run${qemuRuns === 1 ? '' : 's'})`);
       measureQemu(elf, qemuRuns, startup, result);
     }
-    if (result.rvisor !== null && result.qemu !== null)
+    if (result.rvisor !== null && result.qemu !== null && result.qemu.mips !== null) {
       result.ratio = result.qemu.seconds / result.rvisor.seconds;
+    }
     if (result.problems.length > 0) result.status = 'fail';
     results.push(result);
   }
