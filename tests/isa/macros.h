@@ -35,6 +35,8 @@
  *   a7 = SVC_GOTO_M     return to M-mode at the instruction after the ecall
  *   a7 = SVC_GOTO_M_AT  return to M-mode at the address in a6
  *   a7 = SVC_FAIL       fail the current test
+ * If ecalls from U are delegated to S, the S handler forwards SVC_GOTO_M(_AT)
+ * to M with an ecall from S (tests never delegate ecalls from S).
  */
 #ifndef RVISOR_ISA_MACROS_H
 #define RVISOR_ISA_MACROS_H
@@ -494,6 +496,23 @@ s_trap_vector:
     csrrw sp, sscratch, sp
     sret
 .Ls_unexpected:
+    /* an ecall from U delegated to S may be a service call: forward it to M
+     * with an ecall from S (ecalls from S are never delegated by the tests) */
+    li t1, CAUSE_USER_ECALL
+    bne s9, t1, .Ls_fail
+    li t1, SVC_GOTO_M
+    bne a7, t1, 1f
+    csrr a6, sepc
+    addi a6, a6, 4
+    li a7, SVC_GOTO_M_AT
+1:  li t1, SVC_GOTO_M_AT
+    bne a7, t1, .Ls_fail
+    ld t0, 0(sp)
+    ld t1, 8(sp)
+    ld t2, 16(sp)
+    csrrw sp, sscratch, sp
+    ecall
+.Ls_fail:
     li a7, SVC_FAIL
     ecall
 1:  j 1b
