@@ -19,8 +19,11 @@ const QEMU_TIMEOUT_SECONDS = 120;
 const MIN_NET_SECONDS = 0.02;
 
 export interface RvisorMeasurement {
-  /** Best (lowest) of the runs. */
+  /** Best (lowest) of the runs, as runBareMetal reports it: machine set-up included. */
+  grossSeconds: number;
+  /** grossSeconds less rvisor's set-up (the time of a program that exits at once). */
   seconds: number;
+  /** instret / seconds. */
   mips: number;
   runs: number;
 }
@@ -66,6 +69,7 @@ function measureRvisor(
   kernel: Uint8Array,
   variant: Variant,
   runs: number,
+  startup: number,
   result: WorkloadResult,
 ): void {
   let best = Infinity;
@@ -87,7 +91,8 @@ function measureRvisor(
     result.instret = r.instret;
     best = Math.min(best, r.seconds);
   }
-  result.rvisor = { seconds: best, mips: (result.instret ?? 0) / best / 1e6, runs };
+  const seconds = Math.max(best - startup, best / 100);
+  result.rvisor = { grossSeconds: best, seconds, mips: (result.instret ?? 0) / seconds / 1e6, runs };
 }
 
 function measureQemu(elf: string, runs: number, startup: number, result: WorkloadResult): void {
@@ -109,6 +114,20 @@ function measureQemu(elf: string, runs: number, startup: number, result: Workloa
     mips: result.instret === null || seconds < MIN_NET_SECONDS ? null : result.instret / seconds / 1e6,
     runs,
   };
+}
+
+/** rvisor's set-up (machine, memory, loading): the best time of a program that exits at once. */
+function measureRvisorStartup(run: RunBareMetal, runs: number): { seconds: number } | { error: string } {
+  const kernel = new Uint8Array(readFileSync(emptyElf()));
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const { result } = runWithConsole(run, { kernel, memoryBytes: MEMORY_BYTES, maxInstructions: 1_000_000 });
+    if (result.error !== undefined || result.finisher !== 'pass') {
+      return { error: `the empty program did not pass under rvisor (${result.error ?? result.finisher})` };
+    }
+    best = Math.min(best, result.seconds);
+  }
+  return { seconds: best };
 }
 
 /** QEMU's start-up and shut-down: the best time of a program that exits at once. */
@@ -163,13 +182,26 @@ async function run(ctx: BenchContext, load: () => Promise<RunBareMetal | string>
     };
   }
 
-  const rvisor = await load();
-  if (typeof rvisor === 'string') {
-    notes.push(`rvisor not measured: ${rvisor}; without its instruction count there is no QEMU MIPS either`);
+  const loaded = await load();
+  let rvisor: RunBareMetal | null = null;
+  let rvisorStartup: number | null = null;
+  let rvisorProblem: string | null = null;
+  if (typeof loaded === 'string') {
+    notes.push(`rvisor not measured: ${loaded}; without its instruction count there is no QEMU MIPS either`);
+  } else {
+    ctx.log(`rvisor: timing set-up with bench/build/empty.elf (best of ${rvisorRuns})`);
+    const s = measureRvisorStartup(loaded, rvisorRuns);
+    if ('error' in s) {
+      rvisorProblem = s.error;
+      notes.push(`rvisor not measured: ${s.error}`);
+    } else {
+      rvisor = loaded;
+      rvisorStartup = s.seconds;
+    }
   }
 
   const qemu: QemuInfo | undefined = findQemu();
-  let startup: number | null = null;
+  let qemuStartup: number | null = null;
   if (qemu === undefined) {
     notes.push('qemu-system-riscv64 not installed: ratios skipped');
   } else {
@@ -178,7 +210,7 @@ async function run(ctx: BenchContext, load: () => Promise<RunBareMetal | string>
     if ('error' in s) {
       notes.push(`QEMU skipped: ${s.error}`);
     } else {
-      startup = s.seconds;
+      qemuStartup = s.seconds;
     }
   }
 
@@ -198,13 +230,13 @@ async function run(ctx: BenchContext, load: () => Promise<RunBareMetal | string>
       qemu: null,
       ratio: null,
     };
-    if (typeof rvisor !== 'string') {
+    if (rvisor !== null && rvisorStartup !== null) {
       ctx.log(`rvisor: ${w.name} (${rvisorRuns} run${rvisorRuns === 1 ? '' : 's'})`);
-      measureRvisor(rvisor, kernel, variant, rvisorRuns, result);
+      measureRvisor(rvisor, kernel, variant, rvisorRuns, rvisorStartup, result);
     }
-    if (qemu !== undefined && startup !== null) {
+    if (qemu !== undefined && qemuStartup !== null) {
       ctx.log(`qemu:   ${w.name} (${qemuRuns} run${qemuRuns === 1 ? '' : 's'})`);
-      measureQemu(elf, qemuRuns, startup, result);
+      measureQemu(elf, qemuRuns, qemuStartup, result);
     }
     if (result.rvisor !== null && result.qemu !== null && result.qemu.mips !== null) {
       result.ratio = result.qemu.seconds / result.rvisor.seconds;
@@ -242,17 +274,18 @@ async function run(ctx: BenchContext, load: () => Promise<RunBareMetal | string>
   }
 
   for (const r of results) for (const p of r.problems) notes.push(`${r.name}: ${p}`);
-  if (typeof rvisor !== 'string') {
+  if (rvisorStartup !== null) {
     notes.push(
-      `rvisor: runBareMetal in this process, best of ${rvisorRuns} run${rvisorRuns === 1 ? '' : 's'}; ` +
-        `seconds as runBareMetal reports them; MIPS = instructions retired / seconds`,
+      `rvisor: runBareMetal in this process (${MEMORY_BYTES >> 20} MiB RAM), best of ${rvisorRuns} ` +
+        `run${rvisorRuns === 1 ? '' : 's'}, less its set-up (${rvisorStartup.toFixed(3)} s: best time of an ` +
+        `empty program); MIPS = instructions retired / that time`,
     );
   }
-  if (qemu !== undefined && startup !== null) {
+  if (qemu !== undefined && qemuStartup !== null) {
     notes.push(
       `QEMU: ${qemu.version}, '-M virt -bios none -nographic -kernel', best of ${qemuRuns} runs, ` +
-        `less QEMU's own start-up and exit (${startup.toFixed(3)} s: best of ${qemuRuns} runs of an empty ` +
-        `program); QEMU MIPS = rvisor's instruction count / that time (same binary, same instructions)`,
+        `less QEMU's own start-up and exit (${qemuStartup.toFixed(3)} s: best of ${qemuRuns} runs of an ` +
+        `empty program); QEMU MIPS = rvisor's instruction count / that time (same binary, same instructions)`,
     );
     notes.push('rvisor/QEMU: rvisor MIPS as a fraction of QEMU MIPS (1 = as fast as QEMU)');
     if (results.some((r) => r.qemu !== null && r.qemu.seconds < MIN_NET_SECONDS)) {
@@ -267,17 +300,22 @@ async function run(ctx: BenchContext, load: () => Promise<RunBareMetal | string>
     columns: COLUMNS,
     rows,
     notes,
-    failed: results.some((r) => r.status === 'fail'),
+    failed: rvisorProblem !== null || results.some((r) => r.status === 'fail'),
     data: {
       variant,
       rvisor:
-        typeof rvisor === 'string'
-          ? { available: false, reason: rvisor }
-          : { available: true, runs: rvisorRuns },
+        rvisor === null
+          ? { available: false, reason: typeof loaded === 'string' ? loaded : rvisorProblem }
+          : { available: true, runs: rvisorRuns, memoryBytes: MEMORY_BYTES, startupSeconds: rvisorStartup },
       qemu:
         qemu === undefined
           ? { available: false, reason: 'qemu-system-riscv64 not installed' }
-          : { available: startup !== null, version: qemu.version, runs: qemuRuns, startupSeconds: startup },
+          : {
+              available: qemuStartup !== null,
+              version: qemu.version,
+              runs: qemuRuns,
+              startupSeconds: qemuStartup,
+            },
       workloads: results,
       total:
         measured.length > 0
