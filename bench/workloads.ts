@@ -31,7 +31,9 @@ export interface RvisorMeasurement {
 export interface QemuMeasurement {
   /** Best wall-clock time, start-up included. */
   grossSeconds: number;
-  /** grossSeconds less QEMU's start-up (may be ~0 or below for tiny programs). */
+  /** Best time of the empty program, run alternately with the workload. */
+  startupSeconds: number;
+  /** grossSeconds less startupSeconds (may be ~0 or below for tiny programs). */
   seconds: number;
   /** rvisor's instret / seconds; null when rvisor did not run or seconds < MIN_NET_SECONDS. */
   mips: number | null;
@@ -95,9 +97,20 @@ function measureRvisor(
   result.rvisor = { grossSeconds: best, seconds, mips: (result.instret ?? 0) / seconds / 1e6, runs };
 }
 
-function measureQemu(elf: string, runs: number, startup: number, result: WorkloadResult): void {
+/**
+ * Best of `runs` QEMU runs of the workload, each after a run of the empty program, whose best time is
+ * the start-up subtracted: measured side by side, both see the same load on the machine.
+ */
+function measureQemu(elf: string, runs: number, result: WorkloadResult): void {
   let best = Infinity;
+  let startup = Infinity;
   for (let i = 0; i < runs; i++) {
+    const s = measureQemuStartup(1);
+    if ('error' in s) {
+      result.problems.push(`qemu: ${s.error}`);
+      return;
+    }
+    startup = Math.min(startup, s.seconds);
     const r = runQemu(elf, QEMU_TIMEOUT_SECONDS);
     if (r.timedOut || r.exitCode !== 0 || !printedPass(r.output)) {
       const why = r.timedOut ? `timed out after ${QEMU_TIMEOUT_SECONDS} s` : `exit status ${r.exitCode}`;
@@ -110,6 +123,7 @@ function measureQemu(elf: string, runs: number, startup: number, result: Workloa
   const seconds = best - startup;
   result.qemu = {
     grossSeconds: best,
+    startupSeconds: startup,
     seconds,
     mips: result.instret === null || seconds < MIN_NET_SECONDS ? null : result.instret / seconds / 1e6,
     runs,
@@ -205,8 +219,8 @@ async function run(ctx: BenchContext, load: () => Promise<RunBareMetal | string>
   if (qemu === undefined) {
     notes.push('qemu-system-riscv64 not installed: ratios skipped');
   } else {
-    ctx.log(`qemu: timing start-up with bench/build/empty.elf (best of ${qemuRuns})`);
-    const s = measureQemuStartup(qemuRuns);
+    ctx.log('qemu: checking start-up with bench/build/empty.elf');
+    const s = measureQemuStartup(1);
     if ('error' in s) {
       notes.push(`QEMU skipped: ${s.error}`);
     } else {
@@ -236,7 +250,7 @@ async function run(ctx: BenchContext, load: () => Promise<RunBareMetal | string>
     }
     if (qemu !== undefined && qemuStartup !== null) {
       ctx.log(`qemu:   ${w.name} (${qemuRuns} run${qemuRuns === 1 ? '' : 's'})`);
-      measureQemu(elf, qemuRuns, qemuStartup, result);
+      measureQemu(elf, qemuRuns, result);
     }
     if (result.rvisor !== null && result.qemu !== null && result.qemu.mips !== null) {
       result.ratio = result.qemu.seconds / result.rvisor.seconds;
@@ -282,10 +296,19 @@ async function run(ctx: BenchContext, load: () => Promise<RunBareMetal | string>
     );
   }
   if (qemu !== undefined && qemuStartup !== null) {
+    const startups = results.flatMap((r) => (r.qemu === null ? [] : [r.qemu.startupSeconds]));
+    const [low, high] = [Math.min(...startups, Infinity), Math.max(...startups, -Infinity)];
+    const range =
+      startups.length === 0
+        ? qemuStartup.toFixed(3)
+        : low.toFixed(3) === high.toFixed(3)
+          ? low.toFixed(3)
+          : `${low.toFixed(3)}-${high.toFixed(3)}`;
     notes.push(
       `QEMU: ${qemu.version}, '-M virt -bios none -nographic -kernel', best of ${qemuRuns} runs, ` +
-        `less QEMU's own start-up and exit (${qemuStartup.toFixed(3)} s: best of ${qemuRuns} runs of an ` +
-        `empty program); QEMU MIPS = rvisor's instruction count / that time (same binary, same instructions)`,
+        `less QEMU's own start-up and exit (${range} s: best of ${qemuRuns} runs of an empty program, ` +
+        `alternating with the workload's); QEMU MIPS = rvisor's instruction count / that time (same ` +
+        `binary, same instructions)`,
     );
     notes.push('rvisor/QEMU: rvisor MIPS as a fraction of QEMU MIPS (1 = as fast as QEMU)');
     if (results.some((r) => r.qemu !== null && r.qemu.seconds < MIN_NET_SECONDS)) {
@@ -314,7 +337,6 @@ async function run(ctx: BenchContext, load: () => Promise<RunBareMetal | string>
               available: qemuStartup !== null,
               version: qemu.version,
               runs: qemuRuns,
-              startupSeconds: qemuStartup,
             },
       workloads: results,
       total:
