@@ -222,9 +222,11 @@
 /* ========================================================= helper macros */
 
 /* Switch from M-mode to privilege `mpp` (PRV_S / PRV_U) and continue with the
- * next instruction (through mret). Clobbers t0. Keeps MPRV as mret leaves it. */
+ * next instruction (through mret). Clobbers t0. Keeps MPRV as mret leaves it.
+ * MPIE is cleared first, so mstatus.MIE is 0 afterwards (it does not mask
+ * M-level interrupts below M anyway). */
 .macro ENTER_MODE mpp
-    li t0, MSTATUS_MPP
+    li t0, MSTATUS_MPP | MSTATUS_MPIE
     csrc mstatus, t0
     li t0, (\mpp) << 11
     csrs mstatus, t0
@@ -238,7 +240,7 @@
 
 /* From U/S-mode back to M-mode, continuing after the ecall (the code must be
  * mapped at the same address in M-mode, i.e. identity-mapped or no paging).
- * Clobbers a7, s6..s9. */
+ * Returns with mstatus.MIE = 0, MPIE = 1. Clobbers a7, s6..s9. */
 .macro ENTER_M
     li a7, SVC_GOTO_M
     ecall
@@ -429,14 +431,16 @@ m_trap_vector:
     csrr t1, mepc
     addi t1, t1, 4
     csrw mepc, t1
+.Lm_goto_m_common:
+    /* back in M with mstatus.MIE = 0 (MPIE cleared before the mret) */
     li t1, MSTATUS_MPP
     csrs mstatus, t1
+    li t1, MSTATUS_MPIE
+    csrc mstatus, t1
     j .Lm_ret
 .Lm_goto_m_at:
     csrw mepc, a6
-    li t1, MSTATUS_MPP
-    csrs mstatus, t1
-    j .Lm_ret
+    j .Lm_goto_m_common
 .Lm_irq:
     /* append (cause, mepc, 0x30 | MPP) to irq_log (16 entries max) */
     la t1, irq_log_count
