@@ -50,6 +50,17 @@
 #define CLINT_MTIMECMP  0x2004000
 #define CLINT_MTIME     0x200bff8
 #define RAM_BASE        0x80000000
+#define UART0_BASE      0x10000000   /* ns16550a, PLIC source 10 */
+#define UART0_IRQ       10
+#define PLIC_BASE       0x0c000000
+#define PLIC_PRIORITY(src)     (PLIC_BASE + 4 * (src))
+#define PLIC_PENDING           (PLIC_BASE + 0x1000)
+#define PLIC_ENABLE(ctx)       (PLIC_BASE + 0x2000 + 0x80 * (ctx))
+#define PLIC_THRESHOLD(ctx)    (PLIC_BASE + 0x200000 + 0x1000 * (ctx))
+#define PLIC_CLAIM(ctx)        (PLIC_BASE + 0x200004 + 0x1000 * (ctx))
+/* PLIC contexts of hart 0 */
+#define PLIC_CTX_M 0
+#define PLIC_CTX_S 1
 /* a physical address with neither memory nor a device behind it (16 TiB) */
 #define UNMAPPED_ADDR   0x100000000000
 
