@@ -310,6 +310,14 @@
     sd t1, 0(t0)
 .endm
 
+/* page_table[idx] = register `reg` (not t0/t2). Clobbers t0, t2. */
+.macro PTE_SET_RAW_REG table, idx, reg
+    la t0, \table
+    li t2, (\idx) * 8
+    add t0, t0, t2
+    sd \reg, 0(t0)
+.endm
+
 /* Load page_table[idx] into register `rd`. Clobbers t0, t2. */
 .macro PTE_GET rd, table, idx
     la t0, \table
