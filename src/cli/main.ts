@@ -1,0 +1,36 @@
+// The rvisor command line.
+
+import { runCommand } from './run-command.js';
+import { UsageError } from './args.js';
+
+const HELP = `rvisor — RISC-V virtual machines in TypeScript
+
+usage: rvisor <command> [options]
+
+commands:
+  run      run one VM in the foreground (rvisor run --help)
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await runCommand(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(HELP);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError || (err instanceof Error && /invalid size/.test(err.message))) {
+      process.stderr.write(`rvisor: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
