@@ -84,7 +84,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   try {
     const exit = await runVm(machine, {
       afterBurst: () => hostConsole.flush(),
-      onReset: () => bootBareMetal(machine, image),
+      onReset: () => bootBareMetal(machine, image, true),
       stopSignal: stop,
     });
     if (exit.message !== undefined) process.stderr.write(`rvisor: ${exit.message}\n`);

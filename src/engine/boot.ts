@@ -36,9 +36,12 @@ function deviceTreeAddress(machine: Machine, size: number, segments: LoadSegment
   return address;
 }
 
-/** Reset the machine's RAM and harts and load the image. */
-export function bootBareMetal(machine: Machine, image: BareMetalImage): void {
-  machine.ram.u8.fill(0);
+/**
+ * Load the image and reset the harts. `clearRam` wipes RAM first (for a reboot; a new machine's
+ * RAM is already zero, and touching all of it would cost a page fault per page).
+ */
+export function bootBareMetal(machine: Machine, image: BareMetalImage, clearRam = false): void {
+  if (clearRam) machine.ram.u8.fill(0);
   placeSegments(image.segments, { base: machine.ram.base, bytes: machine.ram.u8 });
   const dtb = machine.deviceTree();
   const dtbAddress = deviceTreeAddress(machine, dtb.length, image.segments);

@@ -57,7 +57,7 @@ export function runBareMetal(options: BareMetalOptions): BareMetalResult {
       const event = machine.finishEvent;
       if (event !== undefined) {
         if (event.kind === 'reset' && resets++ < MAX_RESETS) {
-          bootBareMetal(machine, image);
+          bootBareMetal(machine, image, true);
           continue;
         }
         flush();

@@ -58,7 +58,8 @@ export function executeOther(h: Hart, slot: number, pc: number): number {
       h.raiseException(CAUSE_USER_ECALL + h.priv, 0);
       return PC_SET;
     case Op.EBREAK:
-      h.raiseException(CAUSE_BREAKPOINT, pc);
+      // mtval is zero for ebreak, as QEMU reports it (the spec allows the pc or zero).
+      h.raiseException(CAUSE_BREAKPOINT, 0);
       return PC_SET;
     case Op.MRET:
       if (h.priv < PRIV_M) return raiseIllegal(h, slot);

@@ -164,115 +164,226 @@ export function runSlice(h: Hart, budget: number): number {
         }
         break;
       }
-      // ---- loads: TLB hit and natural alignment take the fast path ----
-      case Op.LD:
-      case Op.LW:
-      case Op.LWU:
-      case Op.LH:
-      case Op.LHU:
-      case Op.LB:
-      case Op.LBU:
-      case Op.FLD: {
-        const op = ops[slot];
+      // ---- loads and stores: a TLB hit with natural alignment takes the fast path ----
+      case Op.LD: {
         const r1 = rs1s[slot];
         const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
         const i = h.dataSet + ((va >>> 12) & TLB_MASK);
-        const size =
-          op === Op.LD || op === Op.FLD
-            ? 8
-            : op === Op.LW || op === Op.LWU
-              ? 4
-              : op === Op.LB || op === Op.LBU
-                ? 1
-                : 2;
-        if (op === Op.FLD && (h.mstatus & MSTATUS_FS) === 0) {
+        if (readTag[i] === va - (va & 0xfff) && (va & 7) === 0) {
+          const o = readOffset[i] + (va & 0xfff);
+          x[rd] = ram64[o >>> 3];
+          break;
+        }
+        h.sliceRemaining = n;
+        if (!loadSlow(h, va, 8)) continue;
+        x[rd] = scratch[0];
+        break;
+      }
+      case Op.LW: {
+        const r1 = rs1s[slot];
+        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
+        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
+        if (readTag[i] === va - (va & 0xfff) && (va & 3) === 0) {
+          const o = readOffset[i] + (va & 0xfff);
+          const v = ram32[o >>> 2];
+          w[2 * rd] = v;
+          w[2 * rd + 1] = v >> 31;
+          break;
+        }
+        h.sliceRemaining = n;
+        if (!loadSlow(h, va, 4)) continue;
+        writeWord(w, rd, scratch32[0]);
+        break;
+      }
+      case Op.LWU: {
+        const r1 = rs1s[slot];
+        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
+        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
+        if (readTag[i] === va - (va & 0xfff) && (va & 3) === 0) {
+          const o = readOffset[i] + (va & 0xfff);
+          w[2 * rd] = ram32[o >>> 2];
+          w[2 * rd + 1] = 0;
+          break;
+        }
+        h.sliceRemaining = n;
+        if (!loadSlow(h, va, 4)) continue;
+        w[2 * rd] = scratch32[0];
+        w[2 * rd + 1] = 0;
+        break;
+      }
+      case Op.LH: {
+        const r1 = rs1s[slot];
+        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
+        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
+        if (readTag[i] === va - (va & 0xfff) && (va & 1) === 0) {
+          const o = readOffset[i] + (va & 0xfff);
+          writeWord(w, rd, (ram16[o >>> 1] << 16) >> 16);
+          break;
+        }
+        h.sliceRemaining = n;
+        if (!loadSlow(h, va, 2)) continue;
+        writeWord(w, rd, (scratch32[0] << 16) >> 16);
+        break;
+      }
+      case Op.LHU: {
+        const r1 = rs1s[slot];
+        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
+        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
+        if (readTag[i] === va - (va & 0xfff) && (va & 1) === 0) {
+          const o = readOffset[i] + (va & 0xfff);
+          w[2 * rd] = ram16[o >>> 1];
+          w[2 * rd + 1] = 0;
+          break;
+        }
+        h.sliceRemaining = n;
+        if (!loadSlow(h, va, 2)) continue;
+        w[2 * rd] = scratch32[0];
+        w[2 * rd + 1] = 0;
+        break;
+      }
+      case Op.LB: {
+        const r1 = rs1s[slot];
+        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
+        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
+        if (readTag[i] === va - (va & 0xfff)) {
+          const o = readOffset[i] + (va & 0xfff);
+          writeWord(w, rd, (ram8[o] << 24) >> 24);
+          break;
+        }
+        h.sliceRemaining = n;
+        if (!loadSlow(h, va, 1)) continue;
+        writeWord(w, rd, (scratch32[0] << 24) >> 24);
+        break;
+      }
+      case Op.LBU: {
+        const r1 = rs1s[slot];
+        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
+        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
+        if (readTag[i] === va - (va & 0xfff)) {
+          const o = readOffset[i] + (va & 0xfff);
+          w[2 * rd] = ram8[o];
+          w[2 * rd + 1] = 0;
+          break;
+        }
+        h.sliceRemaining = n;
+        if (!loadSlow(h, va, 1)) continue;
+        w[2 * rd] = scratch32[0];
+        w[2 * rd + 1] = 0;
+        break;
+      }
+      case Op.FLD: {
+        if ((h.mstatus & MSTATUS_FS) === 0) {
           raiseIllegal(h, slot);
           continue;
         }
-        let lo: number;
-        let hi: number;
-        if (readTag[i] === va - (va & 0xfff) && (va & (size - 1)) === 0) {
+        const r1 = rs1s[slot];
+        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
+        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
+        if (readTag[i] === va - (va & 0xfff) && (va & 7) === 0) {
           const o = readOffset[i] + (va & 0xfff);
-          if (size === 8) {
-            if (op === Op.LD) x[rd] = ram64[o >>> 3];
-            else {
-              f[rd] = ram64[o >>> 3];
-              h.mstatus |= FS_DIRTY;
-            }
-            break;
-          }
-          lo = size === 4 ? ram32[o >>> 2] : size === 2 ? ram16[o >>> 1] : ram8[o];
-          hi = 0;
-        } else {
-          h.sliceRemaining = n;
-          if (!loadSlow(h, va, size)) continue;
-          if (size === 8) {
-            if (op === Op.LD) x[rd] = scratch[0];
-            else {
-              f[rd] = scratch[0];
-              h.mstatus |= FS_DIRTY;
-            }
-            break;
-          }
-          lo = scratch32[0];
-          hi = 0;
+          f[rd] = ram64[o >>> 3];
+          h.mstatus |= FS_DIRTY;
+          break;
         }
-        switch (op) {
-          case Op.LW:
-            hi = lo >> 31;
-            break;
-          case Op.LWU:
-            hi = 0;
-            break;
-          case Op.LH:
-            lo = (lo << 16) >> 16;
-            hi = lo >> 31;
-            break;
-          case Op.LB:
-            lo = (lo << 24) >> 24;
-            hi = lo >> 31;
-            break;
-        }
-        w[2 * rd] = lo;
-        w[2 * rd + 1] = hi;
+        h.sliceRemaining = n;
+        if (!loadSlow(h, va, 8)) continue;
+        f[rd] = scratch[0];
+        h.mstatus |= FS_DIRTY;
         break;
       }
-      // ---- stores ----
-      case Op.SD:
-      case Op.SW:
-      case Op.SH:
-      case Op.SB:
-      case Op.FSD: {
-        const op = ops[slot];
+      case Op.SD: {
         const r1 = rs1s[slot];
         const r2 = rs2s[slot];
         const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
         const i = h.dataSet + ((va >>> 12) & TLB_MASK);
-        const size = op === Op.SD || op === Op.FSD ? 8 : op === Op.SW ? 4 : op === Op.SH ? 2 : 1;
-        if (op === Op.FSD && (h.mstatus & MSTATUS_FS) === 0) {
+        if (writeTag[i] === va - (va & 0xfff) && (va & 7) === 0) {
+          const o = writeOffset[i] + (va & 0xfff);
+          ram64[o >>> 3] = x[r2];
+          break;
+        }
+        scratch[0] = x[r2];
+        h.sliceRemaining = n;
+        if (!storeSlow(h, va, 8)) continue;
+        if (h.endSlice) {
+          h.pc = pc + lengths[slot];
+          return endSlice(h, budget - n);
+        }
+        break;
+      }
+      case Op.SW: {
+        const r1 = rs1s[slot];
+        const r2 = rs2s[slot];
+        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
+        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
+        if (writeTag[i] === va - (va & 0xfff) && (va & 3) === 0) {
+          const o = writeOffset[i] + (va & 0xfff);
+          ram32[o >>> 2] = w[2 * r2];
+          break;
+        }
+        scratch[0] = x[r2];
+        h.sliceRemaining = n;
+        if (!storeSlow(h, va, 4)) continue;
+        if (h.endSlice) {
+          h.pc = pc + lengths[slot];
+          return endSlice(h, budget - n);
+        }
+        break;
+      }
+      case Op.SH: {
+        const r1 = rs1s[slot];
+        const r2 = rs2s[slot];
+        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
+        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
+        if (writeTag[i] === va - (va & 0xfff) && (va & 1) === 0) {
+          const o = writeOffset[i] + (va & 0xfff);
+          ram16[o >>> 1] = w[2 * r2];
+          break;
+        }
+        scratch[0] = x[r2];
+        h.sliceRemaining = n;
+        if (!storeSlow(h, va, 2)) continue;
+        if (h.endSlice) {
+          h.pc = pc + lengths[slot];
+          return endSlice(h, budget - n);
+        }
+        break;
+      }
+      case Op.SB: {
+        const r1 = rs1s[slot];
+        const r2 = rs2s[slot];
+        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
+        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
+        if (writeTag[i] === va - (va & 0xfff)) {
+          const o = writeOffset[i] + (va & 0xfff);
+          ram8[o] = w[2 * r2];
+          break;
+        }
+        scratch[0] = x[r2];
+        h.sliceRemaining = n;
+        if (!storeSlow(h, va, 1)) continue;
+        if (h.endSlice) {
+          h.pc = pc + lengths[slot];
+          return endSlice(h, budget - n);
+        }
+        break;
+      }
+      case Op.FSD: {
+        if ((h.mstatus & MSTATUS_FS) === 0) {
           raiseIllegal(h, slot);
           continue;
         }
-        if (writeTag[i] === va - (va & 0xfff) && (va & (size - 1)) === 0) {
+        const r1 = rs1s[slot];
+        const r2 = rs2s[slot];
+        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
+        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
+        if (writeTag[i] === va - (va & 0xfff) && (va & 7) === 0) {
           const o = writeOffset[i] + (va & 0xfff);
-          switch (size) {
-            case 8:
-              ram64[o >>> 3] = op === Op.SD ? x[r2] : f[r2];
-              break;
-            case 4:
-              ram32[o >>> 2] = w[2 * r2];
-              break;
-            case 2:
-              ram16[o >>> 1] = w[2 * r2];
-              break;
-            default:
-              ram8[o] = w[2 * r2];
-          }
+          ram64[o >>> 3] = f[r2];
           break;
         }
-        scratch[0] = op === Op.FSD ? f[r2] : x[r2];
+        scratch[0] = f[r2];
         h.sliceRemaining = n;
-        if (!storeSlow(h, va, size)) continue;
+        if (!storeSlow(h, va, 8)) continue;
         if (h.endSlice) {
           h.pc = pc + lengths[slot];
           return endSlice(h, budget - n);

@@ -31,8 +31,6 @@ export class Pmp {
   private readonly hi = new Float64Array(PMP_ENTRIES);
   /** Number of entries with A != OFF. */
   private activeCount = 0;
-  /** Any locked entry (so M-mode accesses need checking at all). */
-  private anyLocked = false;
 
   /** Called after any change so cached translations are dropped. */
   onChange: () => void = () => {};
@@ -77,7 +75,6 @@ export class Pmp {
 
   private recompute(): void {
     this.activeCount = 0;
-    this.anyLocked = false;
     for (let i = 0; i < PMP_ENTRIES; i++) {
       const a = (this.cfg[i] >> PMP_A_SHIFT) & 3;
       let lo = 0;
@@ -102,7 +99,6 @@ export class Pmp {
       this.lo[i] = lo;
       this.hi[i] = hi;
       if (a !== A_OFF) this.activeCount++;
-      if (this.locked(i)) this.anyLocked = true;
     }
     this.onChange();
   }
@@ -113,7 +109,6 @@ export class Pmp {
    * it must cover all bytes.
    */
   check(address: number, size: number, perm: number, priv: number): boolean {
-    if (priv === PRIV_M && !this.anyLocked) return true;
     if (this.activeCount === 0) {
       // No entry is active. The spec denies S/U accesses whenever PMP is implemented, but QEMU
       // allows them until the first entry is programmed; rvisor follows QEMU so bare-metal programs
@@ -125,7 +120,7 @@ export class Pmp {
       const lo = this.lo[i];
       const hi = this.hi[i];
       if (lo === hi || end <= lo || address >= hi) continue;
-      if (address < lo || end > hi) return false; // partial match fails
+      if (address < lo || end > hi) return false; // a partial match fails, even for M-mode
       const cfg = this.cfg[i];
       if (priv === PRIV_M && (cfg & PMP_L) === 0) return true;
       return (cfg & perm) !== 0;
