@@ -41,7 +41,7 @@ export function raiseIllegal(h: Hart, slot: number): number {
   return PC_SET;
 }
 
-export function executeOther(h: Hart, slot: number, pc: number): number {
+export function executeOther(h: Hart, slot: number): number {
   const dc = h.decode;
   const op = dc.op[slot];
   const rd = dc.rd[slot];

@@ -489,7 +489,7 @@ export function runSlice(h: Hart, budget: number): number {
         break;
       default: {
         h.sliceRemaining = n;
-        if (executeOther(h, slot, pc) === NEXT) h.pc = pc + lengths[slot];
+        if (executeOther(h, slot) === NEXT) h.pc = pc + lengths[slot];
         if (h.endSlice) {
           return endSlice(h, budget - n);
         }

@@ -15,13 +15,14 @@
 // path. As with the double paths, a function either completes (result written NaN-boxed, NX
 // raised if inexact) and returns true, or changes nothing and returns false.
 
+import { FloatRegisterFile } from '../registers.js';
 import { FLAG_NX, RM_RNE } from './fp-ops.js';
-import { inexactS, roundDirectedS, roundS } from './fast-round.js';
+import { fastNaN, inexactS, roundDirectedS, roundS } from './fast-round.js';
 import { FlagSink } from './soft-format.js';
 
 /** f[r] as a single (exact in a double), or NaN if it is not properly NaN-boxed. */
 export function readS(f32: Float32Array, i32: Int32Array, r: number): number {
-  return i32[2 * r + 1] === -1 ? f32[2 * r] : NaN;
+  return i32[2 * r + 1] === -1 ? f32[2 * r] : fastNaN(); // not the NaN literal: see fastNaN
 }
 
 /** Writes a non-NaN single result, NaN-boxed. */
@@ -146,4 +147,36 @@ export function fmaS(
   const bb = s - a;
   const t = a - (s - bb) + (c - bb);
   return finish(f32, i32, rd, s, t, rm, sink);
+}
+
+/**
+ * fcvt.s.d when the result is a normal single: rounds per rm, raises NX. Zeros and infinities
+ * convert exactly. Returns false (changing nothing) for NaNs and for results that may be tiny or
+ * overflow, which the soft path handles.
+ */
+export function narrowD(
+  regs: FloatRegisterFile,
+  rd: number,
+  rs: number,
+  rm: number,
+  sink: FlagSink,
+): boolean {
+  const v = regs.f64[rs];
+  if (v === 0 || v === Infinity || v === -Infinity) {
+    writeS(regs.f32, regs.i32, rd, v); // exact, keeps the sign of zero
+    return true;
+  }
+  const r = roundS(v, 0, rm);
+  if (r !== r) return false;
+  if (Math.fround(v) !== v) sink.fflags |= FLAG_NX;
+  writeS(regs.f32, regs.i32, rd, r);
+  return true;
+}
+
+/** fcvt.d.s, which is exact; false for a NaN operand (canonical result, NV if signaling). */
+export function widenS(regs: FloatRegisterFile, rd: number, rs: number): boolean {
+  const v = readS(regs.f32, regs.i32, rs);
+  if (v !== v) return false;
+  regs.f64[rd] = v;
+  return true;
 }

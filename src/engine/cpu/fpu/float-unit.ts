@@ -6,32 +6,21 @@
 
 import { FloatRegisterFile, IntRegisterFile } from '../registers.js';
 import { addD, divD, fmaD, mulD, sqrtD } from './fast-double.js';
-import { roundS } from './fast-round.js';
-import { addS, divS, fmaS, mulS, readS, sqrtS, writeS } from './fast-single.js';
+import { addS, divS, fmaS, mulS, narrowD, sqrtS, widenS } from './fast-single.js';
 import {
-  CANONICAL_NAN_D_HI,
-  CANONICAL_NAN_S,
   CMP_EQ,
   CMP_LE,
   CMP_LT,
-  compare,
+  bitsS,
+  compareD,
+  compareS,
   fclass32,
   fclass64,
-  isSNaN32,
-  isSNaN64,
-  minMax,
+  minMaxD,
+  minMaxS,
 } from './fp-compare.js';
-import {
-  INT_L,
-  INT_LU,
-  INT_W,
-  INT_WU,
-  floatToInt,
-  int64ToDouble,
-  intToSingle,
-  readInt32,
-} from './fp-convert.js';
-import { FLAG_NV, FLAG_NX, FpOp, RM_DYN } from './fp-ops.js';
+import { INT_L, INT_LU, INT_W, INT_WU, floatToInt, int64ToDouble, intToSingle } from './fp-convert.js';
+import { FpOp, RM_DYN } from './fp-ops.js';
 import { slowArith } from './slow-path.js';
 
 /**
@@ -172,8 +161,8 @@ export class FloatUnit {
       case FpOp.FSGNJ_S:
       case FpOp.FSGNJN_S:
       case FpOp.FSGNJX_S: {
-        const a = this.bitsS(rs1);
-        const b = this.bitsS(rs2);
+        const a = bitsS(this.regs, rs1);
+        const b = bitsS(this.regs, rs2);
         const s = op === FpOp.FSGNJ_S ? b : op === FpOp.FSGNJN_S ? ~b : a ^ b;
         this.u32[2 * rd] = (a & 0x7fffffff) | (s & 0x80000000);
         i32[2 * rd + 1] = -1;
@@ -190,49 +179,39 @@ export class FloatUnit {
         return true;
       }
 
-      // ---- min / max ----
+      // ---- min / max, comparisons, classification ----
       case FpOp.FMIN_S:
-      case FpOp.FMAX_S: {
-        const a = readS(f32, i32, rs1);
-        const b = readS(f32, i32, rs2);
-        if (a !== a || b !== b) {
-          if (isSNaN32(this.bitsS(rs1)) || isSNaN32(this.bitsS(rs2))) this.fflags |= FLAG_NV;
-          if (a !== a && b !== b) this.writeNaNS(rd);
-          else writeS(f32, i32, rd, a !== a ? b : a);
-        } else writeS(f32, i32, rd, minMax(a, b, op === FpOp.FMAX_S));
+        minMaxS(this.regs, rd, rs1, rs2, false, this);
         return true;
-      }
+      case FpOp.FMAX_S:
+        minMaxS(this.regs, rd, rs1, rs2, true, this);
+        return true;
       case FpOp.FMIN_D:
-      case FpOp.FMAX_D: {
-        const a = f64[rs1];
-        const b = f64[rs2];
-        if (a !== a || b !== b) {
-          if (this.sNaND(rs1) || this.sNaND(rs2)) this.fflags |= FLAG_NV;
-          if (a !== a && b !== b) this.writeNaND(rd);
-          else f64[rd] = a !== a ? b : a;
-        } else f64[rd] = minMax(a, b, op === FpOp.FMAX_D);
+        minMaxD(this.regs, rd, rs1, rs2, false, this);
         return true;
-      }
-
-      // ---- comparisons and classification (integer results) ----
+      case FpOp.FMAX_D:
+        minMaxD(this.regs, rd, rs1, rs2, true, this);
+        return true;
       case FpOp.FEQ_S:
+        this.writeSmall(x, rd, compareS(this.regs, rs1, rs2, CMP_EQ, this));
+        return true;
       case FpOp.FLT_S:
-      case FpOp.FLE_S: {
-        const kind = op === FpOp.FEQ_S ? CMP_EQ : op === FpOp.FLT_S ? CMP_LT : CMP_LE;
-        const sNaN = isSNaN32(this.bitsS(rs1)) || isSNaN32(this.bitsS(rs2));
-        this.writeSmall(x, rd, compare(kind, readS(f32, i32, rs1), readS(f32, i32, rs2), sNaN, this));
+        this.writeSmall(x, rd, compareS(this.regs, rs1, rs2, CMP_LT, this));
         return true;
-      }
+      case FpOp.FLE_S:
+        this.writeSmall(x, rd, compareS(this.regs, rs1, rs2, CMP_LE, this));
+        return true;
       case FpOp.FEQ_D:
-      case FpOp.FLT_D:
-      case FpOp.FLE_D: {
-        const kind = op === FpOp.FEQ_D ? CMP_EQ : op === FpOp.FLT_D ? CMP_LT : CMP_LE;
-        const sNaN = this.sNaND(rs1) || this.sNaND(rs2);
-        this.writeSmall(x, rd, compare(kind, f64[rs1], f64[rs2], sNaN, this));
+        this.writeSmall(x, rd, compareD(this.regs, rs1, rs2, CMP_EQ, this));
         return true;
-      }
+      case FpOp.FLT_D:
+        this.writeSmall(x, rd, compareD(this.regs, rs1, rs2, CMP_LT, this));
+        return true;
+      case FpOp.FLE_D:
+        this.writeSmall(x, rd, compareD(this.regs, rs1, rs2, CMP_LE, this));
+        return true;
       case FpOp.FCLASS_S:
-        this.writeSmall(x, rd, fclass32(this.bitsS(rs1)));
+        this.writeSmall(x, rd, fclass32(bitsS(this.regs, rs1)));
         return true;
       case FpOp.FCLASS_D:
         this.writeSmall(x, rd, fclass64(i32[2 * rs1 + 1], i32[2 * rs1]));
@@ -263,48 +242,48 @@ export class FloatUnit {
 
       // ---- float to integer ----
       case FpOp.FCVT_W_S:
-        floatToInt(readS(f32, i32, rs1), INT_W, m, x.w, rd, this);
+        floatToInt(this.regs, rs1, true, INT_W, m, x.w, rd, this);
         return true;
       case FpOp.FCVT_WU_S:
-        floatToInt(readS(f32, i32, rs1), INT_WU, m, x.w, rd, this);
+        floatToInt(this.regs, rs1, true, INT_WU, m, x.w, rd, this);
         return true;
       case FpOp.FCVT_L_S:
-        floatToInt(readS(f32, i32, rs1), INT_L, m, x.w, rd, this);
+        floatToInt(this.regs, rs1, true, INT_L, m, x.w, rd, this);
         return true;
       case FpOp.FCVT_LU_S:
-        floatToInt(readS(f32, i32, rs1), INT_LU, m, x.w, rd, this);
+        floatToInt(this.regs, rs1, true, INT_LU, m, x.w, rd, this);
         return true;
       case FpOp.FCVT_W_D:
-        floatToInt(f64[rs1], INT_W, m, x.w, rd, this);
+        floatToInt(this.regs, rs1, false, INT_W, m, x.w, rd, this);
         return true;
       case FpOp.FCVT_WU_D:
-        floatToInt(f64[rs1], INT_WU, m, x.w, rd, this);
+        floatToInt(this.regs, rs1, false, INT_WU, m, x.w, rd, this);
         return true;
       case FpOp.FCVT_L_D:
-        floatToInt(f64[rs1], INT_L, m, x.w, rd, this);
+        floatToInt(this.regs, rs1, false, INT_L, m, x.w, rd, this);
         return true;
       case FpOp.FCVT_LU_D:
-        floatToInt(f64[rs1], INT_LU, m, x.w, rd, this);
+        floatToInt(this.regs, rs1, false, INT_LU, m, x.w, rd, this);
         return true;
 
       // ---- integer to float ----
       case FpOp.FCVT_S_W:
-        writeS(f32, i32, rd, intToSingle(x.w, rs1, INT_W, m, this));
+        intToSingle(x.w, rs1, INT_W, m, this.regs, rd, this);
         return true;
       case FpOp.FCVT_S_WU:
-        writeS(f32, i32, rd, intToSingle(x.w, rs1, INT_WU, m, this));
+        intToSingle(x.w, rs1, INT_WU, m, this.regs, rd, this);
         return true;
       case FpOp.FCVT_S_L:
-        writeS(f32, i32, rd, intToSingle(x.w, rs1, INT_L, m, this));
+        intToSingle(x.w, rs1, INT_L, m, this.regs, rd, this);
         return true;
       case FpOp.FCVT_S_LU:
-        writeS(f32, i32, rd, intToSingle(x.w, rs1, INT_LU, m, this));
+        intToSingle(x.w, rs1, INT_LU, m, this.regs, rd, this);
         return true;
       case FpOp.FCVT_D_W:
-        f64[rd] = readInt32(x.w, rs1, false); // always exact
+        f64[rd] = x.w[2 * rs1]; // always exact
         return true;
       case FpOp.FCVT_D_WU:
-        f64[rd] = readInt32(x.w, rs1, true);
+        f64[rd] = x.w[2 * rs1] >>> 0;
         return true;
       case FpOp.FCVT_D_L:
         int64ToDouble(x.w, rs1, false, f64, rd, m, this);
@@ -314,24 +293,12 @@ export class FloatUnit {
         return true;
 
       // ---- between formats ----
-      case FpOp.FCVT_S_D: {
-        const v = f64[rs1];
-        const r = roundS(v, 0, m);
-        if (r === r) {
-          if (Math.fround(v) !== v) this.fflags |= FLAG_NX;
-          writeS(f32, i32, rd, r);
-        } else if (v === 0 || v === Infinity || v === -Infinity) {
-          writeS(f32, i32, rd, v); // exact, keeps the sign of zero
-        } else this.slow(op, rd, rs1, rs2, rs3, m); // NaN, tiny or overflowing
+      case FpOp.FCVT_S_D:
+        if (!narrowD(this.regs, rd, rs1, m, this)) this.slow(op, rd, rs1, rs2, rs3, m);
         return true;
-      }
-      case FpOp.FCVT_D_S: {
-        const v = readS(f32, i32, rs1);
-        if (v === v)
-          f64[rd] = v; // widening is exact
-        else this.slow(op, rd, rs1, rs2, rs3, m); // NaN: canonical result, NV if signaling
+      case FpOp.FCVT_D_S:
+        if (!widenS(this.regs, rd, rs1)) this.slow(op, rd, rs1, rs2, rs3, m);
         return true;
-      }
     }
     throw new Error(`FloatUnit: unknown op ${op}`);
   }
@@ -339,25 +306,6 @@ export class FloatUnit {
   /** Exact fallback for arithmetic and format conversion. */
   private slow(op: FpOp, rd: number, rs1: number, rs2: number, rs3: number, m: number): void {
     slowArith(this.regs, op, rd, rs1, rs2, rs3, m, this);
-  }
-
-  /** f[r]'s single-precision bits under NaN-boxing (canonical NaN if not boxed). */
-  private bitsS(r: number): number {
-    return this.i32[2 * r + 1] === -1 ? this.u32[2 * r] : CANONICAL_NAN_S;
-  }
-
-  private sNaND(r: number): boolean {
-    return isSNaN64(this.i32[2 * r + 1], this.i32[2 * r]);
-  }
-
-  private writeNaNS(rd: number): void {
-    this.u32[2 * rd] = CANONICAL_NAN_S;
-    this.i32[2 * rd + 1] = -1;
-  }
-
-  private writeNaND(rd: number): void {
-    this.u32[2 * rd] = 0;
-    this.u32[2 * rd + 1] = CANONICAL_NAN_D_HI;
   }
 
   /** Writes a small non-negative integer result to x[rd] (not x0). */

@@ -2,6 +2,7 @@
 // minimumNumber/maximumNumber, comparisons. None of them round, so none uses the rm field.
 
 import { FLAG_NV } from './fp-ops.js';
+import { FloatRegisterFile } from '../registers.js';
 import { FlagSink } from './soft-format.js';
 
 /** Single-precision canonical NaN bits (spec 20.3). */
@@ -45,12 +46,13 @@ export function fclass64(hi: number, lo: number): number {
   return classMask((hi & 0x80000000) !== 0, e === 0x7ff, e === 0, mantZero, (hi & 0x80000) !== 0);
 }
 
-/**
- * fmin/fmax result selection for two non-NaN values, as IEEE 754-2019 minimumNumber /
- * maximumNumber: -0 is less than +0 (spec 20.6). Returns the chosen operand value; the callers
- * handle NaN operands (one NaN: the other operand; two: canonical NaN; sNaN: NV).
- */
-export function minMax(a: number, b: number, max: boolean): number {
+/** f[r]'s single-precision bits under NaN-boxing (the canonical NaN if not properly boxed). */
+export function bitsS(regs: FloatRegisterFile, r: number): number {
+  return regs.i32[2 * r + 1] === -1 ? regs.u32[2 * r] : CANONICAL_NAN_S;
+}
+
+/** The lesser (or, for max, the greater) of two non-NaN values, -0 counting as less than +0. */
+function select(a: number, b: number, max: boolean): number {
   if (a === b) {
     // Equal values differ at most in the sign of zero; 1 / -0 = -inf tells the signs apart.
     if (a !== 0) return a;
@@ -60,22 +62,113 @@ export function minMax(a: number, b: number, max: boolean): number {
   return max ? (a > b ? a : b) : a < b ? a : b;
 }
 
+// The operations below take register numbers rather than values so that no double crosses a
+// call boundary (a call that is not inlined would box it).
+
+/**
+ * fmin.d / fmax.d: IEEE 754-2019 minimumNumber / maximumNumber (spec 20.6): -0 < +0; one NaN
+ * operand gives the other operand; two give the canonical NaN; a signaling NaN raises NV.
+ */
+export function minMaxD(
+  regs: FloatRegisterFile,
+  rd: number,
+  rs1: number,
+  rs2: number,
+  max: boolean,
+  sink: FlagSink,
+) {
+  const f64 = regs.f64;
+  const a = f64[rs1];
+  const b = f64[rs2];
+  if (a === a && b === b) {
+    f64[rd] = select(a, b, max);
+    return;
+  }
+  const i32 = regs.i32;
+  if (isSNaN64(i32[2 * rs1 + 1], i32[2 * rs1]) || isSNaN64(i32[2 * rs2 + 1], i32[2 * rs2]))
+    sink.fflags |= FLAG_NV;
+  if (a !== a && b !== b) {
+    i32[2 * rd] = 0;
+    i32[2 * rd + 1] = CANONICAL_NAN_D_HI;
+  } else f64[rd] = a !== a ? b : a;
+}
+
+/** fmin.s / fmax.s, with NaN-boxed operands and result. */
+export function minMaxS(
+  regs: FloatRegisterFile,
+  rd: number,
+  rs1: number,
+  rs2: number,
+  max: boolean,
+  sink: FlagSink,
+) {
+  const { f32, i32 } = regs;
+  const a = i32[2 * rs1 + 1] === -1 ? f32[2 * rs1] : 0;
+  const b = i32[2 * rs2 + 1] === -1 ? f32[2 * rs2] : 0;
+  const aBits = bitsS(regs, rs1);
+  const bBits = bitsS(regs, rs2);
+  const aNaN = (aBits & 0x7fffffff) > 0x7f800000;
+  const bNaN = (bBits & 0x7fffffff) > 0x7f800000;
+  if (!aNaN && !bNaN) {
+    f32[2 * rd] = select(a, b, max);
+  } else {
+    if (isSNaN32(aBits) || isSNaN32(bBits)) sink.fflags |= FLAG_NV;
+    if (aNaN && bNaN) regs.u32[2 * rd] = CANONICAL_NAN_S;
+    else f32[2 * rd] = aNaN ? b : a;
+  }
+  i32[2 * rd + 1] = -1;
+}
+
 /** Comparison kinds. */
 export const CMP_EQ = 0;
 export const CMP_LT = 1;
 export const CMP_LE = 2;
 
-/**
- * feq/flt/fle on values a and b (host NaN for any NaN operand); sNaN tells whether either
- * operand is a signaling NaN. feq is a quiet comparison (NV only for sNaN); flt and fle are
- * signaling (NV for any NaN). Any NaN makes the result 0.
- */
-export function compare(kind: number, a: number, b: number, sNaN: boolean, sink: FlagSink): number {
-  if (a !== a || b !== b) {
-    if (kind !== CMP_EQ || sNaN) sink.fflags |= FLAG_NV;
-    return 0;
-  }
+/** The comparison of two non-NaN values. */
+function holds(kind: number, a: number, b: number): number {
   if (kind === CMP_EQ) return a === b ? 1 : 0;
   if (kind === CMP_LT) return a < b ? 1 : 0;
   return a <= b ? 1 : 0;
+}
+
+/**
+ * feq.d / flt.d / fle.d. feq is a quiet comparison (NV only for a signaling NaN); flt and fle
+ * are signaling (NV for any NaN). Any NaN operand makes the result 0 (spec 20.8).
+ */
+export function compareD(
+  regs: FloatRegisterFile,
+  rs1: number,
+  rs2: number,
+  kind: number,
+  sink: FlagSink,
+): number {
+  const a = regs.f64[rs1];
+  const b = regs.f64[rs2];
+  if (a === a && b === b) return holds(kind, a, b);
+  const i32 = regs.i32;
+  if (
+    kind !== CMP_EQ ||
+    isSNaN64(i32[2 * rs1 + 1], i32[2 * rs1]) ||
+    isSNaN64(i32[2 * rs2 + 1], i32[2 * rs2])
+  ) {
+    sink.fflags |= FLAG_NV;
+  }
+  return 0;
+}
+
+/** feq.s / flt.s / fle.s on NaN-boxed operands. */
+export function compareS(
+  regs: FloatRegisterFile,
+  rs1: number,
+  rs2: number,
+  kind: number,
+  sink: FlagSink,
+): number {
+  const aBits = bitsS(regs, rs1);
+  const bBits = bitsS(regs, rs2);
+  const aNaN = (aBits & 0x7fffffff) > 0x7f800000;
+  const bNaN = (bBits & 0x7fffffff) > 0x7f800000;
+  if (!aNaN && !bNaN) return holds(kind, regs.f32[2 * rs1], regs.f32[2 * rs2]);
+  if (kind !== CMP_EQ || isSNaN32(aBits) || isSNaN32(bBits)) sink.fflags |= FLAG_NV;
+  return 0;
 }

@@ -4,7 +4,8 @@
 // its exact error. soft-convert.ts is the BigInt reference these are tested against.
 
 import { FLAG_NV, FLAG_NX, RM_RDN, RM_RMM, RM_RNE, RM_RTZ, RM_RUP } from './fp-ops.js';
-import { roundNearD, roundS, inexactS } from './fast-round.js';
+import { FloatRegisterFile } from '../registers.js';
+import { fastNaN, inexactS, roundNearD, roundS } from './fast-round.js';
 import { FlagSink } from './soft-format.js';
 import { INT_L, INT_LU, INT_W, INT_WU } from './soft-convert.js';
 
@@ -50,7 +51,7 @@ function writeX(w: Int32Array, rd: number, lo: number, hi: number): void {
 }
 
 /**
- * fcvt.{w,wu,l,lu}.{s,d}: converts v (a NaN for any NaN input) to the integer kind under rm and
+ * fcvt.{w,wu,l,lu}.{s,d}: converts f[rs] (single or double) to the integer kind under rm and
  * writes it to x[rd] (w is the integer register file's Int32Array view). Ranges and saturation
  * follow the spec's table "Domains of float-to-integer conversions and behavior for invalid
  * inputs": NaN and +inf give the maximum, -inf the minimum, the range test applies after
@@ -58,13 +59,18 @@ function writeX(w: Int32Array, rd: number, lo: number, hi: number): void {
  * unsigned ones (fcvt.wu of 2^32-1 gives all ones).
  */
 export function floatToInt(
-  v: number,
+  regs: FloatRegisterFile,
+  rs: number,
+  single: boolean,
   kind: number,
   rm: number,
   w: Int32Array,
   rd: number,
   sink: FlagSink,
 ): void {
+  // The operand is read here, not passed in: a double argument to a call that is not inlined
+  // would be boxed. A badly NaN-boxed single reads as NaN.
+  const v = single ? (regs.i32[2 * rs + 1] === -1 ? regs.f32[2 * rs] : fastNaN()) : regs.f64[rs];
   const r = roundIntegral(v, rm);
   let bad: boolean;
   switch (kind) {
@@ -109,11 +115,6 @@ export function floatToInt(
   }
 }
 
-/** The integer source of fcvt.{s,d}.{w,wu} as an exact number. */
-export function readInt32(w: Int32Array, rs: number, unsigned: boolean): number {
-  return unsigned ? w[2 * rs] >>> 0 : w[2 * rs];
-}
-
 /**
  * fcvt.d.{l,lu}: x[rs] rounded to double under rm, written to f[rd]. NX if inexact. The host
  * sum hi * 2^32 + lo is the nearest double; TwoSum gives its exact error for the other modes.
@@ -142,14 +143,22 @@ export function int64ToDouble(
 }
 
 /**
- * fcvt.s.{w,wu,l,lu}: the integer x[rs] (32 or 64 bits) rounded to single under rm; returns the
- * single value (as a double) for the caller to write NaN-boxed. NX if inexact.
+ * fcvt.s.{w,wu,l,lu}: the integer x[rs] (32 or 64 bits) rounded to single under rm, written
+ * NaN-boxed to f[rd]. NX if inexact.
  */
-export function intToSingle(w: Int32Array, rs: number, kind: number, rm: number, sink: FlagSink): number {
+export function intToSingle(
+  w: Int32Array,
+  rs: number,
+  kind: number,
+  rm: number,
+  regs: FloatRegisterFile,
+  rd: number,
+  sink: FlagSink,
+): void {
   let hi: number;
   let lo: number;
   if (kind === INT_W || kind === INT_WU) {
-    hi = readInt32(w, rs, kind === INT_WU);
+    hi = kind === INT_WU ? w[2 * rs] >>> 0 : w[2 * rs];
     lo = 0;
   } else {
     const H = (kind === INT_LU ? w[2 * rs + 1] >>> 0 : w[2 * rs + 1]) * TWO32;
@@ -158,8 +167,11 @@ export function intToSingle(w: Int32Array, rs: number, kind: number, rm: number,
     const bb = hi - H;
     lo = H - (hi - bb) + (L - bb);
   }
-  if (hi === 0) return 0; // exact +0 (lo is 0 too: hi = 0 only for an exact zero sum)
-  const v = roundS(hi, lo, rm); // |hi| in [1, 2^64]: always in roundS's range
+  regs.i32[2 * rd + 1] = -1;
+  if (hi === 0) {
+    regs.f32[2 * rd] = 0; // exact +0 (lo is 0 too: hi = 0 only for an exact zero sum)
+    return;
+  }
+  regs.f32[2 * rd] = roundS(hi, lo, rm); // |hi| in [1, 2^64]: always in roundS's range
   if (inexactS(hi, lo)) sink.fflags |= FLAG_NX;
-  return v;
 }
