@@ -357,6 +357,23 @@
     .option push
     .option norvc
 _start:
+#ifdef SAVE_RESET_STATE
+    /* reset-values.S: capture CSRs before anything is written (kept in s0-s5, a0-a7) */
+    csrr s0, mstatus
+    csrr s1, mie
+    csrr s2, mip
+    csrr s3, medeleg
+    csrr s4, mideleg
+    csrr s5, satp
+    csrr a0, mcounteren
+    csrr a1, scounteren
+    csrr a2, CSR_MENVCFG
+    csrr a3, pmpcfg0
+    csrr a4, pmpcfg2
+    csrr a5, mcountinhibit
+    csrr a6, mcause
+    csrr a7, misa
+#endif
     /* M-mode trap vector (direct mode) and its save area */
     la t0, m_trap_vector
     csrw mtvec, t0
