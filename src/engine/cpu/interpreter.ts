@@ -2,8 +2,9 @@
 // execute the common RV64I/M instructions inline; everything else goes to executeOther.
 //
 // Invariants the loop relies on:
-// - h.pc holds the address of the instruction being executed until it completes; a trap raised
-//   anywhere sets h.pc to the handler, and the loop then continues without advancing.
+// - The local `pc` is the address of the instruction being executed until it completes. Before
+//   any call that may trap or jump it is stored to h.pc (a trap records h.pc as mepc/sepc and
+//   sets h.pc to the handler), and read back afterwards.
 // - Loads and stores hit the software TLB (tag = virtual page base, value = RAM offset) or fall
 //   back to mmu.ts, which handles MMIO, misaligned/page-crossing accesses, PMP and faults.
 // - No allocation and no BigInt shifts here (see int64.ts).
@@ -62,18 +63,23 @@ export function runSlice(h: Hart, budget: number): number {
   const scratch = h.scratch;
   const scratch32 = h.scratch32;
 
+  // pc lives in a local; h.pc is synchronised around every call that may trap or jump.
+  let pc = h.pc;
   let n = budget;
   while (n > 0) {
     n--;
-    const pc = h.pc;
     // ---- fetch ----
     let offset: number;
     if (pc - (pc & 0xfff) === h.fetchPage) {
       offset = h.fetchOffset + (pc & 0xfff);
     } else {
       h.sliceRemaining = n;
+      h.pc = pc;
       offset = translateFetch(h, pc);
-      if (offset < 0) continue;
+      if (offset < 0) {
+        pc = h.pc;
+        continue;
+      }
     }
     let bits = ram16[offset >>> 1];
     if ((bits & 3) === 3) {
@@ -82,8 +88,12 @@ export function runSlice(h: Hart, budget: number): number {
       } else {
         // A 32-bit instruction straddling two pages: translate the second page separately.
         h.sliceRemaining = n;
+        h.pc = pc;
         const second = translateFetch(h, pc + 2);
-        if (second < 0) continue;
+        if (second < 0) {
+          pc = h.pc;
+          continue;
+        }
         bits |= ram16[second >>> 1] << 16;
       }
     }
@@ -101,20 +111,20 @@ export function runSlice(h: Hart, budget: number): number {
         break;
       case Op.JAL:
         writeNumber(w, rd, pc + lengths[slot]);
-        h.pc = pc + imms[slot];
+        pc = pc + imms[slot];
         continue;
       case Op.JALR: {
         const r1 = rs1s[slot];
         const t = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
         writeNumber(w, rd, pc + lengths[slot]);
-        h.pc = t - (t & 1);
+        pc = t - (t & 1);
         continue;
       }
       case Op.BEQ: {
         const a = rs1s[slot];
         const b = rs2s[slot];
         if (w[2 * a] === w[2 * b] && w[2 * a + 1] === w[2 * b + 1]) {
-          h.pc = pc + imms[slot];
+          pc = pc + imms[slot];
           continue;
         }
         break;
@@ -123,7 +133,7 @@ export function runSlice(h: Hart, budget: number): number {
         const a = rs1s[slot];
         const b = rs2s[slot];
         if (w[2 * a] !== w[2 * b] || w[2 * a + 1] !== w[2 * b + 1]) {
-          h.pc = pc + imms[slot];
+          pc = pc + imms[slot];
           continue;
         }
         break;
@@ -132,7 +142,7 @@ export function runSlice(h: Hart, budget: number): number {
         const a = rs1s[slot];
         const b = rs2s[slot];
         if (lessThanSigned(w[2 * a], w[2 * a + 1], w[2 * b], w[2 * b + 1])) {
-          h.pc = pc + imms[slot];
+          pc = pc + imms[slot];
           continue;
         }
         break;
@@ -141,7 +151,7 @@ export function runSlice(h: Hart, budget: number): number {
         const a = rs1s[slot];
         const b = rs2s[slot];
         if (!lessThanSigned(w[2 * a], w[2 * a + 1], w[2 * b], w[2 * b + 1])) {
-          h.pc = pc + imms[slot];
+          pc = pc + imms[slot];
           continue;
         }
         break;
@@ -150,7 +160,7 @@ export function runSlice(h: Hart, budget: number): number {
         const a = rs1s[slot];
         const b = rs2s[slot];
         if (lessThanUnsigned(w[2 * a], w[2 * a + 1], w[2 * b], w[2 * b + 1])) {
-          h.pc = pc + imms[slot];
+          pc = pc + imms[slot];
           continue;
         }
         break;
@@ -159,7 +169,7 @@ export function runSlice(h: Hart, budget: number): number {
         const a = rs1s[slot];
         const b = rs2s[slot];
         if (!lessThanUnsigned(w[2 * a], w[2 * a + 1], w[2 * b], w[2 * b + 1])) {
-          h.pc = pc + imms[slot];
+          pc = pc + imms[slot];
           continue;
         }
         break;
@@ -175,7 +185,11 @@ export function runSlice(h: Hart, budget: number): number {
           break;
         }
         h.sliceRemaining = n;
-        if (!loadSlow(h, va, 8)) continue;
+        h.pc = pc;
+        if (!loadSlow(h, va, 8)) {
+          pc = h.pc;
+          continue;
+        }
         x[rd] = scratch[0];
         break;
       }
@@ -191,7 +205,11 @@ export function runSlice(h: Hart, budget: number): number {
           break;
         }
         h.sliceRemaining = n;
-        if (!loadSlow(h, va, 4)) continue;
+        h.pc = pc;
+        if (!loadSlow(h, va, 4)) {
+          pc = h.pc;
+          continue;
+        }
         writeWord(w, rd, scratch32[0]);
         break;
       }
@@ -206,7 +224,11 @@ export function runSlice(h: Hart, budget: number): number {
           break;
         }
         h.sliceRemaining = n;
-        if (!loadSlow(h, va, 4)) continue;
+        h.pc = pc;
+        if (!loadSlow(h, va, 4)) {
+          pc = h.pc;
+          continue;
+        }
         w[2 * rd] = scratch32[0];
         w[2 * rd + 1] = 0;
         break;
@@ -221,7 +243,11 @@ export function runSlice(h: Hart, budget: number): number {
           break;
         }
         h.sliceRemaining = n;
-        if (!loadSlow(h, va, 2)) continue;
+        h.pc = pc;
+        if (!loadSlow(h, va, 2)) {
+          pc = h.pc;
+          continue;
+        }
         writeWord(w, rd, (scratch32[0] << 16) >> 16);
         break;
       }
@@ -236,7 +262,11 @@ export function runSlice(h: Hart, budget: number): number {
           break;
         }
         h.sliceRemaining = n;
-        if (!loadSlow(h, va, 2)) continue;
+        h.pc = pc;
+        if (!loadSlow(h, va, 2)) {
+          pc = h.pc;
+          continue;
+        }
         w[2 * rd] = scratch32[0];
         w[2 * rd + 1] = 0;
         break;
@@ -251,7 +281,11 @@ export function runSlice(h: Hart, budget: number): number {
           break;
         }
         h.sliceRemaining = n;
-        if (!loadSlow(h, va, 1)) continue;
+        h.pc = pc;
+        if (!loadSlow(h, va, 1)) {
+          pc = h.pc;
+          continue;
+        }
         writeWord(w, rd, (scratch32[0] << 24) >> 24);
         break;
       }
@@ -266,14 +300,20 @@ export function runSlice(h: Hart, budget: number): number {
           break;
         }
         h.sliceRemaining = n;
-        if (!loadSlow(h, va, 1)) continue;
+        h.pc = pc;
+        if (!loadSlow(h, va, 1)) {
+          pc = h.pc;
+          continue;
+        }
         w[2 * rd] = scratch32[0];
         w[2 * rd + 1] = 0;
         break;
       }
       case Op.FLD: {
         if ((h.mstatus & MSTATUS_FS) === 0) {
+          h.pc = pc;
           raiseIllegal(h, slot);
+          pc = h.pc;
           continue;
         }
         const r1 = rs1s[slot];
@@ -286,7 +326,11 @@ export function runSlice(h: Hart, budget: number): number {
           break;
         }
         h.sliceRemaining = n;
-        if (!loadSlow(h, va, 8)) continue;
+        h.pc = pc;
+        if (!loadSlow(h, va, 8)) {
+          pc = h.pc;
+          continue;
+        }
         f[rd] = scratch[0];
         h.mstatus |= FS_DIRTY;
         break;
@@ -303,7 +347,11 @@ export function runSlice(h: Hart, budget: number): number {
         }
         scratch[0] = x[r2];
         h.sliceRemaining = n;
-        if (!storeSlow(h, va, 8)) continue;
+        h.pc = pc;
+        if (!storeSlow(h, va, 8)) {
+          pc = h.pc;
+          continue;
+        }
         if (h.endSlice) {
           h.pc = pc + lengths[slot];
           return endSlice(h, budget - n);
@@ -322,7 +370,11 @@ export function runSlice(h: Hart, budget: number): number {
         }
         scratch[0] = x[r2];
         h.sliceRemaining = n;
-        if (!storeSlow(h, va, 4)) continue;
+        h.pc = pc;
+        if (!storeSlow(h, va, 4)) {
+          pc = h.pc;
+          continue;
+        }
         if (h.endSlice) {
           h.pc = pc + lengths[slot];
           return endSlice(h, budget - n);
@@ -341,7 +393,11 @@ export function runSlice(h: Hart, budget: number): number {
         }
         scratch[0] = x[r2];
         h.sliceRemaining = n;
-        if (!storeSlow(h, va, 2)) continue;
+        h.pc = pc;
+        if (!storeSlow(h, va, 2)) {
+          pc = h.pc;
+          continue;
+        }
         if (h.endSlice) {
           h.pc = pc + lengths[slot];
           return endSlice(h, budget - n);
@@ -360,7 +416,11 @@ export function runSlice(h: Hart, budget: number): number {
         }
         scratch[0] = x[r2];
         h.sliceRemaining = n;
-        if (!storeSlow(h, va, 1)) continue;
+        h.pc = pc;
+        if (!storeSlow(h, va, 1)) {
+          pc = h.pc;
+          continue;
+        }
         if (h.endSlice) {
           h.pc = pc + lengths[slot];
           return endSlice(h, budget - n);
@@ -369,7 +429,9 @@ export function runSlice(h: Hart, budget: number): number {
       }
       case Op.FSD: {
         if ((h.mstatus & MSTATUS_FS) === 0) {
+          h.pc = pc;
           raiseIllegal(h, slot);
+          pc = h.pc;
           continue;
         }
         const r1 = rs1s[slot];
@@ -383,7 +445,11 @@ export function runSlice(h: Hart, budget: number): number {
         }
         scratch[0] = f[r2];
         h.sliceRemaining = n;
-        if (!storeSlow(h, va, 8)) continue;
+        h.pc = pc;
+        if (!storeSlow(h, va, 8)) {
+          pc = h.pc;
+          continue;
+        }
         if (h.endSlice) {
           h.pc = pc + lengths[slot];
           return endSlice(h, budget - n);
@@ -489,15 +555,18 @@ export function runSlice(h: Hart, budget: number): number {
         break;
       default: {
         h.sliceRemaining = n;
-        if (executeOther(h, slot) === NEXT) h.pc = pc + lengths[slot];
+        h.pc = pc;
+        pc = executeOther(h, slot) === NEXT ? pc + lengths[slot] : h.pc;
         if (h.endSlice) {
+          h.pc = pc;
           return endSlice(h, budget - n);
         }
         continue;
       }
     }
-    h.pc = pc + lengths[slot];
+    pc += lengths[slot];
   }
+  h.pc = pc;
   return endSlice(h, budget - n);
 }
 
