@@ -8,18 +8,20 @@
 //  - TwoSum (Knuth): s = a + b, t = (a - (s - bb)) + (b - bb) with bb = s - a gives a + b = s + t
 //    exactly, barring overflow.
 //  - TwoProduct (Dekker, with Veltkamp splitting by 2^27 + 1 since the host has no FMA):
-//    a * b = p + e exactly when the split does not overflow (|a|, |b| <= 2^995) and the partial
-//    products do not underflow (exponent(a) + exponent(b) >= -970, implied by |p| >= 2^-960).
+//    a * b = p + e exactly when a and b are normal, the split does not overflow (|a|, |b| <=
+//    2^995) and the partial products do not underflow (exponent(a) + exponent(b) >= -970,
+//    implied by |p| >= 2^-960).
 //  - The residual of a correctly rounded quotient q = a / b, r = a - q * b, and of a root
 //    s = sqrt(a), r = a - s * s, is representable (Boldo & Daumas, "Representable correcting
 //    terms for possibly underflowing floating point operations") and is computed exactly from the
 //    TwoProduct of q * b: a - p is exact by Sterbenz's lemma, and (a - p) - e rounds to the exact
 //    representable r. Its sign is the direction of the rounding error.
 //
-// None of this allocates: only local doubles and preallocated typed arrays.
+// No allocation: only local doubles, and no double crosses a call (see fast-round.ts). That is
+// also why TwoProduct is written out in each function instead of being a helper.
 
 import { FLAG_NX, RM_RNE } from './fp-ops.js';
-import { roundDirectedD, roundNearD } from './fast-round.js';
+import { ARGS, roundDirectedD, roundNearD } from './fast-round.js';
 import { FlagSink } from './soft-format.js';
 
 /** Veltkamp splitting constant 2^27 + 1. */
@@ -27,42 +29,18 @@ const SPLIT = 134217729;
 /** Results must lie in [LO, HI] so that neighbours and half-gaps are normal and finite. */
 const LO = 2 ** -960;
 const HI = 2 ** 1000;
-/** Bound for operands of a TwoProduct (the split multiplies by about 2^27). */
-const SPLIT_MAX = 2 ** 995;
+/** TwoProduct operands must be normal and at most SPLIT_MAX (the split multiplies by ~2^27). */
 const NORMAL_MIN = 2 ** -1022;
+const SPLIT_MAX = 2 ** 995;
 /** Bound for addends of a TwoSum (keeps its intermediate values finite). */
 const SUM_MAX = 2 ** 1020;
 
-/** Whether x is normal and small enough for Veltkamp splitting (subnormals are left to the soft path). */
-function splittable(x: number): boolean {
-  const ax = Math.abs(x);
-  return ax >= NORMAL_MIN && ax <= SPLIT_MAX;
-}
-
-/** The error of p = fl(a * b): a * b - p, exactly (preconditions above). */
-export function twoProductErr(a: number, b: number, p: number): number {
-  const ca = SPLIT * a;
-  const ah = ca - (ca - a);
-  const al = a - ah;
-  const cb = SPLIT * b;
-  const bh = cb - (cb - b);
-  const bl = b - bh;
-  // Shewchuk's ordering: each step is exact.
-  const e1 = p - ah * bh;
-  const e2 = e1 - al * bh;
-  const e3 = e2 - ah * bl;
-  return al * bl - e3;
-}
-
-/** Finishes an inexact result z with exact error t (a double): rounds per rm, raises NX. */
-function finishSum(f: Float64Array, rd: number, z: number, t: number, rm: number, sink: FlagSink): boolean {
-  if (rm === RM_RNE) {
-    f[rd] = z; // the host already rounded to nearest even
-  } else {
-    const v = roundNearD(z, t, 0, rm);
-    if (v !== v) return false;
-    f[rd] = v;
-  }
+/** Finishes an inexact sum or product z with exact error t: rounds per rm, raises NX. */
+function finishInexact(f: Float64Array, rd: number, rm: number, sink: FlagSink): boolean {
+  // ARGS[0] = z, ARGS[1] = t, ARGS[2] = 0.
+  if (rm === RM_RNE)
+    f[rd] = ARGS[0]; // the host already rounded to nearest even
+  else if (!roundNearD(f, rd, rm)) return false;
   sink.fflags |= FLAG_NX;
   return true;
 }
@@ -88,7 +66,10 @@ export function addD(
     f[rd] = s;
     return true;
   }
-  return finishSum(f, rd, s, t, rm, sink);
+  ARGS[0] = s;
+  ARGS[1] = t;
+  ARGS[2] = 0;
+  return finishInexact(f, rd, rm, sink);
 }
 
 export function mulD(
@@ -103,13 +84,27 @@ export function mulD(
   const b = f[rs2];
   const p = a * b;
   const ap = Math.abs(p);
-  if (!(ap >= LO && ap <= HI && splittable(a) && splittable(b))) return false;
-  const e = twoProductErr(a, b, p);
+  const aa = Math.abs(a);
+  const ab = Math.abs(b);
+  if (!(ap >= LO && ap <= HI && aa >= NORMAL_MIN && aa <= SPLIT_MAX && ab >= NORMAL_MIN && ab <= SPLIT_MAX)) {
+    return false;
+  }
+  // TwoProduct: e = a * b - p (Shewchuk's ordering; every step is exact).
+  let c = SPLIT * a;
+  const ah = c - (c - a);
+  const al = a - ah;
+  c = SPLIT * b;
+  const bh = c - (c - b);
+  const bl = b - bh;
+  const e = al * bl - (p - ah * bh - al * bh - ah * bl);
   if (e === 0) {
     f[rd] = p;
     return true;
   }
-  return finishSum(f, rd, p, e, rm, sink);
+  ARGS[0] = p;
+  ARGS[1] = e;
+  ARGS[2] = 0;
+  return finishInexact(f, rd, rm, sink);
 }
 
 export function divD(
@@ -127,14 +122,26 @@ export function divD(
   const aa = Math.abs(a);
   const ab = Math.abs(b);
   if (!(aa >= LO && aa <= HI && aq >= LO && aq <= SPLIT_MAX && ab >= LO && ab <= SPLIT_MAX)) return false;
+  // TwoProduct of q * b, then the residual r = a - q * b exactly.
   const p = q * b;
-  const r = a - p - twoProductErr(q, b, p);
+  let c = SPLIT * q;
+  const qh = c - (c - q);
+  const ql = q - qh;
+  c = SPLIT * b;
+  const bh = c - (c - b);
+  const bl = b - bh;
+  const e = ql * bl - (p - qh * bh - ql * bh - qh * bl);
+  const r = a - p - e;
   if (r === 0) {
     f[rd] = q;
     return true;
   }
   // Exact quotients are never midpoints, so RNE and RMM both keep q.
-  f[rd] = rm === RM_RNE ? q : roundDirectedD(q, r > 0 === b > 0 ? 1 : -1, rm);
+  if (rm === RM_RNE) f[rd] = q;
+  else {
+    ARGS[0] = q;
+    roundDirectedD(f, rd, r > 0 === b > 0 ? 1 : -1, rm);
+  }
   sink.fflags |= FLAG_NX;
   return true;
 }
@@ -146,12 +153,20 @@ export function sqrtD(f: Float64Array, rd: number, rs1: number, rm: number, sink
   // differential test against the soft path checks this assumption.
   const s = Math.sqrt(a);
   const p = s * s;
-  const r = a - p - twoProductErr(s, s, p);
+  const c = SPLIT * s;
+  const sh = c - (c - s);
+  const sl = s - sh;
+  const e = sl * sl - (p - sh * sh - sl * sh - sh * sl);
+  const r = a - p - e;
   if (r === 0) {
     f[rd] = s;
     return true;
   }
-  f[rd] = rm === RM_RNE ? s : roundDirectedD(s, r > 0 ? 1 : -1, rm);
+  if (rm === RM_RNE) f[rd] = s;
+  else {
+    ARGS[0] = s;
+    roundDirectedD(f, rd, r > 0 ? 1 : -1, rm);
+  }
   sink.fflags |= FLAG_NX;
   return true;
 }
@@ -163,8 +178,8 @@ export function sqrtD(f: Float64Array, rd: number, rs1: number, rm: number, sink
  *   a*b = ph + pl (TwoProduct), ph + c = s + t, t + pl = u + w, s + u = z + e (TwoSums).
  * z = fl(s + u) is usually, but not always, the nearest double to the exact value (w can push a
  * tie or near-tie either way), so e + w is renormalized by one more TwoSum into (E, Eerr) and
- * roundNearD locates the exact value against z, its neighbour and their midpoint, falling back to
- * the soft path if the exact value is not within one gap of z.
+ * roundNearD locates the exact value against z, its neighbour and their midpoint, declining if
+ * the exact value is not within one gap of z.
  */
 export function fmaD(
   f: Float64Array,
@@ -182,8 +197,26 @@ export function fmaD(
   const c = negC ? -f[rs3] : f[rs3];
   const ph = a * b;
   const ap = Math.abs(ph);
-  if (!(ap >= LO && ap <= HI && splittable(a) && splittable(b) && Math.abs(c) <= HI)) return false;
-  const pl = twoProductErr(a, b, ph);
+  const aa = Math.abs(a);
+  const ab = Math.abs(b);
+  if (!(
+    ap >= LO &&
+    ap <= HI &&
+    aa >= NORMAL_MIN &&
+    aa <= SPLIT_MAX &&
+    ab >= NORMAL_MIN &&
+    ab <= SPLIT_MAX &&
+    Math.abs(c) <= HI
+  )) {
+    return false;
+  }
+  let k = SPLIT * a;
+  const ah = k - (k - a);
+  const al = a - ah;
+  k = SPLIT * b;
+  const bh = k - (k - b);
+  const bl = b - bh;
+  const pl = al * bl - (ph - ah * bh - al * bh - ah * bl);
   const s = ph + c;
   let bb = s - ph;
   const t = ph - (s - bb) + (c - bb);
@@ -196,16 +229,16 @@ export function fmaD(
   bb = z - s;
   const e = s - (z - bb) + (u - bb);
   const E = e + w;
-  bb = E - e;
-  const Eerr = e - (E - bb) + (w - bb);
   if (E === 0) {
     // e + w = 0 exactly (a rounded sum is zero only when the exact sum is).
     f[rd] = z;
     return true;
   }
-  const v = roundNearD(z, E, Eerr, rm);
-  if (v !== v) return false;
-  f[rd] = v;
+  bb = E - e;
+  ARGS[0] = z;
+  ARGS[1] = E;
+  ARGS[2] = e - (E - bb) + (w - bb);
+  if (!roundNearD(f, rd, rm)) return false;
   sink.fflags |= FLAG_NX;
   return true;
 }

@@ -7,22 +7,30 @@
 // value between two adjacent representable numbers and relative to their midpoint.
 //
 // Everything here assumes the caller checked that the values lie well inside the normal range
-// (no overflow, no tininess), and nothing here allocates: scratch typed arrays are preallocated
-// and all values stay in local doubles.
+// (no overflow, no tininess).
 //
-// V8 notes (measured with --trace-gc on Node 20), which shape this code:
-//  - A function returning either a computed double or the NaN literal gets a boxed return value,
-//    so each call allocates a heap number even when inlined; a NaN loaded from a typed array
-//    does not have that effect (NAN_SLOT).
-//  - A call that TurboFan does not inline passes and returns doubles boxed. Inlining stops when a
-//    function's cumulative budget runs out, so each helper here calls nextD/nextS and pick only
-//    once, keeping the inlined code small.
+// Allocation-free by construction. In V8 a double passed to or returned from a call that
+// TurboFan does not inline is boxed into a heap number, and whether a call is inlined depends on
+// budgets and on what else is hot; measured with --trace-gc, the fast paths allocated whenever
+// these helpers took doubles. So no function on a fast path takes or returns a double: values
+// travel through the preallocated typed arrays below (ARGS in, the destination register out),
+// and the helpers take and return only small integers and booleans.
 
 import { RM_RDN, RM_RNE, RM_RTZ, RM_RUP } from './fp-ops.js';
 
+/**
+ * Argument slots for the rounding helpers: [0] the candidate result (z or hi), [1] the error
+ * (f or lo), [2] the error's own error (ferr).
+ */
+export const ARGS = new Float64Array(3);
+
+/** A NaN to return where a double-returning function needs one (see fastNaN). */
 const NAN_SLOT = new Float64Array([NaN]);
 
-/** NaN, in a form that keeps the caller's double values unboxed (see the V8 notes above). */
+/**
+ * NaN, for code that produces doubles. Not the literal: a function returning either a computed
+ * double or the NaN constant gets a boxed return value in V8 (Node 20), even when inlined.
+ */
 export function fastNaN(): number {
   return NAN_SLOT[0];
 }
@@ -33,14 +41,13 @@ const SS = new Float32Array(1);
 const SSW = new Uint32Array(SS.buffer);
 
 /**
- * The double adjacent to the finite nonzero double z in direction dir (> 0 up, < 0 down).
- * Works on the bit pattern: moving away from zero increments the magnitude, toward zero
- * decrements it (the caller keeps z away from zero and from the largest finite value).
+ * Moves SD[0], a finite nonzero double, to its neighbour in direction dir (> 0 up, < 0 down),
+ * in place. On the bit pattern, moving away from zero increments the magnitude and moving toward
+ * zero decrements it (callers keep the value away from zero and from the largest finite value).
  */
-export function nextD(z: number, dir: number): number {
-  SD[0] = z;
+function stepD(dir: number): void {
   const lo = SDW[0];
-  if (z > 0 === dir > 0) {
+  if (SDW[1] >>> 31 === (dir > 0 ? 0 : 1)) {
     if (lo === 0xffffffff) {
       SDW[0] = 0;
       SDW[1]++;
@@ -49,48 +56,51 @@ export function nextD(z: number, dir: number): number {
     SDW[0] = 0xffffffff;
     SDW[1]--;
   } else SDW[0] = lo - 1;
-  return SD[0];
 }
 
-/** The single adjacent to the nonzero normal single v (held in a double) in direction dir. */
-export function nextS(v: number, dir: number): number {
-  SS[0] = v;
-  if (v > 0 === dir > 0) SSW[0]++;
+/** Moves SS[0], a nonzero normal single, to its neighbour in direction dir, in place. */
+function stepS(dir: number): void {
+  if (SSW[0] >>> 31 === (dir > 0 ? 0 : 1)) SSW[0]++;
   else SSW[0]--;
-  return SS[0];
 }
 
 /**
- * Chooses between adjacent representable numbers lower < upper (same sign, both nonzero) that
- * bracket an inexact exact value; `where` is < 0, 0 or > 0 as the exact value lies below, at or
- * above their midpoint. lowerEven (whether lower's significand is even) matters only for RNE
- * ties.
+ * Chooses between adjacent representable numbers lower < upper (same sign, nonzero) that
+ * bracket an inexact exact value; returns 0 for lower, 1 for upper. `where` is < 0, 0 or > 0 as
+ * the exact value lies below, at or above their midpoint; lowerEven (whether lower's significand
+ * is even) matters only for RNE ties.
  */
-function pick(lower: number, upper: number, where: number, rm: number, lowerEven: boolean): number {
+function choose(where: number, rm: number, positive: boolean, lowerEven: boolean): number {
   switch (rm) {
     case RM_RNE:
-      return where < 0 ? lower : where > 0 ? upper : lowerEven ? lower : upper;
+      return where < 0 ? 0 : where > 0 ? 1 : lowerEven ? 0 : 1;
     case RM_RTZ:
-      return lower > 0 ? lower : upper;
+      return positive ? 0 : 1;
     case RM_RDN:
-      return lower;
+      return 0;
     case RM_RUP:
-      return upper;
+      return 1;
     default: // RMM: ties away from zero
-      return where < 0 ? lower : where > 0 ? upper : lower > 0 ? upper : lower;
+      return where < 0 ? 0 : where > 0 ? 1 : positive ? 1 : 0;
   }
 }
 
 /**
- * Correct rounding of exact = z + f + ferr to double, where z is a double in the safe normal
- * range, f != 0, and f + ferr is a non-overlapping pair (|ferr| <= ulp(f)/2, as TwoSum yields).
- * z need not be the nearest double, but the exact value must lie strictly between z and its
- * neighbour in the direction of f; if it does not, returns NaN and the caller must fall back to
- * the exact path. The result is always inexact (the caller raises NX on success).
+ * Correct rounding to double of exact = z + f + ferr, with (z, f, ferr) in ARGS[0..2]: z a
+ * double in the safe normal range, f != 0, and f + ferr a non-overlapping pair (|ferr| <=
+ * ulp(f)/2, as TwoSum yields). z need not be the nearest double, but the exact value must lie
+ * strictly between z and its neighbour in the direction of f. Writes the result to dst[di] and
+ * returns true, or returns false (writing nothing) if the exact value is not so bracketed. The
+ * result is always inexact; the caller raises NX.
  */
-export function roundNearD(z: number, f: number, ferr: number, rm: number): number {
+export function roundNearD(dst: Float64Array, di: number, rm: number): boolean {
+  const z = ARGS[0];
+  const f = ARGS[1];
+  const ferr = ARGS[2];
   const dir = f > 0 ? 1 : -1;
-  const n = nextD(z, dir);
+  SD[0] = z;
+  stepD(dir);
+  const n = SD[0];
   const g = n - z; // exact: adjacent doubles; a power of two
   const h = g * 0.5;
   // Compare |f + ferr| with |h|. When f != h, the comparison of f alone decides: h is a power of
@@ -101,7 +111,7 @@ export function roundNearD(z: number, f: number, ferr: number, rm: number): numb
   if (cmp > 0) {
     // Beyond the midpoint: the exact value must still be short of n.
     const inside = f === g ? ferr !== 0 && ferr > 0 !== dir > 0 : Math.abs(f) < Math.abs(g);
-    if (!inside) return NAN_SLOT[0];
+    if (!inside) return false;
   }
   const lower = dir > 0 ? z : n;
   const where = cmp * dir;
@@ -110,50 +120,60 @@ export function roundNearD(z: number, f: number, ferr: number, rm: number): numb
     SD[0] = lower;
     even = (SDW[0] & 1) === 0;
   }
-  return pick(lower, dir > 0 ? n : z, where, rm, even);
+  dst[di] = choose(where, rm, z > 0, even) === 0 ? lower : dir > 0 ? n : z;
+  return true;
 }
 
 /**
- * Directed rounding when z is the correctly rounded nearest double and the exact value is not
- * a midpoint (division, square root: their exact results are never midpoints); dir is the sign
- * of exact - z. RNE and RMM keep z.
+ * Directed rounding of z = ARGS[0], the correctly rounded nearest double, when the exact value
+ * is not a midpoint (quotients and square roots never are); dir is the sign of exact - z.
+ * RNE and RMM keep z. Writes dst[di].
  */
-export function roundDirectedD(z: number, dir: number, rm: number): number {
-  switch (rm) {
-    case RM_RTZ:
-      return z > 0 === dir > 0 ? z : nextD(z, dir);
-    case RM_RDN:
-      return dir < 0 ? nextD(z, -1) : z;
-    case RM_RUP:
-      return dir > 0 ? nextD(z, 1) : z;
-    default:
-      return z;
+export function roundDirectedD(dst: Float64Array, di: number, dir: number, rm: number): void {
+  const z = ARGS[0];
+  SD[0] = z;
+  if ((rm === RM_RTZ && z > 0 !== dir > 0) || (rm === RM_RDN && dir < 0) || (rm === RM_RUP && dir > 0)) {
+    stepD(dir);
   }
+  dst[di] = SD[0];
 }
 
 /** The safe range for single results: no tininess (>= 2^-125) and no overflow (< 2^127). */
 const S_MIN = 2 ** -125;
 const S_MAX = 2 ** 127;
 
+/** roundS results. */
+export const S_DECLINED = 0;
+export const S_EXACT = 1;
+export const S_INEXACT = 2;
+
 /**
- * Correct rounding of exact = hi + lo to single precision, with |lo| <= ulp53(hi)/2 (hi, lo from
- * TwoSum, or lo = 0 when hi is exact). Returns NaN when hi is outside the safe single range (the
- * caller falls back to the soft path); otherwise the result. inexactS tells whether to raise NX.
+ * Correct rounding to single of exact = hi + lo, with (hi, lo) in ARGS[0..1] and |lo| <=
+ * ulp53(hi)/2 (a TwoSum pair, or lo = 0 when hi is exact). Writes the result to dst[di] (the
+ * caller writes the NaN box) and returns S_EXACT or S_INEXACT; returns S_DECLINED, writing
+ * nothing, when hi is outside the safe single range.
  *
  * Why this is exact: r = fround(hi) is hi rounded to nearest single; d = hi - r is exact. hi and r
  * are multiples of ulp53(hi), so |d| is either exactly half a single gap (hi is a midpoint) or at
  * least ulp53(hi) short of it, which |lo| cannot bridge. So lo only matters when d = 0 (it gives
  * the direction) or at a midpoint (it breaks the tie).
  */
-export function roundS(hi: number, lo: number, rm: number): number {
+export function roundS(dst: Float32Array, di: number, rm: number): number {
+  const hi = ARGS[0];
+  const lo = ARGS[1];
   const ah = Math.abs(hi);
-  if (!(ah >= S_MIN && ah < S_MAX)) return NAN_SLOT[0];
+  if (!(ah >= S_MIN && ah < S_MAX)) return S_DECLINED;
   const r = Math.fround(hi);
   const d = hi - r;
-  if (d === 0 && lo === 0) return r;
+  if (d === 0 && lo === 0) {
+    dst[di] = r;
+    return S_EXACT;
+  }
   // Direction of the exact value from r: d's sign, or lo's when hi is itself a single.
   const dir = d > 0 || (d === 0 && lo > 0) ? 1 : -1;
-  const n = nextS(r, dir);
+  SS[0] = r;
+  stepS(dir);
+  const n = SS[0];
   let where: number;
   if (d === 0) {
     where = -dir; // just off r: on r's side of the midpoint
@@ -168,24 +188,19 @@ export function roundS(hi: number, lo: number, rm: number): number {
     SS[0] = lower;
     even = (SSW[0] & 1) === 0;
   }
-  return pick(lower, dir > 0 ? n : r, where, rm, even);
+  dst[di] = choose(where, rm, r > 0, even) === 0 ? lower : dir > 0 ? n : r;
+  return S_INEXACT;
 }
 
-/** Whether roundS(hi, lo, ...) was inexact (call only when roundS did not return NaN). */
-export function inexactS(hi: number, lo: number): boolean {
-  return lo !== 0 || Math.fround(hi) !== hi;
-}
-
-/** Directed rounding of the nearest single r when the exact value is not a midpoint. */
-export function roundDirectedS(r: number, dir: number, rm: number): number {
-  switch (rm) {
-    case RM_RTZ:
-      return r > 0 === dir > 0 ? r : nextS(r, dir);
-    case RM_RDN:
-      return dir < 0 ? nextS(r, -1) : r;
-    case RM_RUP:
-      return dir > 0 ? nextS(r, 1) : r;
-    default:
-      return r;
+/**
+ * Directed rounding of r = ARGS[0], the correctly rounded nearest single (a normal number),
+ * when the exact value is not a midpoint; dir is the sign of exact - r. Writes dst[di].
+ */
+export function roundDirectedS(dst: Float32Array, di: number, dir: number, rm: number): void {
+  const r = ARGS[0];
+  SS[0] = r;
+  if ((rm === RM_RTZ && r > 0 !== dir > 0) || (rm === RM_RDN && dir < 0) || (rm === RM_RUP && dir > 0)) {
+    stepS(dir);
   }
+  dst[di] = SS[0];
 }

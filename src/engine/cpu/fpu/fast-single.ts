@@ -13,38 +13,20 @@
 // Single operands are read NaN-boxed (spec 21.2): a register whose upper word is not all ones
 // reads as the canonical NaN, which here becomes a host NaN and sends the operation to the soft
 // path. As with the double paths, a function either completes (result written NaN-boxed, NX
-// raised if inexact) and returns true, or changes nothing and returns false.
+// raised if inexact) and returns true, or changes nothing and returns false. Operands are read
+// inline (no helper returning a double: see fast-round.ts on boxing).
 
 import { FloatRegisterFile } from '../registers.js';
 import { FLAG_NX, RM_RNE } from './fp-ops.js';
-import { fastNaN, inexactS, roundDirectedS, roundS } from './fast-round.js';
+import { ARGS, S_DECLINED, S_INEXACT, roundDirectedS, roundS } from './fast-round.js';
 import { FlagSink } from './soft-format.js';
 
-/** f[r] as a single (exact in a double), or NaN if it is not properly NaN-boxed. */
-export function readS(f32: Float32Array, i32: Int32Array, r: number): number {
-  return i32[2 * r + 1] === -1 ? f32[2 * r] : fastNaN(); // not the NaN literal: see fastNaN
-}
-
-/** Writes a non-NaN single result, NaN-boxed. */
-export function writeS(f32: Float32Array, i32: Int32Array, rd: number, v: number): void {
-  f32[2 * rd] = v;
+/** Rounds ARGS[0] + ARGS[1] to f[rd] (NaN-boxed); false if outside the safe range. */
+function finish(f32: Float32Array, i32: Int32Array, rd: number, rm: number, sink: FlagSink): boolean {
+  const res = roundS(f32, 2 * rd, rm);
+  if (res === S_DECLINED) return false;
   i32[2 * rd + 1] = -1;
-}
-
-/** Rounds hi + lo (a TwoSum pair or an exact hi) and writes it; false if out of the safe range. */
-function finish(
-  f32: Float32Array,
-  i32: Int32Array,
-  rd: number,
-  hi: number,
-  lo: number,
-  rm: number,
-  sink: FlagSink,
-): boolean {
-  const v = roundS(hi, lo, rm);
-  if (v !== v) return false;
-  if (inexactS(hi, lo)) sink.fflags |= FLAG_NX;
-  writeS(f32, i32, rd, v);
+  if (res === S_INEXACT) sink.fflags |= FLAG_NX;
   return true;
 }
 
@@ -58,12 +40,14 @@ export function addS(
   rm: number,
   sink: FlagSink,
 ): boolean {
-  const a = readS(f32, i32, rs1);
-  const b = sub ? -readS(f32, i32, rs2) : readS(f32, i32, rs2);
+  if (i32[2 * rs1 + 1] !== -1 || i32[2 * rs2 + 1] !== -1) return false; // not NaN-boxed
+  const a = f32[2 * rs1];
+  const b = sub ? -f32[2 * rs2] : f32[2 * rs2];
   const s = a + b;
   const bb = s - a;
-  const t = a - (s - bb) + (b - bb);
-  return finish(f32, i32, rd, s, t, rm, sink);
+  ARGS[0] = s;
+  ARGS[1] = a - (s - bb) + (b - bb);
+  return finish(f32, i32, rd, rm, sink);
 }
 
 export function mulS(
@@ -75,8 +59,10 @@ export function mulS(
   rm: number,
   sink: FlagSink,
 ): boolean {
-  const p = readS(f32, i32, rs1) * readS(f32, i32, rs2); // exact
-  return finish(f32, i32, rd, p, 0, rm, sink);
+  if (i32[2 * rs1 + 1] !== -1 || i32[2 * rs2 + 1] !== -1) return false;
+  ARGS[0] = f32[2 * rs1] * f32[2 * rs2]; // exact
+  ARGS[1] = 0;
+  return finish(f32, i32, rd, rm, sink);
 }
 
 const S_MIN = 2 ** -125;
@@ -91,18 +77,22 @@ export function divS(
   rm: number,
   sink: FlagSink,
 ): boolean {
-  const a = readS(f32, i32, rs1);
-  const b = readS(f32, i32, rs2);
+  if (i32[2 * rs1 + 1] !== -1 || i32[2 * rs2 + 1] !== -1) return false;
+  const a = f32[2 * rs1];
+  const b = f32[2 * rs2];
   const r = Math.fround(a / b);
   const ar = Math.abs(r);
   if (!(ar >= S_MIN && ar < S_MAX)) return false;
   const res = a - r * b;
-  if (res === 0) {
-    writeS(f32, i32, rd, r);
-    return true;
-  }
-  writeS(f32, i32, rd, rm === RM_RNE ? r : roundDirectedS(r, res > 0 === b > 0 ? 1 : -1, rm));
-  sink.fflags |= FLAG_NX;
+  if (res !== 0) {
+    if (rm === RM_RNE) f32[2 * rd] = r;
+    else {
+      ARGS[0] = r;
+      roundDirectedS(f32, 2 * rd, res > 0 === b > 0 ? 1 : -1, rm);
+    }
+    sink.fflags |= FLAG_NX;
+  } else f32[2 * rd] = r;
+  i32[2 * rd + 1] = -1;
   return true;
 }
 
@@ -114,16 +104,20 @@ export function sqrtS(
   rm: number,
   sink: FlagSink,
 ): boolean {
-  const a = readS(f32, i32, rs1);
+  if (i32[2 * rs1 + 1] !== -1) return false;
+  const a = f32[2 * rs1];
   if (!(a > 0 && a < Infinity)) return false;
   const r = Math.fround(Math.sqrt(a));
   const res = a - r * r;
-  if (res === 0) {
-    writeS(f32, i32, rd, r);
-    return true;
-  }
-  writeS(f32, i32, rd, rm === RM_RNE ? r : roundDirectedS(r, res > 0 ? 1 : -1, rm));
-  sink.fflags |= FLAG_NX;
+  if (res !== 0) {
+    if (rm === RM_RNE) f32[2 * rd] = r;
+    else {
+      ARGS[0] = r;
+      roundDirectedS(f32, 2 * rd, res > 0 ? 1 : -1, rm);
+    }
+    sink.fflags |= FLAG_NX;
+  } else f32[2 * rd] = r;
+  i32[2 * rd + 1] = -1;
   return true;
 }
 
@@ -140,13 +134,15 @@ export function fmaS(
   rm: number,
   sink: FlagSink,
 ): boolean {
-  const p = readS(f32, i32, rs1) * readS(f32, i32, rs2);
-  const c = negC ? -readS(f32, i32, rs3) : readS(f32, i32, rs3);
+  if (i32[2 * rs1 + 1] !== -1 || i32[2 * rs2 + 1] !== -1 || i32[2 * rs3 + 1] !== -1) return false;
+  const p = f32[2 * rs1] * f32[2 * rs2];
   const a = negProd ? -p : p;
+  const c = negC ? -f32[2 * rs3] : f32[2 * rs3];
   const s = a + c;
   const bb = s - a;
-  const t = a - (s - bb) + (c - bb);
-  return finish(f32, i32, rd, s, t, rm, sink);
+  ARGS[0] = s;
+  ARGS[1] = a - (s - bb) + (c - bb);
+  return finish(f32, i32, rd, rm, sink);
 }
 
 /**
@@ -163,19 +159,19 @@ export function narrowD(
 ): boolean {
   const v = regs.f64[rs];
   if (v === 0 || v === Infinity || v === -Infinity) {
-    writeS(regs.f32, regs.i32, rd, v); // exact, keeps the sign of zero
+    regs.f32[2 * rd] = v; // exact, keeps the sign of zero
+    regs.i32[2 * rd + 1] = -1;
     return true;
   }
-  const r = roundS(v, 0, rm);
-  if (r !== r) return false;
-  if (Math.fround(v) !== v) sink.fflags |= FLAG_NX;
-  writeS(regs.f32, regs.i32, rd, r);
-  return true;
+  ARGS[0] = v;
+  ARGS[1] = 0;
+  return finish(regs.f32, regs.i32, rd, rm, sink);
 }
 
 /** fcvt.d.s, which is exact; false for a NaN operand (canonical result, NV if signaling). */
 export function widenS(regs: FloatRegisterFile, rd: number, rs: number): boolean {
-  const v = readS(regs.f32, regs.i32, rs);
+  if (regs.i32[2 * rs + 1] !== -1) return false; // not NaN-boxed: the canonical NaN
+  const v = regs.f32[2 * rs];
   if (v !== v) return false;
   regs.f64[rd] = v;
   return true;

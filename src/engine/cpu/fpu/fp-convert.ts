@@ -2,12 +2,15 @@
 // host numbers only: every single and double is exactly a host double, every integer below 2^53
 // is too, and a 64-bit integer splits exactly into hi * 2^32 + lo whose sum TwoSum rounds with
 // its exact error. soft-convert.ts is the BigInt reference these are tested against.
+//
+// Like the arithmetic fast paths, these take register numbers and never pass a double through a
+// call (see fast-round.ts on boxing).
 
-import { FLAG_NV, FLAG_NX, RM_RDN, RM_RMM, RM_RNE, RM_RTZ, RM_RUP } from './fp-ops.js';
 import { FloatRegisterFile } from '../registers.js';
-import { fastNaN, inexactS, roundNearD, roundS } from './fast-round.js';
-import { FlagSink } from './soft-format.js';
+import { ARGS, S_INEXACT, roundNearD, roundS } from './fast-round.js';
+import { FLAG_NV, FLAG_NX, RM_RDN, RM_RMM, RM_RNE, RM_RTZ, RM_RUP } from './fp-ops.js';
 import { INT_L, INT_LU, INT_W, INT_WU } from './soft-convert.js';
+import { FlagSink } from './soft-format.js';
 
 export { INT_L, INT_LU, INT_W, INT_WU };
 
@@ -16,33 +19,7 @@ const TWO52 = 4503599627370496;
 const TWO63 = 9223372036854775808;
 const TWO64 = 18446744073709551616;
 
-/** v rounded to an integral value under rm (v finite or not; NaN stays NaN). */
-export function roundIntegral(v: number, rm: number): number {
-  // From 2^52 up every double is an integer; below it, v - floor(v) is exact.
-  if (!(Math.abs(v) < TWO52)) return v;
-  switch (rm) {
-    case RM_RTZ:
-      return Math.trunc(v);
-    case RM_RDN:
-      return Math.floor(v);
-    case RM_RUP:
-      return Math.ceil(v);
-    default: {
-      // Not v + 0.5: that sum can itself round (0.49999999999999994 + 0.5 = 1).
-      const fl = Math.floor(v);
-      const d = v - fl;
-      if (d > 0.5) return fl + 1;
-      if (d < 0.5) return fl;
-      if (rm === RM_RMM) return v > 0 ? fl + 1 : fl; // tie: away from zero
-      return fl % 2 === 0 ? fl : fl + 1; // tie: to even
-    }
-  }
-}
-
-/**
- * Writes the 64-bit two's-complement value with high word hi and low word lo to x[rd]
- * (skipping x0).
- */
+/** Writes the 64-bit value with low word lo and high word hi to x[rd] (skipping x0). */
 function writeX(w: Int32Array, rd: number, lo: number, hi: number): void {
   if (rd !== 0) {
     w[2 * rd] = lo;
@@ -50,11 +27,28 @@ function writeX(w: Int32Array, rd: number, lo: number, hi: number): void {
   }
 }
 
+/** The saturated result of an invalid conversion: the minimum if neg, else the maximum. */
+function writeSaturated(w: Int32Array, rd: number, kind: number, neg: boolean): void {
+  switch (kind) {
+    case INT_W:
+      writeX(w, rd, neg ? -2147483648 : 2147483647, neg ? -1 : 0);
+      break;
+    case INT_WU: // 2^32 - 1 sign-extends to all ones
+      writeX(w, rd, neg ? 0 : -1, neg ? 0 : -1);
+      break;
+    case INT_L:
+      writeX(w, rd, neg ? 0 : -1, neg ? -2147483648 : 2147483647);
+      break;
+    default:
+      writeX(w, rd, neg ? 0 : -1, neg ? 0 : -1);
+  }
+}
+
 /**
- * fcvt.{w,wu,l,lu}.{s,d}: converts f[rs] (single or double) to the integer kind under rm and
- * writes it to x[rd] (w is the integer register file's Int32Array view). Ranges and saturation
- * follow the spec's table "Domains of float-to-integer conversions and behavior for invalid
- * inputs": NaN and +inf give the maximum, -inf the minimum, the range test applies after
+ * fcvt.{w,wu,l,lu}.{s,d}: converts f[rs] (single, NaN-boxed, or double) to the integer kind
+ * under rm and writes it to x[rd] (w is the integer register file's Int32Array view). Ranges and
+ * saturation follow the spec's table "Domains of float-to-integer conversions and behavior for
+ * invalid inputs": NaN and +inf give the maximum, -inf the minimum, the range test applies after
  * rounding, and NV replaces NX. 32-bit results are sign-extended to 64 bits, including the
  * unsigned ones (fcvt.wu of 2^32-1 gives all ones).
  */
@@ -68,40 +62,56 @@ export function floatToInt(
   rd: number,
   sink: FlagSink,
 ): void {
-  // The operand is read here, not passed in: a double argument to a call that is not inlined
-  // would be boxed. A badly NaN-boxed single reads as NaN.
-  const v = single ? (regs.i32[2 * rs + 1] === -1 ? regs.f32[2 * rs] : fastNaN()) : regs.f64[rs];
-  const r = roundIntegral(v, rm);
-  let bad: boolean;
+  if (single && regs.i32[2 * rs + 1] !== -1) {
+    // Not NaN-boxed: the canonical NaN, which converts to the maximum.
+    sink.fflags |= FLAG_NV;
+    writeSaturated(w, rd, kind, false);
+    return;
+  }
+  const v = single ? regs.f32[2 * rs] : regs.f64[rs];
+  // Round to an integral value. From 2^52 up every double is an integer (and infinities and
+  // NaN stay as they are); below it, v - floor(v) is exact.
+  let r = v;
+  if (Math.abs(v) < TWO52) {
+    switch (rm) {
+      case RM_RTZ:
+        r = Math.trunc(v);
+        break;
+      case RM_RDN:
+        r = Math.floor(v);
+        break;
+      case RM_RUP:
+        r = Math.ceil(v);
+        break;
+      default: {
+        // Not floor(v + 0.5): that sum can itself round (0.49999999999999994 + 0.5 = 1).
+        const fl = Math.floor(v);
+        const d = v - fl;
+        if (d > 0.5) r = fl + 1;
+        else if (d < 0.5) r = fl;
+        else if (rm === RM_RMM)
+          r = v > 0 ? fl + 1 : fl; // tie: away from zero
+        else r = fl % 2 === 0 ? fl : fl + 1; // tie: to even
+      }
+    }
+  }
+  let ok: boolean;
   switch (kind) {
     case INT_W:
-      bad = !(r >= -2147483648 && r <= 2147483647);
+      ok = r >= -2147483648 && r <= 2147483647;
       break;
     case INT_WU:
-      bad = !(r >= 0 && r <= 4294967295); // -0 (e.g. -0.25 truncated) is in range
+      ok = r >= 0 && r <= 4294967295; // -0 (e.g. -0.25 truncated) is in range
       break;
     case INT_L:
-      bad = !(r >= -TWO63 && r < TWO63);
+      ok = r >= -TWO63 && r < TWO63;
       break;
     default:
-      bad = !(r >= 0 && r < TWO64);
+      ok = r >= 0 && r < TWO64;
   }
-  if (bad) {
+  if (!ok) {
     sink.fflags |= FLAG_NV;
-    const neg = r < 0; // false for NaN, which saturates to the maximum
-    switch (kind) {
-      case INT_W:
-        writeX(w, rd, neg ? -2147483648 : 2147483647, neg ? -1 : 0);
-        break;
-      case INT_WU: // 2^32 - 1 sign-extended is all ones
-        writeX(w, rd, neg ? 0 : -1, neg ? 0 : -1);
-        break;
-      case INT_L:
-        writeX(w, rd, neg ? 0 : -1, neg ? -2147483648 : 2147483647);
-        break;
-      default:
-        writeX(w, rd, neg ? 0 : -1, neg ? 0 : -1);
-    }
+    writeSaturated(w, rd, kind, r < 0); // NaN compares false: the maximum
     return;
   }
   if (r !== v) sink.fflags |= FLAG_NX;
@@ -137,8 +147,15 @@ export function int64ToDouble(
     f64[rd] = s; // exact (0 converts to +0)
     return;
   }
-  // Inexact implies |s| >= 2^53: well inside the range roundNearD handles.
-  f64[rd] = rm === RM_RNE ? s : roundNearD(s, t, 0, rm);
+  // Inexact implies |s| >= 2^53: well inside the range roundNearD handles, and s is the
+  // nearest double, so roundNearD always succeeds.
+  if (rm === RM_RNE) f64[rd] = s;
+  else {
+    ARGS[0] = s;
+    ARGS[1] = t;
+    ARGS[2] = 0;
+    roundNearD(f64, rd, rm);
+  }
   sink.fflags |= FLAG_NX;
 }
 
@@ -172,6 +189,8 @@ export function intToSingle(
     regs.f32[2 * rd] = 0; // exact +0 (lo is 0 too: hi = 0 only for an exact zero sum)
     return;
   }
-  regs.f32[2 * rd] = roundS(hi, lo, rm); // |hi| in [1, 2^64]: always in roundS's range
-  if (inexactS(hi, lo)) sink.fflags |= FLAG_NX;
+  ARGS[0] = hi;
+  ARGS[1] = lo;
+  // |hi| is in [1, 2^64], always inside roundS's range.
+  if (roundS(regs.f32, 2 * rd, rm) === S_INEXACT) sink.fflags |= FLAG_NX;
 }
