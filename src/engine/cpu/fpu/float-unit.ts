@@ -3,6 +3,10 @@
 // results well inside the normal range (fast-double.ts, fast-single.ts) and otherwise runs the
 // exact BigInt soft-float path (slow-path.ts), which is also the reference the fast paths are
 // tested against.
+//
+// "spec 20.x" / "spec 21.x" in this directory are sections of the unprivileged ISA manual's
+// "F" (20.2 fcsr and rounding modes, 20.3 NaNs, 20.4 subnormals, 20.6 arithmetic and fused
+// multiply-add, 20.7 conversions and moves, 20.8 compares) and "D" (21.2 NaN boxing) chapters.
 
 import { FloatRegisterFile, IntRegisterFile } from '../registers.js';
 import { addD, divD, fmaD, mulD, sqrtD } from './fast-double.js';
@@ -65,13 +69,11 @@ export class FloatUnit {
 
   private readonly f64: Float64Array;
   private readonly f32: Float32Array;
-  private readonly u32: Uint32Array;
   private readonly i32: Int32Array;
 
   constructor(readonly regs: FloatRegisterFile) {
     this.f64 = regs.f64;
     this.f32 = regs.f32;
-    this.u32 = regs.u32;
     this.i32 = regs.i32;
   }
 
@@ -164,7 +166,7 @@ export class FloatUnit {
         const a = bitsS(this.regs, rs1);
         const b = bitsS(this.regs, rs2);
         const s = op === FpOp.FSGNJ_S ? b : op === FpOp.FSGNJN_S ? ~b : a ^ b;
-        this.u32[2 * rd] = (a & 0x7fffffff) | (s & 0x80000000);
+        i32[2 * rd] = (a & 0x7fffffff) | (s & 0x80000000);
         i32[2 * rd + 1] = -1;
         return true;
       }

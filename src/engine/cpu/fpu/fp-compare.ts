@@ -10,10 +10,12 @@ export const CANONICAL_NAN_S = 0x7fc00000;
 /** High word of the double-precision canonical NaN 0x7ff8000000000000 (low word 0). */
 export const CANONICAL_NAN_D_HI = 0x7ff80000;
 
+/** Whether single-precision bits b (signed or unsigned 32-bit) are a signaling NaN. */
 export function isSNaN32(b: number): boolean {
   return (b & 0x7fc00000) === 0x7f800000 && (b & 0x003fffff) !== 0;
 }
 
+/** Whether the double with words hi, lo is a signaling NaN. */
 export function isSNaN64(hi: number, lo: number): boolean {
   return (hi & 0x7ff80000) === 0x7ff00000 && ((hi & 0x0007ffff) !== 0 || lo !== 0);
 }
@@ -46,24 +48,20 @@ export function fclass64(hi: number, lo: number): number {
   return classMask((hi & 0x80000000) !== 0, e === 0x7ff, e === 0, mantZero, (hi & 0x80000) !== 0);
 }
 
-/** f[r]'s single-precision bits under NaN-boxing (the canonical NaN if not properly boxed). */
+/**
+ * f[r]'s single-precision bits under NaN-boxing (the canonical NaN if not properly boxed), as a
+ * signed 32-bit integer: unlike an unsigned value of 2^31 or more it is a small integer to V8,
+ * never boxed when returned.
+ */
 export function bitsS(regs: FloatRegisterFile, r: number): number {
-  return regs.i32[2 * r + 1] === -1 ? regs.u32[2 * r] : CANONICAL_NAN_S;
+  return regs.i32[2 * r + 1] === -1 ? regs.i32[2 * r] : CANONICAL_NAN_S;
 }
 
-/** The lesser (or, for max, the greater) of two non-NaN values, -0 counting as less than +0. */
-function select(a: number, b: number, max: boolean): number {
-  if (a === b) {
-    // Equal values differ at most in the sign of zero; 1 / -0 = -inf tells the signs apart.
-    if (a !== 0) return a;
-    const aNeg = 1 / a < 0;
-    return max ? (aNeg ? b : a) : aNeg ? a : b;
-  }
-  return max ? (a > b ? a : b) : a < b ? a : b;
-}
-
-// The operations below take register numbers rather than values so that no double crosses a
-// call boundary (a call that is not inlined would box it).
+// The operations below take register numbers rather than values, and keep their doubles local
+// (no helper taking or returning doubles), so that nothing is boxed: see fast-round.ts.
+//
+// minimumNumber/maximumNumber of two non-NaN values: the smaller/larger, with -0 < +0. Equal
+// values differ at most in the sign of zero, which 1 / x tells apart (1 / -0 = -inf).
 
 /**
  * fmin.d / fmax.d: IEEE 754-2019 minimumNumber / maximumNumber (spec 20.6): -0 < +0; one NaN
@@ -81,7 +79,8 @@ export function minMaxD(
   const a = f64[rs1];
   const b = f64[rs2];
   if (a === a && b === b) {
-    f64[rd] = select(a, b, max);
+    const second = a === b ? a === 0 && 1 / a < 0 === max : max ? b > a : b < a;
+    f64[rd] = second ? b : a;
     return;
   }
   const i32 = regs.i32;
@@ -110,7 +109,8 @@ export function minMaxS(
   const aNaN = (aBits & 0x7fffffff) > 0x7f800000;
   const bNaN = (bBits & 0x7fffffff) > 0x7f800000;
   if (!aNaN && !bNaN) {
-    f32[2 * rd] = select(a, b, max);
+    const second = a === b ? a === 0 && 1 / a < 0 === max : max ? b > a : b < a;
+    f32[2 * rd] = second ? b : a;
   } else {
     if (isSNaN32(aBits) || isSNaN32(bBits)) sink.fflags |= FLAG_NV;
     if (aNaN && bNaN) regs.u32[2 * rd] = CANONICAL_NAN_S;
@@ -123,13 +123,6 @@ export function minMaxS(
 export const CMP_EQ = 0;
 export const CMP_LT = 1;
 export const CMP_LE = 2;
-
-/** The comparison of two non-NaN values. */
-function holds(kind: number, a: number, b: number): number {
-  if (kind === CMP_EQ) return a === b ? 1 : 0;
-  if (kind === CMP_LT) return a < b ? 1 : 0;
-  return a <= b ? 1 : 0;
-}
 
 /**
  * feq.d / flt.d / fle.d. feq is a quiet comparison (NV only for a signaling NaN); flt and fle
@@ -144,7 +137,7 @@ export function compareD(
 ): number {
   const a = regs.f64[rs1];
   const b = regs.f64[rs2];
-  if (a === a && b === b) return holds(kind, a, b);
+  if (a === a && b === b) return (kind === CMP_EQ ? a === b : kind === CMP_LT ? a < b : a <= b) ? 1 : 0;
   const i32 = regs.i32;
   if (
     kind !== CMP_EQ ||
@@ -168,7 +161,11 @@ export function compareS(
   const bBits = bitsS(regs, rs2);
   const aNaN = (aBits & 0x7fffffff) > 0x7f800000;
   const bNaN = (bBits & 0x7fffffff) > 0x7f800000;
-  if (!aNaN && !bNaN) return holds(kind, regs.f32[2 * rs1], regs.f32[2 * rs2]);
+  if (!aNaN && !bNaN) {
+    const a = regs.f32[2 * rs1];
+    const b = regs.f32[2 * rs2];
+    return (kind === CMP_EQ ? a === b : kind === CMP_LT ? a < b : a <= b) ? 1 : 0;
+  }
   if (kind !== CMP_EQ || isSNaN32(aBits) || isSNaN32(bBits)) sink.fflags |= FLAG_NV;
   return 0;
 }

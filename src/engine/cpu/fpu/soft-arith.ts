@@ -7,7 +7,6 @@
 
 import { FLAG_DZ, FLAG_NV, RM_RDN } from './fp-ops.js';
 import {
-  CLS_FINITE,
   CLS_INF,
   CLS_SNAN,
   CLS_ZERO,
@@ -173,9 +172,4 @@ export function softSqrt(fmt: FloatFormat, a: Unpacked, rm: number, sink: FlagSi
   const m = a.sig << BigInt(k);
   const r = isqrt(m);
   return roundPack(fmt, 0, r, (a.exp - k) / 2, r * r !== m, rm, sink);
-}
-
-/** True when the unpacked value is finite (zero included). */
-export function isFiniteCls(cls: number): boolean {
-  return cls === CLS_ZERO || cls === CLS_FINITE;
 }

@@ -73,9 +73,9 @@ export function overflowResult(fmt: FloatFormat, sign: number, rm: number): bigi
  * accumulating NX, UF and OF into sink. sig must be > 0; if sticky is set, sig must carry at
  * least precision + 1 bits so the sticky fraction sits below the rounding point.
  *
- * Tininess is detected after rounding (spec 20.5: "tininess is detected after rounding"): the
- * value is tiny if, rounded to the format's precision with an unbounded exponent range, its
- * magnitude is below 2^emin. UF is raised only when the result is tiny AND inexact, which is the
+ * Tininess is detected after rounding (spec 20.4, "Subnormal Arithmetic"): the value is tiny if,
+ * rounded to the format's precision with an unbounded exponent range, its magnitude is below
+ * 2^emin. UF is raised only when the result is tiny AND inexact, which is the
  * IEEE default (non-trapping) underflow rule.
  */
 export function roundPack(
