@@ -5,8 +5,8 @@
 import type { Hart } from './hart.js';
 import { Op } from './opcodes.js';
 import { csrAccessible, readCsr, writeCsr } from './csr.js';
-import { ACCESS_LOAD, ACCESS_STORE, loadSlow, readAt, storeSlow, translateData, writeAt } from './mmu.js';
-import { readNumber, writeWord } from './int64.js';
+import { ACCESS_LOAD, ACCESS_STORE, addressValue, loadSlow, readAt, storeSlow, translateData, writeAt } from './mmu.js';
+import { writeWord } from './int64.js';
 import { executeBitmanip } from './execute-bitmanip.js';
 import type { FpOp } from './fpu/fp-ops.js';
 import {
@@ -14,6 +14,7 @@ import {
   CAUSE_ILLEGAL_INSTRUCTION,
   CAUSE_MISALIGNED_LOAD,
   CAUSE_MISALIGNED_STORE,
+  CAUSE_STORE_ACCESS,
   CAUSE_USER_ECALL,
   ENVCFG_CBCFE,
   ENVCFG_CBIE,
@@ -34,6 +35,14 @@ export const PC_SET = 1;
 const MIN64 = -(1n << 63n);
 
 const CACHE_BLOCK = 64;
+
+/** rs1 + imm as halves into h.addressLo / h.addressHi (see mmu.ts). */
+export function effectiveAddress(h: Hart, rs1: number, imm: number): void {
+  const w = h.regs.w;
+  const sum = (w[2 * rs1] >>> 0) + imm;
+  h.addressLo = sum >>> 0;
+  h.addressHi = (w[2 * rs1 + 1] + Math.floor(sum / 4294967296)) | 0;
+}
 
 export function raiseIllegal(h: Hart, slot: number): number {
   // mtval = the instruction bits (16 for compressed ones), as QEMU reports them.
@@ -148,7 +157,8 @@ export function executeOther(h: Hart, slot: number): number {
     }
     case Op.FLW: {
       if ((h.mstatus & MSTATUS_FS) === 0) return raiseIllegal(h, slot);
-      if (!loadSlow(h, readNumber(w, rs1) + dc.imm[slot], 4)) return PC_SET;
+      effectiveAddress(h, rs1, dc.imm[slot]);
+      if (!loadSlow(h, h.addressLo, h.addressHi, 4)) return PC_SET;
       const u = h.fregs.u32;
       u[2 * rd] = h.scratch32[0];
       u[2 * rd + 1] = 0xffffffff; // NaN-boxing (unprivileged spec 21.2)
@@ -158,7 +168,8 @@ export function executeOther(h: Hart, slot: number): number {
     case Op.FSW: {
       if ((h.mstatus & MSTATUS_FS) === 0) return raiseIllegal(h, slot);
       h.scratch32[0] = h.fregs.u32[2 * rs2];
-      return storeSlow(h, readNumber(w, rs1) + dc.imm[slot], 4) ? NEXT : PC_SET;
+      effectiveAddress(h, rs1, dc.imm[slot]);
+      return storeSlow(h, h.addressLo, h.addressHi, 4) ? NEXT : PC_SET;
     }
     case Op.FP:
       if ((h.mstatus & MSTATUS_FS) === 0) return raiseIllegal(h, slot);
@@ -213,41 +224,45 @@ function executeAtomic(h: Hart, op: Op, rd: number, rs1: number, rs2: number): n
   const x = h.regs.x;
   const isWord = op <= Op.AMOMAXU_W;
   const size = isWord ? 4 : 8;
-  const va = readNumber(h.regs.w, rs1);
+  effectiveAddress(h, rs1, 0);
+  const lo = h.addressLo;
+  const hi = h.addressHi;
   const isLr = op === Op.LR_W || op === Op.LR_D;
   const isSc = op === Op.SC_W || op === Op.SC_D;
-  if ((va & (size - 1)) !== 0) {
-    h.raiseException(isLr ? CAUSE_MISALIGNED_LOAD : CAUSE_MISALIGNED_STORE, va);
+  if ((lo & (size - 1)) !== 0) {
+    h.raiseException(isLr ? CAUSE_MISALIGNED_LOAD : CAUSE_MISALIGNED_STORE, addressValue(lo, hi));
     return PC_SET;
   }
   if (isSc) {
     // Like QEMU: the SC succeeds when it targets the reserved address and memory still holds the
     // value LR saw; any SC ends the reservation. Translation (and its faults) comes first.
-    const reserved = h.reservationAddress;
-    h.reservationAddress = -1;
-    const pa = translateData(h, va, size, ACCESS_STORE);
+    const reserved = h.reservationValid && h.reservationLo === lo && h.reservationHi === hi;
+    h.reservationValid = false;
+    const pa = translateData(h, lo, hi, size, ACCESS_STORE);
     if (pa < 0) return PC_SET;
-    if (reserved !== va) {
+    if (!reserved) {
       x[rd] = 1n;
       return NEXT;
     }
-    if (!readAt(h, pa, size)) return accessFault(h, va);
+    if (!readAt(h, pa, size)) return accessFault(h, lo, hi);
     const current = isWord ? BigInt(h.scratch32[0]) : h.scratch[0];
     if (current !== h.reservationValue) {
       x[rd] = 1n;
       return NEXT;
     }
     h.scratch[0] = x[rs2];
-    if (!writeAt(h, pa, size)) return accessFault(h, va);
+    if (!writeAt(h, pa, size)) return accessFault(h, lo, hi);
     x[rd] = 0n;
     return NEXT;
   }
-  const pa = translateData(h, va, size, isLr ? ACCESS_LOAD : ACCESS_STORE);
+  const pa = translateData(h, lo, hi, size, isLr ? ACCESS_LOAD : ACCESS_STORE);
   if (pa < 0) return PC_SET;
-  if (!readAt(h, pa, size)) return accessFault(h, va);
+  if (!readAt(h, pa, size)) return accessFault(h, lo, hi);
   const old = isWord ? BigInt(h.scratch32[0]) : h.scratch[0];
   if (isLr) {
-    h.reservationAddress = va;
+    h.reservationValid = true;
+    h.reservationLo = lo;
+    h.reservationHi = hi;
     h.reservationValue = old;
     x[rd] = old;
     return NEXT;
@@ -300,13 +315,13 @@ function executeAtomic(h: Hart, op: Op, rd: number, rs1: number, rs2: number): n
       result = BigInt.asUintN(64, old) > BigInt.asUintN(64, b) ? old : b;
   }
   h.scratch[0] = BigInt.asIntN(64, result);
-  if (!writeAt(h, pa, size)) return accessFault(h, va);
+  if (!writeAt(h, pa, size)) return accessFault(h, lo, hi);
   x[rd] = old;
   return NEXT;
 }
 
-function accessFault(h: Hart, va: number): number {
-  h.raiseException(7, va);
+function accessFault(h: Hart, lo: number, hi: number): number {
+  h.raiseException(CAUSE_STORE_ACCESS, addressValue(lo, hi));
   return PC_SET;
 }
 
@@ -321,14 +336,15 @@ function executeCacheBlock(h: Hart, slot: number, op: Op, rs1: number): number {
     const senv = h.senvcfg & mask;
     if (menv === 0n || (h.priv === PRIV_U && senv === 0n)) return raiseIllegal(h, slot);
   }
-  const va = readNumber(h.regs.w, rs1);
-  const block = va - (((va % CACHE_BLOCK) + CACHE_BLOCK) % CACHE_BLOCK);
-  const pa = translateData(h, block, CACHE_BLOCK, ACCESS_STORE);
+  effectiveAddress(h, rs1, 0);
+  const lo = h.addressLo - (h.addressLo % CACHE_BLOCK);
+  const hi = h.addressHi;
+  const pa = translateData(h, lo, hi, CACHE_BLOCK, ACCESS_STORE);
   if (pa < 0) return PC_SET;
   if (op === Op.CBO_ZERO) {
     h.scratch[0] = 0n;
     for (let i = 0; i < CACHE_BLOCK; i += 8) {
-      if (!writeAt(h, pa + i, 8)) return accessFault(h, va);
+      if (!writeAt(h, pa + i, 8)) return accessFault(h, lo, hi);
     }
   }
   return NEXT;

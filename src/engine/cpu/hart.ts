@@ -109,8 +109,10 @@ export class Hart {
   cycleFrozen = 0n;
   instretFrozen = 0n;
 
-  /** LR reservation: physical address (-1 none) and the value LR observed. */
-  reservationAddress = -1;
+  /** LR reservation: the virtual address (as halves) and the value LR observed. */
+  reservationValid = false;
+  reservationLo = 0;
+  reservationHi = 0;
   reservationValue = 0n;
 
   /** Set by wfi until an interrupt becomes pending. */
@@ -136,6 +138,10 @@ export class Hart {
   /** Last fetched page (virtual page base) and its RAM offset. */
   fetchPage = NaN;
   fetchOffset = 0;
+
+  /** An effective address as halves (low 32 bits unsigned, high 32 bits signed); see mmu.ts. */
+  addressLo = 0;
+  addressHi = 0;
 
   /** Scratch 8 bytes for moving 64-bit values between typed views without BigInt conversions. */
   readonly scratch = new BigInt64Array(1);
@@ -176,7 +182,7 @@ export class Hart {
     this.satp = 0n;
     this.satpMode = 0;
     this.satpRoot = 0;
-    this.reservationAddress = -1;
+    this.reservationValid = false;
     this.waiting = false;
     this.pmp.cfg.fill(0);
     this.pmp.addr.fill(0n);

@@ -177,16 +177,19 @@ export function runSlice(h: Hart, budget: number): number {
       // ---- loads and stores: a TLB hit with natural alignment takes the fast path ----
       case Op.LD: {
         const r1 = rs1s[slot];
-        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
-        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
-        if (readTag[i] === va - (va & 0xfff) && (va & 7) === 0) {
-          const o = readOffset[i] + (va & 0xfff);
+        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const lo = sum >>> 0;
+        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const vpn = hi * 1048576 + (lo >>> 12);
+        const i = h.dataSet + (vpn & TLB_MASK);
+        if (readTag[i] === vpn && (lo & 7) === 0) {
+          const o = readOffset[i] + (lo & 0xfff);
           x[rd] = ram64[o >>> 3];
           break;
         }
         h.sliceRemaining = n;
         h.pc = pc;
-        if (!loadSlow(h, va, 8)) {
+        if (!loadSlow(h, lo, hi, 8)) {
           pc = h.pc;
           continue;
         }
@@ -195,10 +198,13 @@ export function runSlice(h: Hart, budget: number): number {
       }
       case Op.LW: {
         const r1 = rs1s[slot];
-        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
-        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
-        if (readTag[i] === va - (va & 0xfff) && (va & 3) === 0) {
-          const o = readOffset[i] + (va & 0xfff);
+        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const lo = sum >>> 0;
+        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const vpn = hi * 1048576 + (lo >>> 12);
+        const i = h.dataSet + (vpn & TLB_MASK);
+        if (readTag[i] === vpn && (lo & 3) === 0) {
+          const o = readOffset[i] + (lo & 0xfff);
           const v = ram32[o >>> 2];
           w[2 * rd] = v;
           w[2 * rd + 1] = v >> 31;
@@ -206,7 +212,7 @@ export function runSlice(h: Hart, budget: number): number {
         }
         h.sliceRemaining = n;
         h.pc = pc;
-        if (!loadSlow(h, va, 4)) {
+        if (!loadSlow(h, lo, hi, 4)) {
           pc = h.pc;
           continue;
         }
@@ -215,17 +221,20 @@ export function runSlice(h: Hart, budget: number): number {
       }
       case Op.LWU: {
         const r1 = rs1s[slot];
-        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
-        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
-        if (readTag[i] === va - (va & 0xfff) && (va & 3) === 0) {
-          const o = readOffset[i] + (va & 0xfff);
+        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const lo = sum >>> 0;
+        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const vpn = hi * 1048576 + (lo >>> 12);
+        const i = h.dataSet + (vpn & TLB_MASK);
+        if (readTag[i] === vpn && (lo & 3) === 0) {
+          const o = readOffset[i] + (lo & 0xfff);
           w[2 * rd] = ram32[o >>> 2];
           w[2 * rd + 1] = 0;
           break;
         }
         h.sliceRemaining = n;
         h.pc = pc;
-        if (!loadSlow(h, va, 4)) {
+        if (!loadSlow(h, lo, hi, 4)) {
           pc = h.pc;
           continue;
         }
@@ -235,16 +244,19 @@ export function runSlice(h: Hart, budget: number): number {
       }
       case Op.LH: {
         const r1 = rs1s[slot];
-        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
-        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
-        if (readTag[i] === va - (va & 0xfff) && (va & 1) === 0) {
-          const o = readOffset[i] + (va & 0xfff);
+        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const lo = sum >>> 0;
+        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const vpn = hi * 1048576 + (lo >>> 12);
+        const i = h.dataSet + (vpn & TLB_MASK);
+        if (readTag[i] === vpn && (lo & 1) === 0) {
+          const o = readOffset[i] + (lo & 0xfff);
           writeWord(w, rd, (ram16[o >>> 1] << 16) >> 16);
           break;
         }
         h.sliceRemaining = n;
         h.pc = pc;
-        if (!loadSlow(h, va, 2)) {
+        if (!loadSlow(h, lo, hi, 2)) {
           pc = h.pc;
           continue;
         }
@@ -253,17 +265,20 @@ export function runSlice(h: Hart, budget: number): number {
       }
       case Op.LHU: {
         const r1 = rs1s[slot];
-        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
-        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
-        if (readTag[i] === va - (va & 0xfff) && (va & 1) === 0) {
-          const o = readOffset[i] + (va & 0xfff);
+        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const lo = sum >>> 0;
+        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const vpn = hi * 1048576 + (lo >>> 12);
+        const i = h.dataSet + (vpn & TLB_MASK);
+        if (readTag[i] === vpn && (lo & 1) === 0) {
+          const o = readOffset[i] + (lo & 0xfff);
           w[2 * rd] = ram16[o >>> 1];
           w[2 * rd + 1] = 0;
           break;
         }
         h.sliceRemaining = n;
         h.pc = pc;
-        if (!loadSlow(h, va, 2)) {
+        if (!loadSlow(h, lo, hi, 2)) {
           pc = h.pc;
           continue;
         }
@@ -273,16 +288,19 @@ export function runSlice(h: Hart, budget: number): number {
       }
       case Op.LB: {
         const r1 = rs1s[slot];
-        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
-        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
-        if (readTag[i] === va - (va & 0xfff)) {
-          const o = readOffset[i] + (va & 0xfff);
+        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const lo = sum >>> 0;
+        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const vpn = hi * 1048576 + (lo >>> 12);
+        const i = h.dataSet + (vpn & TLB_MASK);
+        if (readTag[i] === vpn) {
+          const o = readOffset[i] + (lo & 0xfff);
           writeWord(w, rd, (ram8[o] << 24) >> 24);
           break;
         }
         h.sliceRemaining = n;
         h.pc = pc;
-        if (!loadSlow(h, va, 1)) {
+        if (!loadSlow(h, lo, hi, 1)) {
           pc = h.pc;
           continue;
         }
@@ -291,17 +309,20 @@ export function runSlice(h: Hart, budget: number): number {
       }
       case Op.LBU: {
         const r1 = rs1s[slot];
-        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
-        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
-        if (readTag[i] === va - (va & 0xfff)) {
-          const o = readOffset[i] + (va & 0xfff);
+        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const lo = sum >>> 0;
+        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const vpn = hi * 1048576 + (lo >>> 12);
+        const i = h.dataSet + (vpn & TLB_MASK);
+        if (readTag[i] === vpn) {
+          const o = readOffset[i] + (lo & 0xfff);
           w[2 * rd] = ram8[o];
           w[2 * rd + 1] = 0;
           break;
         }
         h.sliceRemaining = n;
         h.pc = pc;
-        if (!loadSlow(h, va, 1)) {
+        if (!loadSlow(h, lo, hi, 1)) {
           pc = h.pc;
           continue;
         }
@@ -317,17 +338,20 @@ export function runSlice(h: Hart, budget: number): number {
           continue;
         }
         const r1 = rs1s[slot];
-        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
-        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
-        if (readTag[i] === va - (va & 0xfff) && (va & 7) === 0) {
-          const o = readOffset[i] + (va & 0xfff);
+        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const lo = sum >>> 0;
+        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const vpn = hi * 1048576 + (lo >>> 12);
+        const i = h.dataSet + (vpn & TLB_MASK);
+        if (readTag[i] === vpn && (lo & 7) === 0) {
+          const o = readOffset[i] + (lo & 0xfff);
           f[rd] = ram64[o >>> 3];
           h.mstatus |= FS_DIRTY;
           break;
         }
         h.sliceRemaining = n;
         h.pc = pc;
-        if (!loadSlow(h, va, 8)) {
+        if (!loadSlow(h, lo, hi, 8)) {
           pc = h.pc;
           continue;
         }
@@ -338,17 +362,20 @@ export function runSlice(h: Hart, budget: number): number {
       case Op.SD: {
         const r1 = rs1s[slot];
         const r2 = rs2s[slot];
-        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
-        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
-        if (writeTag[i] === va - (va & 0xfff) && (va & 7) === 0) {
-          const o = writeOffset[i] + (va & 0xfff);
+        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const lo = sum >>> 0;
+        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const vpn = hi * 1048576 + (lo >>> 12);
+        const i = h.dataSet + (vpn & TLB_MASK);
+        if (writeTag[i] === vpn && (lo & 7) === 0) {
+          const o = writeOffset[i] + (lo & 0xfff);
           ram64[o >>> 3] = x[r2];
           break;
         }
         scratch[0] = x[r2];
         h.sliceRemaining = n;
         h.pc = pc;
-        if (!storeSlow(h, va, 8)) {
+        if (!storeSlow(h, lo, hi, 8)) {
           pc = h.pc;
           continue;
         }
@@ -361,17 +388,20 @@ export function runSlice(h: Hart, budget: number): number {
       case Op.SW: {
         const r1 = rs1s[slot];
         const r2 = rs2s[slot];
-        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
-        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
-        if (writeTag[i] === va - (va & 0xfff) && (va & 3) === 0) {
-          const o = writeOffset[i] + (va & 0xfff);
+        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const lo = sum >>> 0;
+        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const vpn = hi * 1048576 + (lo >>> 12);
+        const i = h.dataSet + (vpn & TLB_MASK);
+        if (writeTag[i] === vpn && (lo & 3) === 0) {
+          const o = writeOffset[i] + (lo & 0xfff);
           ram32[o >>> 2] = w[2 * r2];
           break;
         }
         scratch[0] = x[r2];
         h.sliceRemaining = n;
         h.pc = pc;
-        if (!storeSlow(h, va, 4)) {
+        if (!storeSlow(h, lo, hi, 4)) {
           pc = h.pc;
           continue;
         }
@@ -384,17 +414,20 @@ export function runSlice(h: Hart, budget: number): number {
       case Op.SH: {
         const r1 = rs1s[slot];
         const r2 = rs2s[slot];
-        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
-        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
-        if (writeTag[i] === va - (va & 0xfff) && (va & 1) === 0) {
-          const o = writeOffset[i] + (va & 0xfff);
+        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const lo = sum >>> 0;
+        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const vpn = hi * 1048576 + (lo >>> 12);
+        const i = h.dataSet + (vpn & TLB_MASK);
+        if (writeTag[i] === vpn && (lo & 1) === 0) {
+          const o = writeOffset[i] + (lo & 0xfff);
           ram16[o >>> 1] = w[2 * r2];
           break;
         }
         scratch[0] = x[r2];
         h.sliceRemaining = n;
         h.pc = pc;
-        if (!storeSlow(h, va, 2)) {
+        if (!storeSlow(h, lo, hi, 2)) {
           pc = h.pc;
           continue;
         }
@@ -407,17 +440,20 @@ export function runSlice(h: Hart, budget: number): number {
       case Op.SB: {
         const r1 = rs1s[slot];
         const r2 = rs2s[slot];
-        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
-        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
-        if (writeTag[i] === va - (va & 0xfff)) {
-          const o = writeOffset[i] + (va & 0xfff);
+        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const lo = sum >>> 0;
+        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const vpn = hi * 1048576 + (lo >>> 12);
+        const i = h.dataSet + (vpn & TLB_MASK);
+        if (writeTag[i] === vpn) {
+          const o = writeOffset[i] + (lo & 0xfff);
           ram8[o] = w[2 * r2];
           break;
         }
         scratch[0] = x[r2];
         h.sliceRemaining = n;
         h.pc = pc;
-        if (!storeSlow(h, va, 1)) {
+        if (!storeSlow(h, lo, hi, 1)) {
           pc = h.pc;
           continue;
         }
@@ -436,17 +472,20 @@ export function runSlice(h: Hart, budget: number): number {
         }
         const r1 = rs1s[slot];
         const r2 = rs2s[slot];
-        const va = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
-        const i = h.dataSet + ((va >>> 12) & TLB_MASK);
-        if (writeTag[i] === va - (va & 0xfff) && (va & 7) === 0) {
-          const o = writeOffset[i] + (va & 0xfff);
+        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const lo = sum >>> 0;
+        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const vpn = hi * 1048576 + (lo >>> 12);
+        const i = h.dataSet + (vpn & TLB_MASK);
+        if (writeTag[i] === vpn && (lo & 7) === 0) {
+          const o = writeOffset[i] + (lo & 0xfff);
           ram64[o >>> 3] = f[r2];
           break;
         }
         scratch[0] = f[r2];
         h.sliceRemaining = n;
         h.pc = pc;
-        if (!storeSlow(h, va, 8)) {
+        if (!storeSlow(h, lo, hi, 8)) {
           pc = h.pc;
           continue;
         }

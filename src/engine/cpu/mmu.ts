@@ -1,9 +1,9 @@
 // Address translation (privileged spec 10.3-10.6: Sv39, Sv48, Sv57), PMP enforcement and the slow
 // paths of memory access: TLB misses, MMIO, misaligned and page-crossing accesses.
 //
-// Virtual addresses are numbers holding the signed 64-bit value; they are exact within ±2^53,
-// which covers every canonical Sv39/Sv48 address and all of Sv57 except its outermost 2^53..2^56
-// ranges. Addresses beyond ±2^53 raise a page fault (or an access fault when untranslated).
+// Virtual addresses travel as two numbers: `lo`, the low 32 bits (unsigned), and `hi`, the high
+// 32 bits (signed). Their page number hi * 2^20 + (lo >>> 12) fits a double exactly, so TLB tags
+// are exact for every 64-bit address, including Sv57's upper half (0xff00_0000_0000_0000...).
 
 import type { Hart } from './hart.js';
 import { TLB_ENTRIES } from './hart.js';
@@ -38,111 +38,113 @@ const PTE_U = 16;
 const PTE_A = 64;
 const PTE_D = 128;
 
-const SAFE = 2 ** 53;
-/** Physical addresses are 56 bits wide. */
-const PHYSICAL_LIMIT = 2 ** 56;
+const TWO_POW_32 = 4294967296;
+/** Physical addresses are 56 bits wide: the high word of a physical address is below 2^24. */
+const PHYSICAL_HIGH_LIMIT = 1 << 24;
 
-/** Page base of an address held in a number (works for negative values). */
-export function pageBase(va: number): number {
-  return va - (va & 0xfff);
+/** The exact 64-bit address for *tval. */
+export function addressValue(lo: number, hi: number): bigint {
+  return BigInt.asIntN(64, (BigInt(hi | 0) << 32n) + BigInt(lo >>> 0));
+}
+
+/** Virtual page number (address >> 12, signed) of an address given as halves. */
+export function pageNumber(lo: number, hi: number): number {
+  return (hi | 0) * 1048576 + (lo >>> 12);
 }
 
 /**
- * Translate `va` for an access of `size` bytes by privilege `priv`. Returns the physical address,
- * or -1 after raising the page or access fault. PMP is checked on the page-table walk; the caller
- * checks PMP for the final access.
+ * Translate an address for an access by privilege `priv`. Returns the physical address, or -1
+ * after raising the page or access fault. PMP is checked on the page-table walk; the caller checks
+ * PMP for the final access.
  */
-export function translate(h: Hart, va: number, access: number, priv: number): number {
-  if (va >= SAFE || va < -SAFE) {
-    h.raiseException(priv === PRIV_M || h.satpMode === 0 ? ACCESS_FAULT[access] : PAGE_FAULT[access], va);
-    return -1;
-  }
+export function translate(h: Hart, lo: number, hi: number, access: number, priv: number): number {
+  lo >>>= 0;
+  hi |= 0;
   if (priv === PRIV_M || h.satpMode === 0) {
-    if (va < 0 || va >= PHYSICAL_LIMIT) {
-      h.raiseException(ACCESS_FAULT[access], va);
+    if (hi < 0 || hi >= PHYSICAL_HIGH_LIMIT) {
+      h.raiseException(ACCESS_FAULT[access], addressValue(lo, hi));
       return -1;
     }
-    return va;
+    return hi * TWO_POW_32 + lo;
   }
   const levels = h.satpMode - 5; // Sv39 = 8 -> 3 levels, Sv48 -> 4, Sv57 -> 5
-  const vaBits = 12 + 9 * levels;
-  const half = 2 ** (vaBits - 1);
-  // The address must be sign-extended from bit vaBits-1 (privileged spec 10.3.1).
-  if (va >= half || va < -half) {
-    h.raiseException(PAGE_FAULT[access], va);
+  // The address must be sign-extended from bit 12 + 9*levels - 1 (privileged spec 10.3.1): the
+  // high word lies in [-2^(9*levels-21), 2^(9*levels-21)).
+  const limit = 2 ** (9 * levels - 21);
+  if (hi >= limit || hi < -limit) {
+    h.raiseException(PAGE_FAULT[access], addressValue(lo, hi));
     return -1;
   }
+  const vpnFull = hi * 1048576 + (lo >>> 12);
   const ram = h.ram;
   let table = h.satpRoot;
   for (let level = levels - 1; level >= 0; level--) {
-    const shift = 2 ** (12 + 9 * level);
-    const vpn = Math.floor(va / shift) & 511;
+    const span = 2 ** (9 * level);
+    const vpn = Math.floor(vpnFull / span) & 511;
     const pteAddress = table + vpn * 8;
     // Implicit page-table accesses are checked by PMP as S-mode reads (privileged spec 3.7.1).
     if (!ram.contains(pteAddress, 8) || !h.pmp.check(pteAddress, 8, PMP_R, PRIV_S)) {
-      h.raiseException(ACCESS_FAULT[access], va);
+      h.raiseException(ACCESS_FAULT[access], addressValue(lo, hi));
       return -1;
     }
     const index = (pteAddress - ram.base) >> 2;
-    const lo = ram.i32[index];
-    const hi = ram.i32[index + 1];
+    const pteLo = ram.i32[index];
+    const pteHi = ram.i32[index + 1];
     // Reserved bits 63:54 (N and PBMT are not implemented) must be zero.
-    if ((lo & PTE_V) === 0 || (lo & (PTE_R | PTE_W)) === PTE_W || hi >>> 22 !== 0) break;
-    const ppn = (hi & 0x3fffff) * 4194304 + (lo >>> 10);
-    if ((lo & (PTE_R | PTE_X)) === 0) {
+    if ((pteLo & PTE_V) === 0 || (pteLo & (PTE_R | PTE_W)) === PTE_W || pteHi >>> 22 !== 0) break;
+    const ppn = (pteHi & 0x3fffff) * 4194304 + (pteLo >>> 10);
+    if ((pteLo & (PTE_R | PTE_X)) === 0) {
       table = ppn * 4096;
       continue;
     }
     // Leaf: permission checks (10.3.2 step 5).
     if (priv === PRIV_U) {
-      if ((lo & PTE_U) === 0) break;
-    } else if ((lo & PTE_U) !== 0) {
+      if ((pteLo & PTE_U) === 0) break;
+    } else if ((pteLo & PTE_U) !== 0) {
       // S-mode never executes user pages and reads/writes them only with SUM (10.1.1).
       if (access === ACCESS_FETCH || (h.mstatus & MSTATUS_SUM) === 0) break;
     }
     if (access === ACCESS_FETCH) {
-      if ((lo & PTE_X) === 0) break;
+      if ((pteLo & PTE_X) === 0) break;
     } else if (access === ACCESS_LOAD) {
-      if ((lo & PTE_R) === 0 && !((h.mstatus & MSTATUS_MXR) !== 0 && (lo & PTE_X) !== 0)) break;
-    } else if ((lo & PTE_W) === 0) break;
+      if ((pteLo & PTE_R) === 0 && !((h.mstatus & MSTATUS_MXR) !== 0 && (pteLo & PTE_X) !== 0)) break;
+    } else if ((pteLo & PTE_W) === 0) break;
     // A superpage's low PPN fields must be zero (step 6).
-    const levelPages = 2 ** (9 * level);
-    if (ppn % levelPages !== 0) break;
+    if (ppn % span !== 0) break;
     // Hardware A/D update (step 7), as QEMU does.
     const want = access === ACCESS_STORE ? PTE_A | PTE_D : PTE_A;
-    if ((lo & want) !== want) {
+    if ((pteLo & want) !== want) {
       if (!h.pmp.check(pteAddress, 8, PMP_W, PRIV_S)) {
-        h.raiseException(ACCESS_FAULT[access], va);
+        h.raiseException(ACCESS_FAULT[access], addressValue(lo, hi));
         return -1;
       }
-      ram.i32[index] = lo | want;
+      ram.i32[index] = pteLo | want;
     }
-    const offset = va - Math.floor(va / shift) * shift;
-    return ppn * 4096 + offset;
+    const pagesIntoSuperpage = vpnFull - Math.floor(vpnFull / span) * span;
+    return (ppn + pagesIntoSuperpage) * 4096 + (lo & 0xfff);
   }
-  h.raiseException(PAGE_FAULT[access], va);
+  h.raiseException(PAGE_FAULT[access], addressValue(lo, hi));
   return -1;
 }
 
-/** Cache a translation of the page of `va` to RAM page `pa` when PMP treats the page uniformly. */
-function fillTlb(h: Hart, access: number, va: number, pa: number, priv: number): void {
+/** Cache a translation of page `vpn` to RAM page `pa` when PMP treats the page uniformly. */
+function fillTlb(h: Hart, access: number, vpn: number, pa: number, priv: number): void {
   const ram = h.ram;
-  const page = pa - (pa & 0xfff);
+  const page = pa - (pa % 4096);
   if (!ram.contains(page, 4096) || !h.pmp.pageIsUniform(page)) return;
   if (!h.pmp.check(page, 4096, PMP_PERMISSION[access], priv)) return;
-  const tag = pageBase(va);
   const offset = page - ram.base;
   if (access === ACCESS_FETCH) {
-    const i = h.fetchSet + ((va >>> 12) & (TLB_ENTRIES - 1));
-    h.tlbExecTag[i] = tag;
+    const i = h.fetchSet + (vpn & (TLB_ENTRIES - 1));
+    h.tlbExecTag[i] = vpn;
     h.tlbExecOffset[i] = offset;
   } else {
-    const i = h.dataSet + ((va >>> 12) & (TLB_ENTRIES - 1));
+    const i = h.dataSet + (vpn & (TLB_ENTRIES - 1));
     if (access === ACCESS_LOAD) {
-      h.tlbReadTag[i] = tag;
+      h.tlbReadTag[i] = vpn;
       h.tlbReadOffset[i] = offset;
     } else {
-      h.tlbWriteTag[i] = tag;
+      h.tlbWriteTag[i] = vpn;
       h.tlbWriteOffset[i] = offset;
     }
   }
@@ -150,26 +152,30 @@ function fillTlb(h: Hart, access: number, va: number, pa: number, priv: number):
 
 /**
  * Translate the page holding `pc` for instruction fetch. Returns the RAM offset of `pc` and
- * remembers the page for the interpreter's fetch fast path, or -1 after raising a fault.
+ * remembers the page for the interpreter's fetch fast path, or -1 after raising a fault. The pc
+ * is a number (exact within ±2^53, which holds every address Linux executes code at).
  */
 export function translateFetch(h: Hart, pc: number): number {
-  const i = h.fetchSet + ((pc >>> 12) & (TLB_ENTRIES - 1));
-  const tag = pageBase(pc);
-  if (h.tlbExecTag[i] === tag) {
-    h.fetchPage = tag;
+  const vpn = Math.floor(pc / 4096);
+  const i = h.fetchSet + (vpn & (TLB_ENTRIES - 1));
+  const pageStart = vpn * 4096;
+  if (h.tlbExecTag[i] === vpn) {
+    h.fetchPage = pageStart;
     h.fetchOffset = h.tlbExecOffset[i];
-    return h.fetchOffset + (pc & 0xfff);
+    return h.fetchOffset + (pc - pageStart);
   }
   const priv = h.priv;
-  const pa = translate(h, pc, ACCESS_FETCH, priv);
+  const lo = pc >>> 0;
+  const hi = Math.floor(pc / TWO_POW_32);
+  const pa = translate(h, lo, hi, ACCESS_FETCH, priv);
   if (pa < 0) return -1;
   if (!h.ram.contains(pa, 2) || !h.pmp.check(pa, 2, PMP_X, priv)) {
-    h.raiseException(CAUSE_FETCH_ACCESS, pc);
+    h.raiseException(CAUSE_FETCH_ACCESS, addressValue(lo, hi));
     return -1;
   }
-  fillTlb(h, ACCESS_FETCH, pc, pa, priv);
-  if (h.tlbExecTag[i] === tag) {
-    h.fetchPage = tag;
+  fillTlb(h, ACCESS_FETCH, vpn, pa, priv);
+  if (h.tlbExecTag[i] === vpn) {
+    h.fetchPage = pageStart;
     h.fetchOffset = h.tlbExecOffset[i];
   } else {
     h.fetchPage = NaN; // not cacheable (PMP splits the page): translate every time
@@ -249,96 +255,102 @@ function writePhysical(h: Hart, pa: number, size: number): boolean {
  * Translate a data access and check PMP and the physical target. Returns the physical address or
  * -1 after raising the fault.
  */
-export function translateData(h: Hart, va: number, size: number, access: number): number {
+export function translateData(h: Hart, lo: number, hi: number, size: number, access: number): number {
   const priv = h.dataPrivilege;
-  const pa = translate(h, va, access, priv);
+  const pa = translate(h, lo, hi, access, priv);
   if (pa < 0) return -1;
   const perm = PMP_PERMISSION[access];
   if (!h.pmp.check(pa, size, perm, priv) || !(h.ram.contains(pa, size) || h.bus.claims(pa, size))) {
-    h.raiseException(ACCESS_FAULT[access], va);
+    h.raiseException(ACCESS_FAULT[access], addressValue(lo, hi));
     return -1;
   }
-  fillTlb(h, access, va, pa, priv);
+  fillTlb(h, access, pageNumber(lo, hi), pa, priv);
   return pa;
 }
 
 /**
- * Load `size` bytes from virtual `va` into h.scratch (zero-extended). Misaligned accesses work,
- * also across pages (rvisor's choice; privileged spec 3.6.3.3 permits it). False after a trap.
+ * Load `size` bytes from a virtual address into h.scratch (zero-extended). Misaligned accesses
+ * work, also across pages (rvisor's choice; privileged spec 3.6.3.3 permits it). False after a
+ * trap.
  */
-export function loadSlow(h: Hart, va: number, size: number): boolean {
-  if ((va & 0xfff) + size > 4096) return loadCrossing(h, va, size);
-  const pa = translateData(h, va, size, ACCESS_LOAD);
+export function loadSlow(h: Hart, lo: number, hi: number, size: number): boolean {
+  if ((lo & 0xfff) + size > 4096) return loadCrossing(h, lo, hi, size);
+  const pa = translateData(h, lo, hi, size, ACCESS_LOAD);
   if (pa < 0) return false;
   if (!readPhysical(h, pa, size)) {
-    h.raiseException(CAUSE_LOAD_ACCESS, va);
+    h.raiseException(CAUSE_LOAD_ACCESS, addressValue(lo, hi));
     return false;
   }
   return true;
 }
 
-/** Store the low `size` bytes of h.scratch at virtual `va`. False after a trap. */
-export function storeSlow(h: Hart, va: number, size: number): boolean {
-  if ((va & 0xfff) + size > 4096) return storeCrossing(h, va, size);
-  const pa = translateData(h, va, size, ACCESS_STORE);
+/** Store the low `size` bytes of h.scratch at a virtual address. False after a trap. */
+export function storeSlow(h: Hart, lo: number, hi: number, size: number): boolean {
+  if ((lo & 0xfff) + size > 4096) return storeCrossing(h, lo, hi, size);
+  const pa = translateData(h, lo, hi, size, ACCESS_STORE);
   if (pa < 0) return false;
   if (!writePhysical(h, pa, size)) {
-    h.raiseException(CAUSE_STORE_ACCESS, va);
+    h.raiseException(CAUSE_STORE_ACCESS, addressValue(lo, hi));
     return false;
   }
   return true;
+}
+
+/** The halves of the first address of the next page. */
+function nextPage(h: Hart, lo: number, hi: number): void {
+  const next = (lo >>> 0) - (lo & 0xfff) + 4096;
+  h.addressLo = next >>> 0;
+  h.addressHi = (hi + (next >= TWO_POW_32 ? 1 : 0)) | 0;
 }
 
 /** A load whose bytes span two pages: translate both, then gather bytes. */
-function loadCrossing(h: Hart, va: number, size: number): boolean {
-  const firstBytes = 4096 - (va & 0xfff);
-  const second = va + firstBytes;
-  const pa1 = translateData(h, va, firstBytes, ACCESS_LOAD);
+function loadCrossing(h: Hart, lo: number, hi: number, size: number): boolean {
+  const firstBytes = 4096 - (lo & 0xfff);
+  nextPage(h, lo, hi);
+  const lo2 = h.addressLo;
+  const hi2 = h.addressHi;
+  const pa1 = translateData(h, lo, hi, firstBytes, ACCESS_LOAD);
   if (pa1 < 0) return false;
-  const pa2 = translateData(h, second, size - firstBytes, ACCESS_LOAD);
+  const pa2 = translateData(h, lo2, hi2, size - firstBytes, ACCESS_LOAD);
   if (pa2 < 0) return false;
   const bytes = new Uint8Array(8);
   for (let i = 0; i < size; i++) {
-    const pa = i < firstBytes ? pa1 + i : pa2 + (i - firstBytes);
-    if (!readPhysical(h, pa, 1)) {
-      h.raiseException(CAUSE_LOAD_ACCESS, i < firstBytes ? va : second);
+    const first = i < firstBytes;
+    if (!readPhysical(h, first ? pa1 + i : pa2 + (i - firstBytes), 1)) {
+      h.raiseException(CAUSE_LOAD_ACCESS, first ? addressValue(lo, hi) : addressValue(lo2, hi2));
       return false;
     }
     bytes[i] = h.scratch32[0];
   }
-  const s = h.scratch32;
   const dv = new DataView(bytes.buffer);
-  s[0] = dv.getInt32(0, true);
-  s[1] = dv.getInt32(4, true);
+  h.scratch32[0] = dv.getInt32(0, true);
+  h.scratch32[1] = dv.getInt32(4, true);
   return true;
 }
 
-function storeCrossing(h: Hart, va: number, size: number): boolean {
-  const firstBytes = 4096 - (va & 0xfff);
-  const second = va + firstBytes;
+function storeCrossing(h: Hart, lo: number, hi: number, size: number): boolean {
+  const firstBytes = 4096 - (lo & 0xfff);
+  nextPage(h, lo, hi);
+  const lo2 = h.addressLo;
+  const hi2 = h.addressHi;
   // Both halves are translated before any byte is written, so a fault leaves memory unchanged.
-  const pa1 = translateData(h, va, firstBytes, ACCESS_STORE);
+  const pa1 = translateData(h, lo, hi, firstBytes, ACCESS_STORE);
   if (pa1 < 0) return false;
-  const pa2 = translateData(h, second, size - firstBytes, ACCESS_STORE);
+  const pa2 = translateData(h, lo2, hi2, size - firstBytes, ACCESS_STORE);
   if (pa2 < 0) return false;
   const bytes = new Uint8Array(8);
   const dv = new DataView(bytes.buffer);
   dv.setInt32(0, h.scratch32[0], true);
   dv.setInt32(4, h.scratch32[1], true);
   for (let i = 0; i < size; i++) {
-    const pa = i < firstBytes ? pa1 + i : pa2 + (i - firstBytes);
+    const first = i < firstBytes;
     h.scratch32[0] = bytes[i];
-    if (!writePhysical(h, pa, 1)) {
-      h.raiseException(CAUSE_STORE_ACCESS, i < firstBytes ? va : second);
+    if (!writePhysical(h, first ? pa1 + i : pa2 + (i - firstBytes), 1)) {
+      h.raiseException(CAUSE_STORE_ACCESS, first ? addressValue(lo, hi) : addressValue(lo2, hi2));
       return false;
     }
   }
   return true;
-}
-
-/** Translate for an atomic (read-modify-write) access; aligned by the caller. -1 after a trap. */
-export function translateAtomic(h: Hart, va: number, size: number): number {
-  return translateData(h, va, size, ACCESS_STORE);
 }
 
 /** Read/write helpers for AMOs and LR/SC on an already translated physical address. */
