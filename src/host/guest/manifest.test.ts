@@ -1,0 +1,112 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findGuest } from './guest-artifacts.js';
+import {
+  MANIFEST_FORMAT,
+  describeFile,
+  verifyGuestDir,
+  writeManifest,
+  type GuestManifest,
+} from './manifest.js';
+
+function reason(dir: string): string {
+  const check = verifyGuestDir(dir);
+  return check.ok ? 'ok' : check.reason;
+}
+
+function makeGuest(): { dir: string; manifest: GuestManifest } {
+  const dir = mkdtempSync(join(tmpdir(), 'rvisor-manifest-'));
+  const files: Record<string, string> = {
+    Image: 'kernel',
+    'fw_dynamic.bin': 'firmware',
+    busybox: 'busybox',
+    'initrd.cpio.gz': 'initrd',
+    'modules/virtio_mmio.ko': 'module',
+  };
+  mkdirSync(join(dir, 'modules'));
+  for (const [path, data] of Object.entries(files)) writeFileSync(join(dir, path), data);
+  const manifest: GuestManifest = {
+    format: MANIFEST_FORMAT,
+    name: 'test-guest',
+    createdAt: new Date(0).toISOString(),
+    distribution: { suite: 'trixie', arch: 'riscv64', mirror: 'none' },
+    packages: [],
+    kernelVersion: '6.12.0-test',
+    kernel: 'Image',
+    firmware: 'fw_dynamic.bin',
+    busybox: 'busybox',
+    initrd: 'initrd.cpio.gz',
+    modules: [{ name: 'virtio_mmio', path: 'modules/virtio_mmio.ko', source: 'kernel/x.ko.xz', depends: [] }],
+    builtinModules: ['virtio_console'],
+    files: Object.keys(files).map((p) => describeFile(dir, p)),
+  };
+  writeManifest(dir, manifest);
+  return { dir, manifest };
+}
+
+test('a complete guest directory verifies; sizes and checksums are recorded', () => {
+  const { dir } = makeGuest();
+  try {
+    const check = verifyGuestDir(dir);
+    assert.ok(check.ok, check.ok ? '' : check.reason);
+    const image = check.manifest.files.find((f) => f.path === 'Image');
+    assert.equal(image?.size, 6);
+    assert.equal(image?.sha256, createHash('sha256').update('kernel').digest('hex'));
+    const found = findGuest(dir);
+    assert.ok(found.ok);
+    if (found.ok) {
+      assert.equal(found.paths.kernel, join(dir, 'Image'));
+      assert.deepEqual(found.paths.modules, [join(dir, 'modules/virtio_mmio.ko')]);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a corrupted file (same size) fails verification', () => {
+  const { dir } = makeGuest();
+  try {
+    writeFileSync(join(dir, 'Image'), 'KERNEL');
+    const check = verifyGuestDir(dir);
+    assert.equal(check.ok, false);
+    assert.match(check.ok ? '' : check.reason, /Image does not match its SHA-256/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a truncated or missing file fails verification', () => {
+  const { dir } = makeGuest();
+  try {
+    truncateSync(join(dir, 'modules/virtio_mmio.ko'), 2);
+    assert.match(reason(dir), /modules\/virtio_mmio.ko has 2 bytes, expected 6/);
+    unlinkSync(join(dir, 'busybox'));
+    assert.match(reason(dir), /busybox is missing/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a missing, unreadable or incomplete manifest fails verification', () => {
+  const { dir, manifest } = makeGuest();
+  try {
+    writeManifest(dir, { ...manifest, files: manifest.files.filter((f) => f.path !== 'initrd.cpio.gz') });
+    assert.match(reason(dir), /does not list a checksum for initrd/);
+    writeManifest(dir, {
+      ...manifest,
+      files: [...manifest.files, { path: '../escape', size: 0, sha256: '' }],
+    });
+    assert.match(reason(dir), /bad file path/);
+    writeFileSync(join(dir, 'manifest.json'), '{ not json');
+    assert.match(reason(dir), /not valid JSON/);
+    unlinkSync(join(dir, 'manifest.json'));
+    assert.match(reason(dir), /no manifest.json/);
+    assert.equal(findGuest(dir).ok, false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
