@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Format, INSTRUCTIONS, type InstructionPattern } from './decode-table.js';
-import { decodeInstruction, lookupPattern, type DecodedInstruction } from './decoder.js';
+import { DecodeCache, decodeInstruction, lookupPattern, type DecodedInstruction } from './decoder.js';
 import { expandCompressed } from './compressed.js';
 import { disassemble } from './disassembler.js';
 import { Op } from './opcodes.js';
@@ -49,47 +49,23 @@ function signExtend(value: number, width: number): number {
   return value >= 2 ** (width - 1) ? value - 2 ** width : value;
 }
 
-/** Assemble an immediate from [wordHi, wordLo, immLo] pieces, as the spec's format figures draw it. */
-function gather(word: number, pieces: [number, number, number][], width: number): number {
+/**
+ * An immediate from pieces given as (wordHi, wordLo, immLo) triples, as the spec's format figures
+ * draw it, sign-extended from `width` bits.
+ */
+function gather(word: number, width: number, ...pieces: number[]): number {
   let value = 0;
-  for (const [hi, lo, immLo] of pieces) value += field(word, hi, lo) * 2 ** immLo;
+  for (let i = 0; i < pieces.length; i += 3)
+    value += field(word, pieces[i], pieces[i + 1]) * 2 ** pieces[i + 2];
   return signExtend(value, width);
 }
 
 // Unprivileged spec 2.3 "Immediate Encoding Variants".
-const immI = (w: number): number => gather(w, [[31, 20, 0]], 12);
-const immS = (w: number): number =>
-  gather(
-    w,
-    [
-      [31, 25, 5],
-      [11, 7, 0],
-    ],
-    12,
-  );
-const immB = (w: number): number =>
-  gather(
-    w,
-    [
-      [31, 31, 12],
-      [30, 25, 5],
-      [11, 8, 1],
-      [7, 7, 11],
-    ],
-    13,
-  );
-const immU = (w: number): number => gather(w, [[31, 12, 12]], 32);
-const immJ = (w: number): number =>
-  gather(
-    w,
-    [
-      [31, 31, 20],
-      [30, 21, 1],
-      [20, 20, 11],
-      [19, 12, 12],
-    ],
-    21,
-  );
+const immI = (w: number): number => gather(w, 12, 31, 20, 0);
+const immS = (w: number): number => gather(w, 12, 31, 25, 5, 11, 7, 0);
+const immB = (w: number): number => gather(w, 13, 31, 31, 12, 30, 25, 5, 11, 8, 1, 7, 7, 11);
+const immU = (w: number): number => gather(w, 32, 31, 12, 12);
+const immJ = (w: number): number => gather(w, 21, 31, 31, 20, 30, 21, 1, 20, 20, 11, 19, 12, 12);
 
 type Fields = Omit<DecodedInstruction, 'op' | 'name' | 'length'>;
 
@@ -164,7 +140,7 @@ test('random encodings of every row decode to that row with the right fields', (
   const rng = new Rng(0x2545f491);
   for (const p of INSTRUCTIONS) {
     for (let k = 0; k < 400; k++) {
-      const word = ((rng.next() & ~p.mask) | p.match) | 0;
+      const word = (rng.next() & ~p.mask) | p.match | 0;
       assert.equal(lookupPattern(word)?.name, p.name, `${hex8(word)} should be ${p.name}`);
       const d = decodeInstruction(word);
       assert.equal(d.name, p.name);
@@ -172,6 +148,46 @@ test('random encodings of every row decode to that row with the right fields', (
       assert.equal(d.length, 4);
       assert.deepEqual(fieldsOf(d), expectedFields(p, word), `${p.name} ${hex8(word)}`);
     }
+  }
+});
+
+test('the decode cache holds what decodeInstruction returns', () => {
+  const cache = new DecodeCache();
+  const rng = new Rng(0x5eed1e55);
+  const samples: number[] = [];
+  for (const p of INSTRUCTIONS) for (let k = 0; k < 20; k++) samples.push((rng.next() & ~p.mask) | p.match);
+  for (let k = 0; k < 4000; k++) samples.push(rng.next() & 0xffff); // compressed, legal or not
+  for (let k = 0; k < 4000; k++) samples.push(rng.next() | 3); // mostly illegal 32-bit words
+  for (const bits of samples) {
+    // The interpreter hands over 16 bits for a compressed instruction, the whole word otherwise.
+    const slot = DecodeCache.slot(bits);
+    cache.fill(slot, bits);
+    const d = decodeInstruction(bits);
+    const cached = {
+      op: cache.op[slot],
+      length: cache.length[slot],
+      rd: cache.rd[slot],
+      rs1: cache.rs1[slot],
+      rs2: cache.rs2[slot],
+      rs3: cache.rs3[slot],
+      imm: cache.imm[slot],
+      rm: cache.rm[slot],
+      aux: cache.aux[slot],
+    };
+    assert.deepEqual(cached, { op: d.op, length: d.length, ...fieldsOf(d) }, hex8(bits));
+    assert.equal(cache.immBig[slot], BigInt(d.imm));
+    assert.equal(cache.tag[slot], bits | 0);
+  }
+});
+
+test('a compressed instruction ignores the halfword after it', () => {
+  const rng = new Rng(0xc0ffee);
+  for (let k = 0; k < 20000; k++) {
+    const h = rng.next() & 0xffff;
+    if ((h & 3) === 3) continue;
+    const withNext = h | (rng.next() << 16) | 0;
+    assert.deepEqual(decodeInstruction(withNext), decodeInstruction(h));
+    assert.equal(disassemble(withNext), disassemble(h));
   }
 });
 
@@ -375,11 +391,8 @@ const FENCE_BITS = ['w', 'r', 'o', 'i'];
 const fixesRs2 = (p: InstructionPattern): boolean => (p.mask & 0x01f00000) === 0x01f00000;
 const fixesFunct3 = (p: InstructionPattern): boolean => (p.mask & 0x7000) === 0x7000;
 
-interface Generated {
-  text: string;
-  row: InstructionPattern;
-  expect: Partial<Fields>;
-}
+/** Assembler text and the operand fields it must decode to. */
+type Generated = [text: string, expect: Partial<Fields>];
 
 /** Random assembler text for row `p`, with the fields it must decode to. */
 function generate(p: InstructionPattern, rng: Rng): Generated {
@@ -400,61 +413,61 @@ function generate(p: InstructionPattern, rng: Rng): Generated {
         const funct3 = field(p.match, 14, 12);
         const funct7 = field(p.match, 31, 25);
         const text = `.insn r 0x${opcode.toString(16)}, ${funct3}, ${funct7}, ${x(rd)}, ${x(rs1)}, ${x(rs2)}`;
-        return { text, row: p, expect: { rd: intRd, rs1, rs2 } };
+        return [text, { rd: intRd, rs1, rs2 }];
       }
-      if (fixesRs2(p)) return { text: `${n} ${x(rd)},${x(rs1)}`, row: p, expect: { rd: intRd, rs1 } };
-      return { text: `${n} ${x(rd)},${x(rs1)},${x(rs2)}`, row: p, expect: { rd: intRd, rs1, rs2 } };
+      if (fixesRs2(p)) return [`${n} ${x(rd)},${x(rs1)}`, { rd: intRd, rs1 }];
+      return [`${n} ${x(rd)},${x(rs1)},${x(rs2)}`, { rd: intRd, rs1, rs2 }];
     case Format.I: {
       const memory = opcode === 0x03 || opcode === 0x67;
       const text = memory ? `${n} ${x(rd)},${imm12}(${x(rs1)})` : `${n} ${x(rd)},${x(rs1)},${imm12}`;
-      return { text, row: p, expect: { rd: intRd, rs1, imm: imm12 } };
+      return [text, { rd: intRd, rs1, imm: imm12 }];
     }
     case Format.S:
-      return { text: `${n} ${x(rs2)},${imm12}(${x(rs1)})`, row: p, expect: { rs1, rs2, imm: imm12 } };
+      return [`${n} ${x(rs2)},${imm12}(${x(rs1)})`, { rs1, rs2, imm: imm12 }];
     case Format.B: {
       const offset = rng.range(-2048, 2047) * 2;
       const text = `${n} ${x(rs1)},${x(rs2)},.${offset < 0 ? '' : '+'}${offset}`;
-      return { text, row: p, expect: { rs1, rs2, imm: offset } };
+      return [text, { rs1, rs2, imm: offset }];
     }
     case Format.U: {
       const upper = rng.below(1 << 20);
-      return { text: `${n} ${x(rd)},0x${upper.toString(16)}`, row: p, expect: { rd: intRd, imm: upper << 12 } };
+      return [`${n} ${x(rd)},0x${upper.toString(16)}`, { rd: intRd, imm: upper << 12 }];
     }
     case Format.J: {
       const offset = rng.range(-(1 << 19), (1 << 19) - 1) * 2;
       const text = `${n} ${x(rd)},.${offset < 0 ? '' : '+'}${offset}`;
-      return { text, row: p, expect: { rd: intRd, imm: offset } };
+      return [text, { rd: intRd, imm: offset }];
     }
     case Format.SHIFT64:
     case Format.SHIFT32: {
       const shamt = rng.below(p.format === Format.SHIFT64 ? 64 : 32);
-      return { text: `${n} ${x(rd)},${x(rs1)},${shamt}`, row: p, expect: { rd: intRd, rs1, imm: shamt } };
+      return [`${n} ${x(rd)},${x(rs1)},${shamt}`, { rd: intRd, rs1, imm: shamt }];
     }
     case Format.CSR:
     case Format.CSRI: {
       const csr = rng.below(4096);
       const source = p.format === Format.CSR ? x(rs1) : `${rs1}`;
-      return { text: `${n} ${x(rd)},0x${csr.toString(16)},${source}`, row: p, expect: { rd: intRd, rs1, imm: csr } };
+      return [`${n} ${x(rd)},0x${csr.toString(16)},${source}`, { rd: intRd, rs1, imm: csr }];
     }
     case Format.NONE:
-      return { text: n, row: p, expect: {} };
+      return [n, {}];
     case Format.SFENCE:
-      return { text: `${n} ${x(rs1)},${x(rs2)}`, row: p, expect: { rs1, rs2 } };
+      return [`${n} ${x(rs1)},${x(rs2)}`, { rs1, rs2 }];
     case Format.CBO:
-      return { text: `${n} (${x(rs1)})`, row: p, expect: { rs1 } };
+      return [`${n} (${x(rs1)})`, { rs1 }];
     case Format.AMO: {
       const suffix = ['', '.aq', '.rl', '.aqrl'][rng.below(4)];
-      if (fixesRs2(p)) return { text: `${n}${suffix} ${x(rd)},(${x(rs1)})`, row: p, expect: { rd: intRd, rs1 } };
-      return { text: `${n}${suffix} ${x(rd)},${x(rs2)},(${x(rs1)})`, row: p, expect: { rd: intRd, rs1, rs2 } };
+      if (fixesRs2(p)) return [`${n}${suffix} ${x(rd)},(${x(rs1)})`, { rd: intRd, rs1 }];
+      return [`${n}${suffix} ${x(rd)},${x(rs2)},(${x(rs1)})`, { rd: intRd, rs1, rs2 }];
     }
     case Format.FP_LOAD:
-      return { text: `${n} ${f(rd)},${imm12}(${x(rs1)})`, row: p, expect: { rd, rs1, imm: imm12 } };
+      return [`${n} ${f(rd)},${imm12}(${x(rs1)})`, { rd, rs1, imm: imm12 }];
     case Format.FP_STORE:
-      return { text: `${n} ${f(rs2)},${imm12}(${x(rs1)})`, row: p, expect: { rs1, rs2, imm: imm12 } };
+      return [`${n} ${f(rs2)},${imm12}(${x(rs1)})`, { rs1, rs2, imm: imm12 }];
     case Format.FP_R4: {
       const rm = [0, 1, 2, 3, 4, 7][rng.below(6)];
       const text = `${n} ${f(rd)},${f(rs1)},${f(rs2)},${f(rs3)},${ROUNDING_MODES[rm]}`;
-      return { text, row: p, expect: { rd, rs1, rs2, rs3, rm, aux: p.fpOp } };
+      return [text, { rd, rs1, rs2, rs3, rm, aux: p.fpOp }];
     }
     case Format.FP_R: {
       const dest = FP_INT_DEST.has(n) ? x(rd) : f(rd);
@@ -474,18 +487,18 @@ function generate(p: InstructionPattern, rng: Rng): Generated {
         text += `,${ROUNDING_MODES[rm]}`;
         expect.rm = rm;
       }
-      return { text, row: p, expect };
+      return [text, expect];
     }
     case Format.FENCE: {
-      if (p.op !== Op.FENCE) return { text: n, row: p, expect: {} };
-      if (rng.below(8) === 0) return { text: 'fence.tso', row: p, expect: {} };
+      if (p.op !== Op.FENCE) return [n, {}];
+      if (rng.below(8) === 0) return ['fence.tso', {}];
       const set = (): string => {
         const bits = rng.range(1, 15);
         return FENCE_BITS.filter((_, i) => (bits >> i) & 1)
           .reverse()
           .join('');
       };
-      return { text: `fence ${set()},${set()}`, row: p, expect: {} };
+      return [`fence ${set()},${set()}`, {}];
     }
   }
 }
@@ -505,7 +518,8 @@ function canonicalOperand(token: string): string {
   if (address) return `@${BigInt('0x' + address[1]).toString(16)}`;
   const memory = /^(.*)\((\w+)\)$/.exec(t);
   if (memory) return `${memory[1] === '' ? '' : canonicalOperand(memory[1])}(${canonicalOperand(memory[2])})`;
-  if (/^-?0x[0-9a-f]+$/.test(t)) return String(t.startsWith('-') ? -parseInt(t.slice(1), 16) : parseInt(t, 16));
+  if (/^-?0x[0-9a-f]+$/.test(t))
+    return String(t.startsWith('-') ? -parseInt(t.slice(1), 16) : parseInt(t, 16));
   if (/^-?\d+$/.test(t)) return String(parseInt(t, 10));
   return ABI_NUMBER.get(t) ?? t;
 }
@@ -523,6 +537,13 @@ function canonicalDisassembly(word: number, address: number, p: InstructionPatte
   return [mnemonic, ...canonical];
 }
 
+const NEWER_CSRS = new Map([
+  ['senvcfg', 0x10a],
+  ['menvcfg', 0x30a],
+  ['stimecmp', 0x14d],
+  ['mconfigptr', 0xf15],
+]);
+
 /**
  * Where our disassembly may differ from objdump's: CSRs we have no name for are printed as numbers
  * (objdump knows every CSR, RV32-only and debug ones included), and objdump prints `unknown` for
@@ -532,11 +553,14 @@ function sameOperand(ours: string, theirs: string, p: InstructionPattern, index:
   if (ours === theirs) return true;
   if ((p.format === Format.CSR || p.format === Format.CSRI) && index === 1) {
     if (/^\d+$/.test(ours)) return /^[a-z][a-z0-9]*$/.test(theirs);
-    // binutils 2.40 names only pmpcfg0-3 and pmpaddr0-15 (priv. spec 1.12 has 16 and 64).
+    // CSRs newer than binutils 2.40's list, which objdump prints as numbers: pmpcfg4-15 and
+    // pmpaddr16-63 (priv. spec 1.12), senvcfg/menvcfg, stimecmp (Sstc), mconfigptr.
     const pmp = /^pmp(cfg|addr)(\d+)$/.exec(ours);
-    return pmp !== null && Number(theirs) === (pmp[1] === 'cfg' ? 0x3a0 : 0x3b0) + Number(pmp[2]);
+    if (pmp !== null) return Number(theirs) === (pmp[1] === 'cfg' ? 0x3a0 : 0x3b0) + Number(pmp[2]);
+    return NEWER_CSRS.get(ours) === Number(theirs);
   }
-  if (theirs === 'unknown') return ours === 'rm5' || ours === 'rm6' || (p.format === Format.FENCE && ours === '0');
+  if (theirs === 'unknown')
+    return ours === 'rm5' || ours === 'rm6' || (p.format === Format.FENCE && ours === '0');
   return false;
 }
 
@@ -551,8 +575,9 @@ function objdumpGap(p: InstructionPattern, word: number): string | undefined {
     return 'exact conversion with rm != RNE';
   }
   if (p.format === Format.FENCE) {
-    // Unprivileged spec 2.7: "base implementations shall ignore" the rd/rs1 fields of FENCE and
-    // the rd/rs1/imm fields of FENCE.I, and treat reserved fm values as fm=0000.
+    // Unprivileged spec, FENCE and FENCE.I: "base implementations shall ignore" their unused
+    // rd/rs1 (and FENCE.I imm) fields and "treat all such reserved configurations [of fm] as
+    // normal fences with fm=0000"; binutils 2.40 only disassembles the canonical forms.
     const fm = field(word, 31, 28);
     const fieldsClear = field(word, 19, 15) === 0 && field(word, 11, 7) === 0;
     if (p.op === Op.FENCE_I && !(fieldsClear && field(word, 31, 20) === 0)) return 'fence.i reserved fields';
@@ -567,54 +592,65 @@ function baseMnemonic(m: string): string {
   return /^(lr|sc|amo)/.test(m) ? m.replace(/\.(aq|rl|aqrl)$/, '') : m;
 }
 
-test('binutils oracle: every 32-bit mnemonic, assembled and random encodings', { skip }, () => {
+/** One word for the oracle: assembled from text, or raw (from a row's pattern, or any bits). */
+interface OracleCase {
+  row?: InstructionPattern;
+  generated?: Generated;
+  word?: number;
+}
+
+test('binutils oracle: 32-bit mnemonics, table encodings and random words', { skip }, () => {
   const rng = new Rng(0x600d5eed);
-  const generated: (Generated | undefined)[] = [];
-  const source = ['.option norvc', '.option norelax'];
-  const rows: InstructionPattern[] = [];
+  const cases: OracleCase[] = [];
   for (const p of INSTRUCTIONS) {
-    for (let k = 0; k < 8; k++) {
-      const g = generate(p, rng);
-      generated.push(g);
-      rows.push(p);
-      source.push(g.text);
-    }
-    for (let k = 0; k < 8; k++) {
-      generated.push(undefined);
-      rows.push(p);
-      source.push(`.insn 4, ${hex8((rng.next() & ~p.mask) | p.match)}`);
-    }
+    for (let k = 0; k < 8; k++) cases.push({ row: p, generated: generate(p, rng) });
+    for (let k = 0; k < 8; k++) cases.push({ row: p, word: (rng.next() & ~p.mask) | p.match | 0 });
   }
-  const lines = assembleAndDump(source.join('\n') + '\n');
-  assert.equal(lines.length, rows.length, 'one objdump line per instruction');
+  // Any bits under the major opcodes the table uses: finds encodings objdump knows and the table
+  // lacks, and reserved funct fields the table wrongly accepts.
+  const opcodes = [...new Set(INSTRUCTIONS.map((p) => p.match & 0x7f))];
+  for (let k = 0; k < 20000; k++)
+    cases.push({ word: (rng.next() & ~0x7f) | opcodes[rng.below(opcodes.length)] });
+  // Every CSR number once (csrrs x1, csr, x2), so each CSR name is checked against objdump's.
+  for (let csr = 0; csr < 4096; csr++)
+    cases.push({ word: (csr << 20) | (2 << 15) | (2 << 12) | (1 << 7) | 0x73 });
+  const source = cases.map((c) => c.generated?.[0] ?? `.insn 4, ${hex8(c.word ?? 0)}`);
+  const lines = assembleAndDump(['.option norvc', '.option norelax', ...source].join('\n') + '\n');
+  assert.equal(lines.length, cases.length, 'one objdump line per instruction');
 
   const failures: string[] = [];
   const gaps = new Map<string, number>();
   lines.forEach((line, i) => {
-    const p = rows[i];
-    const g = generated[i];
+    const { row, generated, word: raw } = cases[i];
     const word = line.word;
+    if (raw !== undefined) assert.equal(word, raw);
+    const p = lookupPattern(word);
     const d = decodeInstruction(word);
-    const where = `${hex8(word)} (${g?.text ?? `random ${p.name}`}; objdump: ${line.mnemonic} ${line.operands})`;
-    // 1. as encoded what we wrote: the decoder must give back the mnemonic and operands.
-    if (d.name !== p.name) {
-      failures.push(`${where}: decoded as ${d.name}`);
+    const where = `${hex8(word)} (${generated?.[0] ?? 'raw'}; objdump: ${line.mnemonic} ${line.operands})`;
+    // 1. The decoder gives back the row, and for assembled text the operands it was written with.
+    if (row !== undefined && p !== row) {
+      failures.push(`${where}: decoded as ${d.name}, expected ${row.name}`);
       return;
     }
-    if (g !== undefined) {
+    if (generated !== undefined) {
       const actual = fieldsOf(d);
-      for (const [key, value] of Object.entries(g.expect) as [keyof Fields, number][]) {
+      for (const [key, value] of Object.entries(generated[1]) as [keyof Fields, number][]) {
         if (actual[key] !== value) failures.push(`${where}: ${key} = ${actual[key]}, expected ${value}`);
       }
     }
     // 2. objdump decodes the same word the same way.
     if (isRawData(line.mnemonic)) {
+      if (p === undefined) return;
       const gap = objdumpGap(p, word);
-      if (gap === undefined) failures.push(`${where}: objdump does not know it`);
+      if (gap === undefined) failures.push(`${where}: objdump does not know it; rvisor: ${d.name}`);
       else gaps.set(gap, (gaps.get(gap) ?? 0) + 1);
       return;
     }
-    if (baseMnemonic(line.mnemonic) !== d.name) failures.push(`${where}: objdump says ${line.mnemonic}`);
+    if (p === undefined) {
+      failures.push(`${where}: rvisor: illegal`);
+      return;
+    }
+    if (baseMnemonic(line.mnemonic) !== d.name) failures.push(`${where}: rvisor: ${d.name}`);
     // 3. Our disassembly matches objdump's, operand by operand.
     const [ours, ...ourOperands] = canonicalDisassembly(word, line.address, p);
     const theirs = line.operands.map(canonicalOperand);
@@ -626,10 +662,12 @@ test('binutils oracle: every 32-bit mnemonic, assembled and random encodings', {
   });
   assert.deepEqual(failures.slice(0, 40), [], `${failures.length} disagreements`);
   // Each known gap is exercised, so a stale exception shows up.
-  assert.deepEqual(
-    [...gaps.keys()].sort(),
-    ['Zicond (binutils 2.41+)', 'exact conversion with rm != RNE', 'fence reserved fields', 'fence.i reserved fields'],
-  );
+  assert.deepEqual([...gaps.keys()].sort(), [
+    'Zicond (binutils 2.41+)',
+    'exact conversion with rm != RNE',
+    'fence reserved fields',
+    'fence.i reserved fields',
+  ]);
 });
 
 interface Expansion {
@@ -657,7 +695,11 @@ function expansionFromObjdump(line: DumpLine): Expansion | undefined {
     if (m === null) throw new Error(`not a memory operand: ${t}`);
     return [num(m[1]), reg(m[2])];
   };
-  const offset = (t: string): number => Number(canonicalOperand(t).slice(1) === '' ? NaN : BigInt.asIntN(64, BigInt('0x' + canonicalOperand(t).slice(1)) - BigInt(line.address)));
+  const offset = (t: string): number => {
+    const target = canonicalOperand(t); // @hex
+    assert.ok(target.startsWith('@'), `not a target: ${t}`);
+    return Number(BigInt.asIntN(64, BigInt(`0x${target.slice(1)}`) - BigInt(line.address)));
+  };
   const ird = (r: number): number => (r === 0 ? SINK_REGISTER : r);
   const m = line.mnemonic;
   const base = m.slice(2);
@@ -732,30 +774,49 @@ function expansionFromObjdump(line: DumpLine): Expansion | undefined {
   throw new Error(`unexpected compressed mnemonic ${m} ${ops}`);
 }
 
+/**
+ * Compressed encodings where binutils 2.40 disagrees with the spec; the spec wins. Unprivileged
+ * spec, RVC quadrant 1 listing: C.ADDI16SP is "RES, nzimm=0" — objdump prints it as
+ * `c.addi16sp x2,0`.
+ */
+const OBJDUMP_ACCEPTS_RESERVED = new Map([[0x6101, 'c.addi16sp with nzimm=0']]);
+
+// HINT policy: the spec's RVC HINTs (C.NOP with nzimm != 0, C.ADDI with nzimm=0, C.LI/C.LUI/C.MV/
+// C.ADD/C.SLLI with rd=x0, C.SLLI64/C.SRLI64/C.SRAI64) are legal in rvisor and expand to
+// instructions without architectural effect. objdump 2.40 prints every one of them (c.addi x0,1,
+// c.li x0,1, c.slli64 x8, ...), so they are compared like any other instruction.
 test('binutils oracle: all 49152 compressed encodings', { skip }, () => {
   const halves: number[] = [];
   for (let h = 0; h < 0x10000; h++) if ((h & 3) !== 3) halves.push(h);
-  const source = halves.map((h) => `.insn 2, 0x${h.toString(16)}`).join('\n') + '\n';
-  const lines = assembleAndDump(source);
-  assert.equal(lines.length, halves.length);
+  const lines = assembleAndDump(halves.map((h) => `.insn 2, 0x${h.toString(16)}`).join('\n') + '\n');
+  assert.equal(lines.length, halves.length, 'one objdump line per halfword');
   const failures: string[] = [];
-  const tolerated = new Map<string, number>();
+  let tolerated = 0;
   lines.forEach((line, i) => {
     const h = halves[i];
+    const hex = `0x${h.toString(16).padStart(4, '0')}`;
+    const where = `${hex} (objdump: ${line.mnemonic} ${line.operands})`;
     assert.equal(line.word, h);
     const expanded = expandCompressed(h);
     const d = decodeInstruction(h);
-    const where = `0x${h.toString(16).padStart(4, '0')} (objdump: ${line.mnemonic} ${line.operands})`;
     assert.equal(d.length, 2);
-    assert.equal(expanded === 0, d.op === Op.ILLEGAL, `${where}: expansion not decodable`);
-    assert.equal(disassemble(h, line.address), expanded === 0 ? `unknown 0x${h.toString(16).padStart(4, '0')}` : disassemble(expanded, line.address));
+    assert.equal(d.op === Op.ILLEGAL, expanded === 0, `${where}: legal expansion that does not decode`);
+    const text = expanded === 0 ? `unknown ${hex}` : disassemble(expanded, line.address);
+    assert.equal(disassemble(h, line.address), text);
+
     const expect = expansionFromObjdump(line);
+    if (OBJDUMP_ACCEPTS_RESERVED.has(h)) {
+      assert.ok(expect !== undefined, `${where}: objdump now rejects it; drop the exception`);
+      assert.equal(expanded, 0, `${where}: reserved by the spec`);
+      tolerated++;
+      return;
+    }
     if (expect === undefined) {
       if (expanded !== 0) failures.push(`${where}: objdump: illegal; rvisor: ${disassemble(h)}`);
       return;
     }
     if (expanded === 0) {
-      failures.push(`${where}: rvisor: illegal`);
+      failures.push(`${where}: objdump: legal; rvisor: illegal`);
       return;
     }
     const actual = { name: d.name, ...fieldsOf(d) };
@@ -763,6 +824,6 @@ test('binutils oracle: all 49152 compressed encodings', { skip }, () => {
       if (actual[key] !== value) failures.push(`${where}: ${key} = ${actual[key]}, expected ${value}`);
     }
   });
-  void tolerated;
   assert.deepEqual(failures.slice(0, 40), [], `${failures.length} disagreements`);
+  assert.equal(tolerated, OBJDUMP_ACCEPTS_RESERVED.size);
 });

@@ -26,7 +26,16 @@ export const FP_REGISTER_NAMES: readonly string[] = [
 ]; // prettier-ignore
 
 /** Rounding-mode operand names by rm field value; 5 and 6 are reserved. */
-export const ROUNDING_MODE_NAMES: readonly string[] = ['rne', 'rtz', 'rdn', 'rup', 'rmm', 'rm5', 'rm6', 'dyn'];
+export const ROUNDING_MODE_NAMES: readonly string[] = [
+  'rne',
+  'rtz',
+  'rdn',
+  'rup',
+  'rmm',
+  'rm5',
+  'rm6',
+  'dyn',
+];
 const RM_DYNAMIC = 7;
 const RM_NEAREST_EVEN = 0;
 
@@ -71,7 +80,8 @@ const CSR_NAMES = new Map<number, string>([
   [csr.CSR_MCYCLE, 'mcycle'],
   [csr.CSR_MINSTRET, 'minstret'],
 ]);
-for (let i = 0; i <= csr.CSR_PMPCFG15 - csr.CSR_PMPCFG0; i++) CSR_NAMES.set(csr.CSR_PMPCFG0 + i, `pmpcfg${i}`);
+for (let i = 0; i <= csr.CSR_PMPCFG15 - csr.CSR_PMPCFG0; i++)
+  CSR_NAMES.set(csr.CSR_PMPCFG0 + i, `pmpcfg${i}`);
 for (let i = 0; i <= csr.CSR_PMPADDR63 - csr.CSR_PMPADDR0; i++) {
   CSR_NAMES.set(csr.CSR_PMPADDR0 + i, `pmpaddr${i}`);
 }
@@ -133,7 +143,8 @@ function fpOperandClasses(name: string): { destInt: boolean; srcInt: boolean } {
   }
   // fmv.x.w / fmv.x.d move bits to an integer register, fmv.w.x / fmv.d.x from one.
   if (operation === 'fmv') return { destInt: dest === 'x', srcInt: src === 'x' };
-  const writesInt = operation === 'feq' || operation === 'flt' || operation === 'fle' || operation === 'fclass';
+  const writesInt =
+    operation === 'feq' || operation === 'flt' || operation === 'fle' || operation === 'fclass';
   return { destInt: writesInt, srcInt: false };
 }
 
@@ -235,7 +246,9 @@ export function disassemble(bits: number, pc?: number | bigint): string {
   const word = compressed ? expandCompressed(bits & 0xffff) : bits | 0;
   const p = word === 0 ? undefined : lookupPattern(word);
   if (p === undefined) {
-    const raw = compressed ? (bits & 0xffff).toString(16).padStart(4, '0') : (bits >>> 0).toString(16).padStart(8, '0');
+    const raw = compressed
+      ? (bits & 0xffff).toString(16).padStart(4, '0')
+      : (bits >>> 0).toString(16).padStart(8, '0');
     return `unknown 0x${raw}`;
   }
   const text = operands(p, word, pc);
