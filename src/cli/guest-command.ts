@@ -26,7 +26,7 @@ function helpText(): string {
   return `usage: rvisor guest <command> [options]
 
 commands:
-  fetch [--force] [--debs DIR]   download Debian ${'trixie'} riscv64 kernel, OpenSBI and busybox,
+  fetch [--force] [--debs DIR]   download Debian trixie riscv64 kernel, OpenSBI and busybox,
                                  build the initramfs, and cache them
   paths                          print the cached files' paths as JSON
 
@@ -96,7 +96,7 @@ async function fetchSub(options: Map<string, string | true>): Promise<number> {
       );
       return 1;
     }
-    if (err instanceof CommandError && /^apt-get/.test(err.command)) {
+    if (err instanceof CommandError && /^apt-(get|cache) /.test(err.command)) {
       process.stderr.write(
         `rvisor: could not download the guest packages from ${debianMirror()} (no network, or that mirror is ` +
           `unreachable: set RVISOR_DEBIAN_MIRROR to a reachable Debian mirror)\n${err.message}\n\n` +

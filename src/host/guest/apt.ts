@@ -35,6 +35,16 @@ export interface RunResult {
   stderr: string;
 }
 
+/** The command for messages, without apt's long list of -o settings. */
+function commandText(program: string, args: readonly string[]): string {
+  const shown: string[] = [program];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '-o') i++;
+    else shown.push(args[i]);
+  }
+  return shown.join(' ');
+}
+
 /** Run a program, capturing its output; missing programs become ToolMissingError. */
 export function runTool(
   program: string,
@@ -58,14 +68,7 @@ export function runTool(
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
       if (status === 0) resolve({ stdout, stderr });
-      else
-        reject(
-          new CommandError(
-            `${program} ${args.filter((a) => !a.startsWith('Dir::')).join(' ')}`,
-            status,
-            stdout + stderr,
-          ),
-        );
+      else reject(new CommandError(commandText(program, args), status, stdout + stderr));
     });
   });
 }
@@ -182,7 +185,13 @@ export class PrivateApt {
   /** Fetch the package index. */
   async update(): Promise<void> {
     this.prepare();
-    await this.aptGet(['-q', 'update']);
+    // apt-get update exits 0 when an index cannot be fetched ("W: Failed to fetch"):
+    // --error-on=any turns that into a failure, and the output is checked as well.
+    const { stdout, stderr } = await this.aptGet(['-q', '--error-on=any', 'update']);
+    const output = stdout + stderr;
+    if (/^(Err:|E:|W: Failed to fetch|W: Some index files failed)/m.test(output)) {
+      throw new CommandError('apt-get update', 0, output);
+    }
   }
 
   /** Direct dependencies of a package. */

@@ -143,7 +143,7 @@ test(
     const work = mkdtempSync(join(tmpdir(), 'rvisor-fetch-net-'));
     try {
       const dir = join(work, 'guest', 'debian-trixie-riscv64');
-      const result = await fetchGuest({ dir, log: (l) => console.log(`# ${l}`) });
+      const result = await fetchGuest({ dir, log: (l) => console.log(l) });
       const m = result.manifest;
       assert.match(m.kernelVersion, /^6\.\d+\.\d+.*-riscv64$/);
       const found = findGuest(dir);
@@ -163,7 +163,7 @@ test(
       const initrd = parseCpioNewc(gunzipSync(readFileSync(found.paths.initrd)));
       assert.ok(initrd.some((r) => r.name === 'bin/busybox'));
       assert.ok(initrd.some((r) => r.name === 'bin/sh'));
-      console.log(`# kernel ${m.kernelVersion}: ${m.files.map((f) => `${f.path} ${f.size}`).join(', ')}`);
+      console.log(`kernel ${m.kernelVersion}: ${m.files.map((f) => `${f.path} ${f.size}`).join(', ')}`);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
