@@ -1,6 +1,7 @@
 // The rvisor command line.
 
 import { runCommand } from './run-command.js';
+import { guestCommand } from './guest-command.js';
 import { UsageError } from './args.js';
 
 const HELP = `rvisor — RISC-V virtual machines in TypeScript
@@ -8,7 +9,9 @@ const HELP = `rvisor — RISC-V virtual machines in TypeScript
 usage: rvisor <command> [options]
 
 commands:
-  run      run one VM in the foreground (rvisor run --help)
+  run      run one VM in the foreground (rvisor run --help); with no options it boots the
+           Debian guest (fetched on first use)
+  guest    fetch the Debian guest software: kernel, OpenSBI, initramfs (rvisor guest --help)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -17,6 +20,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'run':
         return await runCommand(rest);
+      case 'guest':
+        return await guestCommand(rest);
       case undefined:
       case 'help':
       case '--help':

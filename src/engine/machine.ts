@@ -39,6 +39,8 @@ export const ISA_EXTENSIONS = [
 ];
 export const ISA_STRING = 'rv64imafdc_' + ISA_EXTENSIONS.slice(6).join('_');
 export const MMU_TYPE = 'riscv,sv57';
+/** Wall-clock start of deterministic (icount) runs: 2026-01-01T00:00:00Z. */
+const DETERMINISTIC_EPOCH_NS = 1_767_225_600_000_000_000n;
 
 export interface MachineConfig {
   memoryBytes: number;
@@ -103,7 +105,11 @@ export class Machine {
     this.uart = new Uart16550(this.irqLine(10), output);
     this.rtc = new RtcGoldfish(
       this.irqLine(11),
-      config.wallClockNs ?? (() => BigInt(Date.now()) * 1_000_000n),
+      // In icount mode the wall clock follows guest time too, so runs stay reproducible.
+      config.wallClockNs ??
+        (this.icount
+          ? () => DETERMINISTIC_EPOCH_NS + BigInt(this.ticks()) * 100n
+          : () => BigInt(Date.now()) * 1_000_000n),
     );
     this.finisher = new TestFinisher((event) => {
       this.finishEvent = event;
