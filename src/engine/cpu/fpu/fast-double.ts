@@ -35,6 +35,10 @@ const SPLIT_MAX = 2 ** 995;
 /** Bound for addends of a TwoSum (keeps its intermediate values finite). */
 const SUM_MAX = 2 ** 1020;
 
+/** Scratch for building a power of two from z's exponent (fmaD). */
+const Q = new Float64Array(1);
+const QW = new Uint32Array(Q.buffer);
+
 /** Finishes an inexact sum or product z with exact error t: rounds per rm, raises NX. */
 function finishInexact(f: Float64Array, rd: number, rm: number, sink: FlagSink): boolean {
   // ARGS[0] = z, ARGS[1] = t, ARGS[2] = 0.
@@ -233,6 +237,19 @@ export function fmaD(
     // e + w = 0 exactly (a rounded sum is zero only when the exact sum is).
     f[rd] = z;
     return true;
+  }
+  if (rm === RM_RNE) {
+    // Quick acceptance: on either side of z, with 2^k <= |z| < 2^(k+1), the half-gap is at least
+    // 2^(k-54); a double |E| below that leaves the exact value nearer to z than to either
+    // neighbour (|Eerr| <= ulp(E)/2 cannot bridge the remaining ulp(E)).
+    Q[0] = z;
+    QW[1] = (QW[1] & 0x7ff00000) - (54 << 20); // |z| >= 2^-960 keeps this exponent positive
+    QW[0] = 0;
+    if (Math.abs(E) < Q[0]) {
+      f[rd] = z;
+      sink.fflags |= FLAG_NX;
+      return true;
+    }
   }
   bb = E - e;
   ARGS[0] = z;
