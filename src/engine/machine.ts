@@ -11,7 +11,9 @@ import { Plic } from './devices/plic.js';
 import { Uart16550 } from './devices/uart16550.js';
 import { TestFinisher, type FinishEvent } from './devices/test-finisher.js';
 import { RtcGoldfish } from './devices/rtc-goldfish.js';
-import { RAM_BASE, VIRT_MEMORY_MAP, PLIC_NUM_SOURCES } from './memmap.js';
+import { VirtioMmioTransport } from './devices/virtio/mmio.js';
+import type { VirtioDevice } from './devices/virtio/device.js';
+import { RAM_BASE, VIRT_MEMORY_MAP, PLIC_NUM_SOURCES, VIRTIO_MMIO_SLOTS, findRegion } from './memmap.js';
 import { buildVirtDeviceTree } from './virt-device-tree.js';
 
 /** Timebase of mtime/time: 10 MHz, as QEMU's virt machine. */
@@ -73,6 +75,13 @@ export class Machine {
   readonly finisher: TestFinisher;
   /** Set when the guest wrote the test finisher (pass/fail/reset). */
   finishEvent: FinishEvent | undefined;
+  /** virtio-mmio transports, index = slot. */
+  readonly virtio: VirtioMmioTransport[] = [];
+  /**
+   * Called when a device finished work outside run() (an async disk completion, host input): the
+   * runner ends an idle sleep early so the guest sees the interrupt at once.
+   */
+  onDeviceEvent?: () => void;
 
   private readonly icount: boolean;
   private readonly instructionsPerTick: number;
@@ -142,6 +151,22 @@ export class Machine {
     }
   }
 
+  /** Put a virtio device behind a virtio-mmio transport in the next free slot of the memory map. */
+  attachVirtio(device: VirtioDevice): VirtioMmioTransport {
+    const slot = this.virtio.length;
+    if (slot >= VIRTIO_MMIO_SLOTS)
+      throw new RangeError(`all ${VIRTIO_MMIO_SLOTS} virtio-mmio slots are in use`);
+    const region = findRegion('virtio-mmio', slot);
+    const transport = new VirtioMmioTransport(device, {
+      ram: this.ram,
+      irq: this.irqLine(region.irq!),
+      onDeviceEvent: () => this.onDeviceEvent?.(),
+    });
+    this.bus.map(region.base, region.size, transport);
+    this.virtio.push(transport);
+    return transport;
+  }
+
   /** Machine time in timebase ticks. */
   ticks(): number {
     if (this.icount) {
@@ -163,7 +188,7 @@ export class Machine {
       isaExtensions: ISA_EXTENSIONS,
       mmuType: MMU_TYPE,
       timebaseFrequency: TIMEBASE_FREQUENCY,
-      virtioSlots: [],
+      virtioSlots: this.virtio.map((_, slot) => slot),
       ...options,
     });
   }

@@ -21,11 +21,39 @@ export interface VmExit {
   message?: string;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function runVm(machine: Machine, options: VmRunOptions): Promise<VmExit> {
   const burst = options.burst ?? 2_000_000;
+  // A device finishing work (disk I/O, console input) ends an idle sleep at once.
+  let wake: (() => void) | undefined;
+  const previousHook = machine.onDeviceEvent;
+  machine.onDeviceEvent = () => {
+    previousHook?.();
+    wake?.();
+  };
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => wake?.(), ms);
+      wake = () => {
+        wake = undefined;
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  try {
+    return await runLoop(machine, options, burst, sleep);
+  } finally {
+    machine.onDeviceEvent = previousHook;
+  }
+}
+
+async function runLoop(
+  machine: Machine,
+  options: VmRunOptions,
+  burst: number,
+  sleep: (ms: number) => Promise<void>,
+): Promise<VmExit> {
   for (;;) {
     let state;
     try {
