@@ -1,5 +1,5 @@
 // `rvisor guest`: fetch Debian's riscv64 kernel, OpenSBI and busybox into the cache, build the
-// initramfs, and tell where the files are.
+// initramfs, build a Debian root filesystem image, and tell where the files are.
 
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,11 +14,15 @@ import {
   fetchGuest,
 } from '../host/guest/fetch.js';
 import { findGuest, guestPaths } from '../host/guest/guest-artifacts.js';
+import { RootfsError, buildRootfs, readRootfsManifest } from '../host/guest/rootfs.js';
+import { PackageResolveError } from '../host/guest/rootfs-packages.js';
+import { parseSize } from '../host/size.js';
 import { parseOptions, UsageError, type OptionSpec } from './args.js';
 
 const GUEST_OPTIONS: Record<string, OptionSpec> = {
-  force: { value: false, help: 'fetch again even when the cached guest verifies' },
-  debs: { value: true, help: 'take the three .deb files from this folder instead of downloading' },
+  force: { value: false, help: 'fetch (or build) again even when the cached files verify' },
+  debs: { value: true, help: 'take the .deb files from this folder instead of downloading' },
+  size: { value: true, help: 'rootfs: image size, e.g. 1G (default 1G; the file is sparse)' },
   help: { value: false, help: 'show this help' },
 };
 
@@ -28,6 +32,11 @@ function helpText(): string {
 commands:
   fetch [--force] [--debs DIR]   download Debian trixie riscv64 kernel, OpenSBI and busybox,
                                  build the initramfs, and cache them
+  rootfs [--size 1G] [--force] [--debs DIR]
+                                 build rootfs.ext4, a Debian root file system (busybox init,
+                                 e2fsprogs, openssl, perl-base; root logs in with no password)
+                                 for: rvisor run --drive file=COPY,format=raw
+                                        --append "root=/dev/vda rw console=ttyS0"
   paths                          print the cached files' paths as JSON
 
 The cache is ${guestDir(DEFAULT_GUEST_NAME)}
@@ -112,6 +121,78 @@ async function fetchSub(options: Map<string, string | true>): Promise<number> {
   }
 }
 
+function formatMiB(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+async function rootfsSub(options: Map<string, string | true>): Promise<number> {
+  const dir = guestDir(DEFAULT_GUEST_NAME);
+  const sizeText = options.get('size');
+  let size: number | undefined;
+  if (typeof sizeText === 'string') {
+    try {
+      size = parseSize(sizeText);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  const log = (line: string): void => void process.stderr.write(`rvisor: ${line}\n`);
+  const started = performance.now();
+  try {
+    // The kernel and the initramfs that can mount the image (fetched once, kept after that).
+    const guest = await fetchGuest({ dir, log });
+    const result = await buildRootfs({
+      dir,
+      size,
+      force: options.has('force'),
+      debsDir: options.get('debs') as string | undefined,
+      log,
+    });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const m = result.manifest;
+    const allocated = statSync(result.image).blocks * 512;
+    process.stdout.write(
+      `Debian ${m.distribution.suite} ${m.distribution.arch} root filesystem: ` +
+        `${result.reused ? 'already built and verified' : `built in ${seconds} s`}\n` +
+        `  image     ${result.image}\n` +
+        `            ext4 "${m.label}", ${formatMiB(m.size)} (${formatMiB(allocated)} on disk, ` +
+        `${formatMiB(m.contentBytes)} of files)\n` +
+        `  packages  ${m.packages.length}: ${m.packages.map((p) => p.name).join(' ')}\n` +
+        `  kernel    ${guest.manifest.kernelVersion}\n` +
+        `  login     root, no password (console)\n` +
+        `This image is the pristine copy (rebuilt when it changes): boot a copy of it, or use snapshot=on:\n` +
+        `  cp --sparse=always ${result.image} my-root.ext4\n` +
+        `  rvisor run --drive file=my-root.ext4,format=raw --append "root=/dev/vda rw console=ttyS0"\n`,
+    );
+    return 0;
+  } catch (err) {
+    if (err instanceof ToolMissingError) {
+      process.stderr.write(
+        `rvisor: ${err.message}\nrvisor guest rootfs needs apt-get, dpkg-deb, mke2fs, e2fsck and debugfs: ` +
+          `apt-get install apt dpkg e2fsprogs\n`,
+      );
+      return 1;
+    }
+    if (err instanceof CommandError && /^apt-(get|cache) /.test(err.command)) {
+      process.stderr.write(
+        `rvisor: could not download the packages from ${debianMirror()} (no network, or that mirror is ` +
+          `unreachable: set RVISOR_DEBIAN_MIRROR, or put the .deb files in a folder and use --debs)\n${err.message}\n`,
+      );
+      return 1;
+    }
+    if (
+      err instanceof RootfsError ||
+      err instanceof PackageResolveError ||
+      err instanceof GuestFetchError ||
+      err instanceof CommandError
+    ) {
+      process.stderr.write(`rvisor: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
 function pathsSub(): number {
   const dir = guestDir(DEFAULT_GUEST_NAME);
   const found = findGuest(dir);
@@ -121,11 +202,15 @@ function pathsSub(): number {
     );
     return 1;
   }
-  process.stdout.write(JSON.stringify(found.paths, null, 2) + '\n');
+  const rootfs = readRootfsManifest(dir) !== null ? { rootfs: join(dir, GUEST_FILES.rootfs) } : {};
+  process.stdout.write(JSON.stringify({ ...found.paths, ...rootfs }, null, 2) + '\n');
   return 0;
 }
 
-/** `rvisor guest fetch [--force] [--debs DIR]` and `rvisor guest paths`. Returns the exit code. */
+/**
+ * `rvisor guest fetch [--force] [--debs DIR]`, `rvisor guest rootfs [--size 1G] [--force]
+ * [--debs DIR]` and `rvisor guest paths`. Returns the exit code.
+ */
 export async function guestCommand(argv: string[]): Promise<number> {
   const { options, positional } = parseOptions(argv, GUEST_OPTIONS);
   const [sub, ...extra] = positional;
@@ -136,9 +221,12 @@ export async function guestCommand(argv: string[]): Promise<number> {
   if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
   switch (sub) {
     case 'fetch':
+      if (options.has('size')) throw new UsageError("'rvisor guest fetch' takes no --size");
       return fetchSub(options);
+    case 'rootfs':
+      return rootfsSub(options);
     case 'paths':
-      if (options.has('force') || options.has('debs'))
+      if (options.has('force') || options.has('debs') || options.has('size'))
         throw new UsageError("'rvisor guest paths' takes no options");
       return pathsSub();
     case undefined:
@@ -146,7 +234,7 @@ export async function guestCommand(argv: string[]): Promise<number> {
       return 2;
     default:
       throw new UsageError(
-        `unknown guest command '${sub}' (try 'rvisor guest fetch' or 'rvisor guest paths')`,
+        `unknown guest command '${sub}' (try 'rvisor guest fetch', 'rvisor guest rootfs' or 'rvisor guest paths')`,
       );
   }
 }

@@ -17,6 +17,9 @@ export const GUEST_FILES = {
   systemMap: 'System.map',
   kernelConfig: 'kernel.config',
   modulesDir: 'modules',
+  /** The Debian root filesystem image (`rvisor guest rootfs`) and its own manifest. */
+  rootfs: 'rootfs.ext4',
+  rootfsManifest: 'rootfs.json',
 } as const;
 
 /** rvisor's cache root. */

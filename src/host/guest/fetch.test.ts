@@ -10,7 +10,7 @@ import { fetchGuest } from './fetch.js';
 import { findGuest } from './guest-artifacts.js';
 import { INITRAMFS_READY_MARKER } from './initramfs.js';
 import { isRiscv64Elf, isRiscvImage } from './kernel-image.js';
-import { verifyGuestDir } from './manifest.js';
+import { verifyGuestDir, type GuestManifest } from './manifest.js';
 
 const KVER = '6.12.0+test-riscv64';
 
@@ -36,6 +36,11 @@ function makeDebs(work: string): string {
       [`${mods}/kernel/net/core/failover.ko.xz`]: xz(fakeModule('failover', [])),
       [`${mods}/kernel/drivers/char/hw_random/virtio-rng.ko`]: fakeModule('virtio_rng', []),
       [`${mods}/kernel/sound/other.ko.xz`]: xz(fakeModule('other', [])),
+      [`${mods}/kernel/fs/ext4/ext4.ko.xz`]: xz(fakeModule('ext4', ['jbd2', 'mbcache', 'crc16'])),
+      [`${mods}/kernel/fs/jbd2/jbd2.ko.xz`]: xz(fakeModule('jbd2', [])),
+      [`${mods}/kernel/fs/mbcache.ko.xz`]: xz(fakeModule('mbcache', [])),
+      [`${mods}/kernel/lib/crc16.ko.xz`]: xz(fakeModule('crc16', [])),
+      [`${mods}/kernel/crypto/crc32c_generic.ko.xz`]: xz(fakeModule('crc32c_generic', [])),
     },
   );
   buildDeb(
@@ -73,7 +78,24 @@ test(
       assert.equal(m.kernelVersion, KVER);
       assert.deepEqual(
         m.modules.map((x) => x.name),
-        ['virtio_mmio', 'virtio_blk', 'failover', 'net_failover', 'virtio_net', 'virtio_rng'],
+        [
+          'virtio_mmio',
+          'virtio_blk',
+          'failover',
+          'net_failover',
+          'virtio_net',
+          'virtio_rng',
+          'jbd2',
+          'mbcache',
+          'crc16',
+          'ext4',
+          'crc32c_generic',
+        ],
+      );
+      // The ext4 root file system's modules load only with root= on the command line.
+      assert.deepEqual(
+        m.modules.filter((x) => x.forRoot).map((x) => x.name),
+        ['jbd2', 'mbcache', 'crc16', 'ext4', 'crc32c_generic'],
       );
       assert.deepEqual(m.builtinModules, ['virtio_console']);
       assert.deepEqual(
@@ -100,10 +122,33 @@ test(
       assert.ok(new TextDecoder().decode(names.get('init')?.data).includes(INITRAMFS_READY_MARKER));
       assert.ok(names.has(`lib/modules/${KVER}/net_failover.ko`));
       assert.ok(names.has('bin/cat'));
+      const init = new TextDecoder().decode(names.get('init')?.data);
+      assert.ok(
+        init.includes('for m in virtio_mmio virtio_blk failover net_failover virtio_net virtio_rng; do'),
+      );
+      assert.ok(init.includes('for m in jbd2 mbcache crc16 ext4 crc32c_generic; do'));
+      assert.ok(names.has(`lib/modules/${KVER}/ext4.ko`));
 
       const second = await fetchGuest({ dir, debsDir });
       assert.equal(second.reused, true);
       assert.equal(second.initrdRebuilt, false);
+
+      // A guest fetched before the root file system modules existed is fetched again; a root
+      // filesystem image beside it stays.
+      const old = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as GuestManifest;
+      old.modules = old.modules.filter((x) => !x.forRoot);
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify(old));
+      writeFileSync(join(dir, 'rootfs.ext4'), 'image');
+      writeFileSync(join(dir, 'rootfs.json'), '{}');
+      const refetchLogs: string[] = [];
+      const refetched = await fetchGuest({ dir, debsDir, log: (l) => refetchLogs.push(l) });
+      assert.equal(refetched.reused, false);
+      assert.ok(
+        refetchLogs.some((l) => /has no module ext4, crc32c_generic/.test(l)),
+        refetchLogs.join('\n'),
+      );
+      assert.equal(readFileSync(join(dir, 'rootfs.ext4'), 'utf8'), 'image');
+      assert.equal(readFileSync(join(dir, 'rootfs.json'), 'utf8'), '{}');
 
       // A damaged kernel: the manifest no longer verifies and the next fetch starts over.
       const image = readFileSync(join(dir, 'Image'));

@@ -55,6 +55,12 @@ export const DEFAULT_MODULES: readonly string[] = [
   'virtio_console',
   'virtio_rng',
 ];
+/**
+ * Modules for an ext4 root file system (root= on the kernel command line), loaded by /init only
+ * then: ext4 brings jbd2, mbcache and crc16 as dependencies; crc32c_generic is the crc32c that
+ * ext4 and jbd2 ask the crypto API for (a soft dependency, so not in their depends=).
+ */
+export const ROOTFS_MODULES: readonly string[] = ['ext4', 'crc32c_generic'];
 const FIRMWARE_IN_PACKAGE = 'usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin';
 
 export class GuestFetchError extends Error {}
@@ -69,6 +75,8 @@ export interface FetchGuestOptions {
   /** Take the three .deb files from this folder instead of downloading them. */
   debsDir?: string;
   modules?: readonly string[];
+  /** Modules loaded only when booting from a root file system (default ROOTFS_MODULES). */
+  rootModules?: readonly string[];
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -85,6 +93,12 @@ export interface FetchGuestResult {
 /** The kernel package a metapackage points at, from its dependency list. */
 export function pickKernelPackage(depends: readonly string[]): string | null {
   return depends.find((d) => /^linux-image-\d[^\s]*-riscv64$/.test(d)) ?? null;
+}
+
+/** Requested modules a cached guest has neither as a file nor built in (it predates them). */
+export function missingModules(manifest: GuestManifest, wanted: readonly string[]): string[] {
+  const have = new Set([...manifest.modules.map((m) => m.name), ...manifest.builtinModules]);
+  return wanted.map(moduleName).filter((name) => !have.has(name));
 }
 
 /** Rebuild the initramfs of a verified guest when this version of the builder makes a different one. */
@@ -128,11 +142,18 @@ export async function fetchGuest(options: FetchGuestOptions = {}): Promise<Fetch
   const log = options.log ?? (() => {});
   if (!options.force) {
     const check = verifyGuestDir(dir);
-    if (check.ok) {
+    const missing = check.ok
+      ? missingModules(check.manifest, [
+          ...(options.modules ?? DEFAULT_MODULES),
+          ...(options.rootModules ?? ROOTFS_MODULES),
+        ])
+      : [];
+    if (check.ok && missing.length === 0) {
       const initrdRebuilt = refreshInitrd(dir, check.manifest);
       return { dir, manifest: check.manifest, reused: true, initrdRebuilt };
     }
-    if (existsSync(dir)) log(`cached guest not usable (${check.reason}); fetching again`);
+    if (!check.ok && existsSync(dir)) log(`cached guest not usable (${check.reason}); fetching again`);
+    if (missing.length > 0) log(`cached guest has no module ${missing.join(', ')}; fetching again`);
   }
 
   const stage = `${dir}.partial`;
@@ -225,7 +246,9 @@ async function fetchInto(
     throw new GuestFetchError(`the kernel package has no modules for ${kernelVersion}`);
   const moduleFiles = indexModuleFiles(modulesRoot);
   const builtin = readBuiltinModules(modulesRoot);
-  const wanted = (options.modules ?? DEFAULT_MODULES).map(moduleName);
+  const baseWanted = (options.modules ?? DEFAULT_MODULES).map(moduleName);
+  const rootWanted = (options.rootModules ?? ROOTFS_MODULES).map(moduleName);
+  const wanted = [...baseWanted, ...rootWanted];
   const loaded = new Map<string, { data: Uint8Array; depends: string[]; source: string }>();
   const builtinWanted: string[] = [];
   const pending = [...wanted];
@@ -244,26 +267,41 @@ async function fetchInto(
     loaded.set(name, { data, depends, source });
     pending.push(...depends);
   }
-  const order = moduleLoadOrder(wanted, (name) =>
-    builtin.has(name) ? null : (loaded.get(name)?.depends ?? []),
-  );
+  const dependsOf = (name: string): string[] | null =>
+    builtin.has(name) ? null : (loaded.get(name)?.depends ?? []);
+  // The root file system's modules load after the others, and only those the others do not need.
+  const baseOrder = moduleLoadOrder(baseWanted, dependsOf);
+  const order = moduleLoadOrder(wanted, dependsOf);
+  const forRoot = new Set(order.filter((name) => !baseOrder.includes(name)));
+  order.sort((a, b) => Number(forRoot.has(a)) - Number(forRoot.has(b)));
   mkdirSync(join(stage, GUEST_FILES.modulesDir), { recursive: true });
   const modules: ManifestModule[] = order.map((name) => {
     const module = loaded.get(name);
     if (module === undefined) throw new GuestFetchError(`module ${name} was not read`);
     const path = `${GUEST_FILES.modulesDir}/${name}.ko`;
     writeFileSync(join(stage, path), module.data);
-    return { name, path, source: module.source, depends: module.depends };
+    return {
+      name,
+      path,
+      source: module.source,
+      depends: module.depends,
+      ...(forRoot.has(name) ? { forRoot: true } : {}),
+    };
   });
   log(
-    `modules (load order): ${order.join(' ')}${builtinWanted.length ? `; built in: ${builtinWanted.join(' ')}` : ''}`,
+    `modules (load order): ${baseOrder.join(' ')}; for a root file system: ${[...forRoot].join(' ') || 'none'}` +
+      `${builtinWanted.length ? `; built in: ${builtinWanted.join(' ')}` : ''}`,
   );
 
   // 6. The initramfs.
   const initrd = buildInitramfs({
     busybox,
     kernelVersion,
-    modules: modules.map((m) => ({ name: m.name, data: readFileSync(join(stage, m.path)) })),
+    modules: modules.map((m) => ({
+      name: m.name,
+      data: readFileSync(join(stage, m.path)),
+      ...(m.forRoot ? { forRoot: true } : {}),
+    })),
   });
   writeFileSync(join(stage, GUEST_FILES.initrd), initrd);
 
@@ -300,6 +338,10 @@ async function fetchInto(
     files: paths.map((p) => describeFile(stage, p)),
   };
   writeManifest(stage, manifest);
+  // The root filesystem image (`rvisor guest rootfs`) has its own manifest and stays.
+  for (const keep of [GUEST_FILES.rootfs, GUEST_FILES.rootfsManifest]) {
+    if (existsSync(join(dir, keep))) renameSync(join(dir, keep), join(stage, keep));
+  }
   mkdirSync(dirname(dir), { recursive: true });
   rmSync(dir, { recursive: true, force: true });
   renameSync(stage, dir);

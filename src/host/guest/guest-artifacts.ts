@@ -58,6 +58,10 @@ export function loadInitramfsArtifacts(dir: string, manifest: GuestManifest): In
   return {
     busybox: readFileSync(join(dir, manifest.busybox)),
     kernelVersion: manifest.kernelVersion,
-    modules: manifest.modules.map((m) => ({ name: m.name, data: readFileSync(join(dir, m.path)) })),
+    modules: manifest.modules.map((m) => ({
+      name: m.name,
+      data: readFileSync(join(dir, m.path)),
+      ...(m.forRoot ? { forRoot: true } : {}),
+    })),
   };
 }

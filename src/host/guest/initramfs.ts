@@ -1,12 +1,18 @@
 // The initramfs rvisor boots Debian's kernel with: busybox and its applet links, the virtio
 // modules, device nodes for the first console, and an /init script that loads the modules,
-// prints a marker line and hands the console to an interactive shell.
+// prints a marker line and hands the console to an interactive shell. With root=DEVICE on the
+// kernel command line, /init instead loads the file system modules, mounts that device and
+// switches to it (the Debian root filesystem image of `rvisor guest rootfs`).
 
 import { gzipSync } from 'node:zlib';
 import { writeCpioNewc, type CpioEntry } from './cpio.js';
 
 /** /init prints this line once the system is up; boot tests wait for it. */
 export const INITRAMFS_READY_MARKER = 'rvisor-initramfs: ready';
+/** /init prints this (followed by the device) just before it switches to a root= file system. */
+export const INITRAMFS_SWITCH_MARKER = 'rvisor-initramfs: switching to root';
+/** /init prints this when root= was given but could not be mounted (then it starts the shell). */
+export const INITRAMFS_ROOT_FAILED_MARKER = 'rvisor-initramfs: cannot boot from root';
 /** /init runs this file (when present and executable) before starting the shell. */
 export const AUTORUN_PATH = '/etc/rvisor/autorun.sh';
 
@@ -15,6 +21,8 @@ export interface InitramfsModule {
   name: string;
   /** The module, decompressed. */
   data: Uint8Array;
+  /** Loaded only when booting from a root file system (root= on the kernel command line). */
+  forRoot?: boolean;
 }
 
 export interface InitramfsArtifacts {
@@ -63,6 +71,10 @@ const REQUIRED_APPLETS = [
   'cttyhack',
   'sync',
   'poweroff',
+  'switch_root',
+  'findfs',
+  'sleep',
+  'umount',
 ];
 
 /** Applets this initramfs cannot use sensibly (its /init is the script; the binary is linked itself). */
@@ -97,9 +109,18 @@ function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The /init script. */
-export function initScript(kernelVersion: string, moduleNames: readonly string[]): string {
-  for (const name of moduleNames) {
+/**
+ * The /init script. `rootModuleNames` (in load order) are loaded only when the kernel command
+ * line has root=: then /init waits for that device (up to 10 s; rootwait: 60 s; rootdelay=N: N s),
+ * mounts it (ro unless rw is given; rootfstype= and rootflags= as the kernel has them) and runs
+ * its /sbin/init (or init=) with switch_root.
+ */
+export function initScript(
+  kernelVersion: string,
+  moduleNames: readonly string[],
+  rootModuleNames: readonly string[] = [],
+): string {
+  for (const name of [...moduleNames, ...rootModuleNames]) {
     if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`bad module name '${name}'`);
   }
   return `#!/bin/sh
@@ -125,13 +146,77 @@ for m in ${moduleNames.join(' ')}; do
 done
 echo "rvisor-initramfs: kernel $(uname -r) on $(uname -m); modules:\${loaded:- none}"
 
-if [ -x ${AUTORUN_PATH} ]; then
-  echo "rvisor-initramfs: running ${AUTORUN_PATH}"
-  ${AUTORUN_PATH}
-  echo "rvisor-initramfs: ${AUTORUN_PATH} exited with status $?"
-fi
+# The kernel command line: root=, rw/ro, rootwait, rootdelay=, rootfstype=, rootflags=, init=.
+root= rootmode=ro rootfstype=ext4 rootflags= rootwait=10 rootinit=/sbin/init
+read -r cmdline < /proc/cmdline
+set -f
+for arg in $cmdline; do
+  case "$arg" in
+    root=*) root=\${arg#root=} ;;
+    rw) rootmode=rw ;;
+    ro) rootmode=ro ;;
+    rootwait) rootwait=60 ;;
+    rootdelay=*) rootwait=\${arg#rootdelay=} ;;
+    rootfstype=*) rootfstype=\${arg#rootfstype=} ;;
+    rootflags=*) rootflags=\${arg#rootflags=} ;;
+    init=*) rootinit=\${arg#init=} ;;
+  esac
+done
+set +f
+case "$rootwait" in ''|*[!0-9]*) rootwait=10 ;; esac
 
-echo "${INITRAMFS_READY_MARKER}"
+# Mount root= on /newroot and switch to it; returns only when that fails.
+boot_root() {
+  for m in ${rootModuleNames.join(' ')}; do
+    insmod "$moddir/$m.ko" || echo "rvisor-initramfs: insmod $m failed"
+  done
+  dev=
+  i=0
+  while :; do
+    case "$root" in
+      LABEL=*|UUID=*) dev=$(findfs "$root" 2>/dev/null) ;;
+      *) [ -b "$root" ] && dev=$root ;;
+    esac
+    [ -n "$dev" ] && break
+    [ $i -ge "$rootwait" ] && break
+    [ $i -eq 0 ] && echo "rvisor-initramfs: waiting up to $rootwait s for $root"
+    sleep 1
+    i=$((i + 1))
+  done
+  if [ -z "$dev" ]; then
+    echo "${INITRAMFS_ROOT_FAILED_MARKER}=$root: no such block device after $rootwait s"
+    return
+  fi
+  mkdir -p /newroot
+  if ! mount -t "$rootfstype" -o "$rootmode\${rootflags:+,$rootflags}" "$dev" /newroot; then
+    echo "${INITRAMFS_ROOT_FAILED_MARKER}=$root: mount -t $rootfstype $dev failed"
+    return
+  fi
+  if [ ! -e "/newroot$rootinit" ] && [ ! -L "/newroot$rootinit" ]; then
+    echo "${INITRAMFS_ROOT_FAILED_MARKER}=$root: it has no $rootinit"
+    umount /newroot
+    return
+  fi
+  echo "${INITRAMFS_SWITCH_MARKER} $dev ($rootfstype, $rootmode)"
+  # The kernel file systems move along (the new init finds them mounted).
+  for fs in /dev /proc /sys; do
+    if [ -d "/newroot$fs" ]; then mount --move "$fs" "/newroot$fs"; else umount -l "$fs"; fi
+  done
+  exec switch_root /newroot "$rootinit"
+}
+
+if [ -n "$root" ]; then
+  boot_root
+  echo "rvisor-initramfs: starting the initramfs shell instead"
+  [ -e /proc/self ] || mount -t proc proc /proc
+else
+  if [ -x ${AUTORUN_PATH} ]; then
+    echo "rvisor-initramfs: running ${AUTORUN_PATH}"
+    ${AUTORUN_PATH}
+    echo "rvisor-initramfs: ${AUTORUN_PATH} exited with status $?"
+  fi
+  echo "${INITRAMFS_READY_MARKER}"
+fi
 # An interactive shell with the console as its controlling terminal (job control, Ctrl-C).
 setsid cttyhack sh
 echo "rvisor-initramfs: shell exited, powering off"
@@ -180,7 +265,8 @@ export function buildInitramfs(artifacts: InitramfsArtifacts, options: Initramfs
   }
   const init = initScript(
     kernelVersion,
-    modules.map((m) => m.name),
+    modules.filter((m) => !m.forRoot).map((m) => m.name),
+    modules.filter((m) => m.forRoot).map((m) => m.name),
   );
   entries.push({ type: 'file', path: 'init', data: text(init), mode: 0o755 });
   entries.push(...(options.extraFiles ?? []));

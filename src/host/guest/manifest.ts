@@ -24,6 +24,8 @@ export interface ManifestModule {
   source: string;
   /** Direct dependencies (from the module's .modinfo). */
   depends: string[];
+  /** Loaded only when booting from a root file system (root= on the kernel command line). */
+  forRoot?: boolean;
 }
 
 export interface GuestManifest {
