@@ -158,26 +158,32 @@ test('the decode cache holds what decodeInstruction returns', () => {
   for (const p of INSTRUCTIONS) for (let k = 0; k < 20; k++) samples.push((rng.next() & ~p.mask) | p.match);
   for (let k = 0; k < 4000; k++) samples.push(rng.next() & 0xffff); // compressed, legal or not
   for (let k = 0; k < 4000; k++) samples.push(rng.next() | 3); // mostly illegal 32-bit words
+  let pc = 0x80000000;
   for (const bits of samples) {
     // The interpreter hands over 16 bits for a compressed instruction, the whole word otherwise.
-    const slot = DecodeCache.slot(bits);
+    const slot = DecodeCache.slotFor(pc);
+    pc += 2;
     cache.fill(slot, bits);
     const d = decodeInstruction(bits);
     const cached = {
-      op: cache.op[slot],
-      length: cache.length[slot],
-      rd: cache.rd[slot],
-      rs1: cache.rs1[slot],
-      rs2: cache.rs2[slot],
-      rs3: cache.rs3[slot],
-      imm: cache.imm[slot],
-      rm: cache.rm[slot],
-      aux: cache.aux[slot],
+      op: cache.op(slot),
+      length: cache.length(slot),
+      rd: cache.rd(slot),
+      rs1: cache.rs1(slot),
+      rs2: cache.rs2(slot),
+      rs3: cache.rs3(slot),
+      imm: cache.imm(slot),
+      rm: cache.rm(slot),
+      aux: cache.aux(slot),
     };
     assert.deepEqual(cached, { op: d.op, length: d.length, ...fieldsOf(d) }, hex8(bits));
     assert.equal(cache.immBig[slot], BigInt(d.imm));
-    assert.equal(cache.tag[slot], bits | 0);
+    assert.equal(cache.bits(slot), bits | 0);
   }
+  // A fresh entry is the decoding of the all-zero instruction (tag 0).
+  const fresh = new DecodeCache();
+  const zero = decodeInstruction(0);
+  assert.deepEqual([fresh.op(7), fresh.length(7), fresh.bits(7)], [zero.op, zero.length, 0]);
 });
 
 test('a compressed instruction ignores the halfword after it', () => {

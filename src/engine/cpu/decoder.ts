@@ -164,24 +164,24 @@ export function decodeInstruction(bits: number): DecodedInstruction {
 /** log2 of the number of decode-cache entries. */
 const CACHE_BITS = 16;
 export const DECODE_CACHE_SIZE = 1 << CACHE_BITS;
+export const DECODE_CACHE_MASK = DECODE_CACHE_SIZE - 1;
+/** Int32 words per entry. */
+export const ENTRY_WORDS = 4;
 
 /**
- * Direct-mapped cache of decoded instructions, struct-of-arrays so the interpreter reads plain
- * typed-array elements. An entry is valid when `tag` equals the raw bits (16 bits for compressed
- * instructions, the whole word otherwise). Entries start as tag 0 / ILLEGAL, which is exactly the
- * decoding of the all-zero instruction, so no separate valid bit is needed.
+ * Direct-mapped cache of decoded instructions, indexed by the instruction's address (pc / 2) so
+ * that straight-line code sits in consecutive entries, and validated by the raw bits (16 for
+ * compressed instructions, 32 otherwise): a decoded instruction depends on nothing but its bits,
+ * so self-modifying code simply misses and is decoded afresh. One entry is four Int32 words:
+ *   [0] raw bits (the tag)
+ *   [1] op | rd << 8 | rs1 << 16 | rs2 << 24
+ *   [2] immediate
+ *   [3] rs3 | rm << 8 | aux << 16 | length << 24
+ * Entries start as tag 0 / ILLEGAL / length 2, exactly the decoding of the all-zero instruction,
+ * so no separate valid bit is needed.
  */
 export class DecodeCache {
-  readonly tag = new Int32Array(DECODE_CACHE_SIZE);
-  readonly op = new Uint8Array(DECODE_CACHE_SIZE);
-  readonly rd = new Uint8Array(DECODE_CACHE_SIZE);
-  readonly rs1 = new Uint8Array(DECODE_CACHE_SIZE);
-  readonly rs2 = new Uint8Array(DECODE_CACHE_SIZE);
-  readonly rs3 = new Uint8Array(DECODE_CACHE_SIZE);
-  readonly rm = new Uint8Array(DECODE_CACHE_SIZE);
-  readonly aux = new Uint8Array(DECODE_CACHE_SIZE);
-  readonly length = new Uint8Array(DECODE_CACHE_SIZE).fill(4);
-  readonly imm = new Int32Array(DECODE_CACHE_SIZE);
+  readonly words = new Int32Array(DECODE_CACHE_SIZE * ENTRY_WORDS);
   /** The immediate as a BigInt, so 64-bit arithmetic needs no conversion. */
   readonly immBig = new BigInt64Array(DECODE_CACHE_SIZE);
   private readonly scratch: DecodedInstruction = {
@@ -197,9 +197,13 @@ export class DecodeCache {
     length: 4,
   };
 
-  /** Cache slot for these instruction bits. */
-  static slot(bits: number): number {
-    return Math.imul(bits, 0x9e3779b1) >>> (32 - CACHE_BITS);
+  constructor() {
+    for (let slot = 0; slot < DECODE_CACHE_SIZE; slot++) this.words[slot * ENTRY_WORDS + 3] = 2 << 24;
+  }
+
+  /** Cache slot for the instruction at `pc`. */
+  static slotFor(pc: number): number {
+    return (pc >>> 1) & DECODE_CACHE_MASK;
   }
 
   /** Decode `bits` into `slot` (the caller has found the slot's tag different). */
@@ -213,16 +217,44 @@ export class DecodeCache {
       fields(bits, lookupPattern(bits), d);
       d.length = 4;
     }
-    this.tag[slot] = bits;
-    this.op[slot] = d.op;
-    this.rd[slot] = d.rd;
-    this.rs1[slot] = d.rs1;
-    this.rs2[slot] = d.rs2;
-    this.rs3[slot] = d.rs3;
-    this.rm[slot] = d.rm;
-    this.aux[slot] = d.aux;
-    this.length[slot] = d.length;
-    this.imm[slot] = d.imm;
+    const e = slot * ENTRY_WORDS;
+    const w = this.words;
+    w[e] = bits;
+    w[e + 1] = d.op | (d.rd << 8) | (d.rs1 << 16) | (d.rs2 << 24);
+    w[e + 2] = d.imm;
+    w[e + 3] = d.rs3 | (d.rm << 8) | (d.aux << 16) | (d.length << 24);
     this.immBig[slot] = BigInt(d.imm);
+  }
+
+  // Field accessors for the cold paths (the interpreter unpacks the words itself).
+  bits(slot: number): number {
+    return this.words[slot * ENTRY_WORDS];
+  }
+  op(slot: number): Op {
+    return this.words[slot * ENTRY_WORDS + 1] & 0xff;
+  }
+  rd(slot: number): number {
+    return (this.words[slot * ENTRY_WORDS + 1] >>> 8) & 0xff;
+  }
+  rs1(slot: number): number {
+    return (this.words[slot * ENTRY_WORDS + 1] >>> 16) & 0xff;
+  }
+  rs2(slot: number): number {
+    return this.words[slot * ENTRY_WORDS + 1] >>> 24;
+  }
+  imm(slot: number): number {
+    return this.words[slot * ENTRY_WORDS + 2];
+  }
+  rs3(slot: number): number {
+    return this.words[slot * ENTRY_WORDS + 3] & 0xff;
+  }
+  rm(slot: number): number {
+    return (this.words[slot * ENTRY_WORDS + 3] >>> 8) & 0xff;
+  }
+  aux(slot: number): number {
+    return (this.words[slot * ENTRY_WORDS + 3] >>> 16) & 0xff;
+  }
+  length(slot: number): number {
+    return this.words[slot * ENTRY_WORDS + 3] >>> 24;
   }
 }

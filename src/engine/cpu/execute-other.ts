@@ -5,7 +5,16 @@
 import type { Hart } from './hart.js';
 import { Op } from './opcodes.js';
 import { csrAccessible, readCsr, writeCsr } from './csr.js';
-import { ACCESS_LOAD, ACCESS_STORE, addressValue, loadSlow, readAt, storeSlow, translateData, writeAt } from './mmu.js';
+import {
+  ACCESS_LOAD,
+  ACCESS_STORE,
+  addressValue,
+  loadSlow,
+  readAt,
+  storeSlow,
+  translateData,
+  writeAt,
+} from './mmu.js';
 import { writeWord } from './int64.js';
 import { executeBitmanip } from './execute-bitmanip.js';
 import type { FpOp } from './fpu/fp-ops.js';
@@ -46,16 +55,16 @@ export function effectiveAddress(h: Hart, rs1: number, imm: number): void {
 
 export function raiseIllegal(h: Hart, slot: number): number {
   // mtval = the instruction bits (16 for compressed ones), as QEMU reports them.
-  h.raiseException(CAUSE_ILLEGAL_INSTRUCTION, h.decode.tag[slot] >>> 0);
+  h.raiseException(CAUSE_ILLEGAL_INSTRUCTION, h.decode.bits(slot) >>> 0);
   return PC_SET;
 }
 
 export function executeOther(h: Hart, slot: number): number {
   const dc = h.decode;
-  const op = dc.op[slot];
-  const rd = dc.rd[slot];
-  const rs1 = dc.rs1[slot];
-  const rs2 = dc.rs2[slot];
+  const op = dc.op(slot);
+  const rd = dc.rd(slot);
+  const rs1 = dc.rs1(slot);
+  const rs2 = dc.rs2(slot);
   const x = h.regs.x;
   const w = h.regs.w;
   switch (op) {
@@ -157,7 +166,7 @@ export function executeOther(h: Hart, slot: number): number {
     }
     case Op.FLW: {
       if ((h.mstatus & MSTATUS_FS) === 0) return raiseIllegal(h, slot);
-      effectiveAddress(h, rs1, dc.imm[slot]);
+      effectiveAddress(h, rs1, dc.imm(slot));
       if (!loadSlow(h, h.addressLo, h.addressHi, 4)) return PC_SET;
       const u = h.fregs.u32;
       u[2 * rd] = h.scratch32[0];
@@ -168,12 +177,12 @@ export function executeOther(h: Hart, slot: number): number {
     case Op.FSW: {
       if ((h.mstatus & MSTATUS_FS) === 0) return raiseIllegal(h, slot);
       h.scratch32[0] = h.fregs.u32[2 * rs2];
-      effectiveAddress(h, rs1, dc.imm[slot]);
+      effectiveAddress(h, rs1, dc.imm(slot));
       return storeSlow(h, h.addressLo, h.addressHi, 4) ? NEXT : PC_SET;
     }
     case Op.FP:
       if ((h.mstatus & MSTATUS_FS) === 0) return raiseIllegal(h, slot);
-      if (!h.fpu.execute(dc.aux[slot] as FpOp, rd, rs1, rs2, dc.rs3[slot], dc.rm[slot], h.regs)) {
+      if (!h.fpu.execute(dc.aux(slot) as FpOp, rd, rs1, rs2, dc.rs3(slot), dc.rm(slot), h.regs)) {
         return raiseIllegal(h, slot);
       }
       h.mstatus |= MSTATUS_FS;
@@ -187,13 +196,13 @@ export function executeOther(h: Hart, slot: number): number {
       return raiseIllegal(h, slot);
     default:
       if (op >= Op.LR_W && op <= Op.AMOMAXU_D) return executeAtomic(h, op, rd, rs1, rs2);
-      if (executeBitmanip(h, op, rd, rs1, rs2, dc.imm[slot])) return NEXT;
+      if (executeBitmanip(h, op, rd, rs1, rs2, dc.imm(slot))) return NEXT;
       return raiseIllegal(h, slot);
   }
 }
 
 function executeCsr(h: Hart, slot: number, op: Op, rd: number, rs1: number): number {
-  const csr = h.decode.imm[slot];
+  const csr = h.decode.imm(slot);
   const immediate = op >= Op.CSRRWI;
   const source = immediate ? BigInt(rs1) : h.regs.x[rs1];
   const isWrite = op === Op.CSRRW || op === Op.CSRRWI || rs1 !== 0;

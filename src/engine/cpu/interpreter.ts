@@ -11,6 +11,7 @@
 
 import type { Hart } from './hart.js';
 import { TLB_ENTRIES } from './hart.js';
+import { DECODE_CACHE_MASK } from './decoder.js';
 import { Op } from './opcodes.js';
 import { loadSlow, storeSlow, translateFetch } from './mmu.js';
 import { executeOther, NEXT } from './execute-other.js';
@@ -43,14 +44,8 @@ export function runSlice(h: Hart, budget: number): number {
   const w = h.regs.w;
   const f = h.fregs.bits;
   const dc = h.decode;
-  const tags = dc.tag;
-  const ops = dc.op;
-  const rds = dc.rd;
-  const rs1s = dc.rs1;
-  const rs2s = dc.rs2;
-  const imms = dc.imm;
+  const words = dc.words;
   const immBigs = dc.immBig;
-  const lengths = dc.length;
   const ram = h.ram;
   const ram8 = ram.u8;
   const ram16 = ram.u16;
@@ -65,19 +60,28 @@ export function runSlice(h: Hart, budget: number): number {
 
   // pc lives in a local; h.pc is synchronised around every call that may trap or jump.
   let pc = h.pc;
+  // Translation state, cached in locals; refreshed after every call that may change it.
+  let fetchPage = h.fetchPage;
+  let fetchOffset = h.fetchOffset;
+  let dataSet = h.dataSet;
   let n = budget;
   while (n > 0) {
     n--;
     // ---- fetch ----
     let offset: number;
-    if (pc - (pc & 0xfff) === h.fetchPage) {
-      offset = h.fetchOffset + (pc & 0xfff);
+    if (pc - (pc & 0xfff) === fetchPage) {
+      offset = fetchOffset + (pc & 0xfff);
     } else {
       h.sliceRemaining = n;
       h.pc = pc;
       offset = translateFetch(h, pc);
+      fetchPage = h.fetchPage;
+      fetchOffset = h.fetchOffset;
       if (offset < 0) {
         pc = h.pc;
+        fetchPage = h.fetchPage;
+        fetchOffset = h.fetchOffset;
+        dataSet = h.dataSet;
         continue;
       }
     }
@@ -90,98 +94,107 @@ export function runSlice(h: Hart, budget: number): number {
         h.sliceRemaining = n;
         h.pc = pc;
         const second = translateFetch(h, pc + 2);
+        fetchPage = h.fetchPage;
+        fetchOffset = h.fetchOffset;
         if (second < 0) {
           pc = h.pc;
+          fetchPage = h.fetchPage;
+          fetchOffset = h.fetchOffset;
+          dataSet = h.dataSet;
           continue;
         }
         bits |= ram16[second >>> 1] << 16;
       }
     }
     // ---- decode ----
-    const slot = Math.imul(bits, 0x9e3779b1) >>> 16;
-    if (tags[slot] !== bits) dc.fill(slot, bits);
-    const rd = rds[slot];
+    const slot = (pc >>> 1) & DECODE_CACHE_MASK;
+    const e = slot << 2;
+    if (words[e] !== bits) dc.fill(slot, bits);
+    const info = words[e + 1];
+    const rd = (info >>> 8) & 0xff;
+    const rs1 = (info >>> 16) & 0xff;
+    const rs2 = info >>> 24;
     // ---- execute ----
-    switch (ops[slot]) {
+    switch (info & 0xff) {
       case Op.LUI:
         x[rd] = immBigs[slot];
         break;
       case Op.AUIPC:
-        writeNumber(w, rd, pc + imms[slot]);
+        writeNumber(w, rd, pc + words[e + 2]);
         break;
       case Op.JAL:
-        writeNumber(w, rd, pc + lengths[slot]);
-        pc = pc + imms[slot];
+        writeNumber(w, rd, pc + (words[e + 3] >>> 24));
+        pc = pc + words[e + 2];
         continue;
       case Op.JALR: {
-        const r1 = rs1s[slot];
-        const t = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + imms[slot];
-        writeNumber(w, rd, pc + lengths[slot]);
+        const r1 = rs1;
+        const t = w[2 * r1 + 1] * TWO_POW_32 + (w[2 * r1] >>> 0) + words[e + 2];
+        writeNumber(w, rd, pc + (words[e + 3] >>> 24));
         pc = t - (t & 1);
         continue;
       }
       case Op.BEQ: {
-        const a = rs1s[slot];
-        const b = rs2s[slot];
+        const a = rs1;
+        const b = rs2;
         if (w[2 * a] === w[2 * b] && w[2 * a + 1] === w[2 * b + 1]) {
-          pc = pc + imms[slot];
+          pc = pc + words[e + 2];
           continue;
         }
         break;
       }
       case Op.BNE: {
-        const a = rs1s[slot];
-        const b = rs2s[slot];
+        const a = rs1;
+        const b = rs2;
         if (w[2 * a] !== w[2 * b] || w[2 * a + 1] !== w[2 * b + 1]) {
-          pc = pc + imms[slot];
+          pc = pc + words[e + 2];
           continue;
         }
         break;
       }
       case Op.BLT: {
-        const a = rs1s[slot];
-        const b = rs2s[slot];
+        const a = rs1;
+        const b = rs2;
         if (lessThanSigned(w[2 * a], w[2 * a + 1], w[2 * b], w[2 * b + 1])) {
-          pc = pc + imms[slot];
+          pc = pc + words[e + 2];
           continue;
         }
         break;
       }
       case Op.BGE: {
-        const a = rs1s[slot];
-        const b = rs2s[slot];
+        const a = rs1;
+        const b = rs2;
         if (!lessThanSigned(w[2 * a], w[2 * a + 1], w[2 * b], w[2 * b + 1])) {
-          pc = pc + imms[slot];
+          pc = pc + words[e + 2];
           continue;
         }
         break;
       }
       case Op.BLTU: {
-        const a = rs1s[slot];
-        const b = rs2s[slot];
+        const a = rs1;
+        const b = rs2;
         if (lessThanUnsigned(w[2 * a], w[2 * a + 1], w[2 * b], w[2 * b + 1])) {
-          pc = pc + imms[slot];
+          pc = pc + words[e + 2];
           continue;
         }
         break;
       }
       case Op.BGEU: {
-        const a = rs1s[slot];
-        const b = rs2s[slot];
+        const a = rs1;
+        const b = rs2;
         if (!lessThanUnsigned(w[2 * a], w[2 * a + 1], w[2 * b], w[2 * b + 1])) {
-          pc = pc + imms[slot];
+          pc = pc + words[e + 2];
           continue;
         }
         break;
       }
       // ---- loads and stores: a TLB hit with natural alignment takes the fast path ----
       case Op.LD: {
-        const r1 = rs1s[slot];
-        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const r1 = rs1;
+        const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
         const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
         const vpn = hi * 1048576 + (lo >>> 12);
-        const i = h.dataSet + (vpn & TLB_MASK);
+        const i = dataSet + (vpn & TLB_MASK);
         if (readTag[i] === vpn && (lo & 7) === 0) {
           const o = readOffset[i] + (lo & 0xfff);
           x[rd] = ram64[o >>> 3];
@@ -191,18 +204,21 @@ export function runSlice(h: Hart, budget: number): number {
         h.pc = pc;
         if (!loadSlow(h, lo, hi, 8)) {
           pc = h.pc;
+          fetchPage = h.fetchPage;
+          fetchOffset = h.fetchOffset;
+          dataSet = h.dataSet;
           continue;
         }
         x[rd] = scratch[0];
         break;
       }
       case Op.LW: {
-        const r1 = rs1s[slot];
-        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const r1 = rs1;
+        const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
         const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
         const vpn = hi * 1048576 + (lo >>> 12);
-        const i = h.dataSet + (vpn & TLB_MASK);
+        const i = dataSet + (vpn & TLB_MASK);
         if (readTag[i] === vpn && (lo & 3) === 0) {
           const o = readOffset[i] + (lo & 0xfff);
           const v = ram32[o >>> 2];
@@ -214,18 +230,21 @@ export function runSlice(h: Hart, budget: number): number {
         h.pc = pc;
         if (!loadSlow(h, lo, hi, 4)) {
           pc = h.pc;
+          fetchPage = h.fetchPage;
+          fetchOffset = h.fetchOffset;
+          dataSet = h.dataSet;
           continue;
         }
         writeWord(w, rd, scratch32[0]);
         break;
       }
       case Op.LWU: {
-        const r1 = rs1s[slot];
-        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const r1 = rs1;
+        const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
         const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
         const vpn = hi * 1048576 + (lo >>> 12);
-        const i = h.dataSet + (vpn & TLB_MASK);
+        const i = dataSet + (vpn & TLB_MASK);
         if (readTag[i] === vpn && (lo & 3) === 0) {
           const o = readOffset[i] + (lo & 0xfff);
           w[2 * rd] = ram32[o >>> 2];
@@ -236,6 +255,9 @@ export function runSlice(h: Hart, budget: number): number {
         h.pc = pc;
         if (!loadSlow(h, lo, hi, 4)) {
           pc = h.pc;
+          fetchPage = h.fetchPage;
+          fetchOffset = h.fetchOffset;
+          dataSet = h.dataSet;
           continue;
         }
         w[2 * rd] = scratch32[0];
@@ -243,12 +265,12 @@ export function runSlice(h: Hart, budget: number): number {
         break;
       }
       case Op.LH: {
-        const r1 = rs1s[slot];
-        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const r1 = rs1;
+        const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
         const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
         const vpn = hi * 1048576 + (lo >>> 12);
-        const i = h.dataSet + (vpn & TLB_MASK);
+        const i = dataSet + (vpn & TLB_MASK);
         if (readTag[i] === vpn && (lo & 1) === 0) {
           const o = readOffset[i] + (lo & 0xfff);
           writeWord(w, rd, (ram16[o >>> 1] << 16) >> 16);
@@ -258,18 +280,21 @@ export function runSlice(h: Hart, budget: number): number {
         h.pc = pc;
         if (!loadSlow(h, lo, hi, 2)) {
           pc = h.pc;
+          fetchPage = h.fetchPage;
+          fetchOffset = h.fetchOffset;
+          dataSet = h.dataSet;
           continue;
         }
         writeWord(w, rd, (scratch32[0] << 16) >> 16);
         break;
       }
       case Op.LHU: {
-        const r1 = rs1s[slot];
-        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const r1 = rs1;
+        const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
         const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
         const vpn = hi * 1048576 + (lo >>> 12);
-        const i = h.dataSet + (vpn & TLB_MASK);
+        const i = dataSet + (vpn & TLB_MASK);
         if (readTag[i] === vpn && (lo & 1) === 0) {
           const o = readOffset[i] + (lo & 0xfff);
           w[2 * rd] = ram16[o >>> 1];
@@ -280,6 +305,9 @@ export function runSlice(h: Hart, budget: number): number {
         h.pc = pc;
         if (!loadSlow(h, lo, hi, 2)) {
           pc = h.pc;
+          fetchPage = h.fetchPage;
+          fetchOffset = h.fetchOffset;
+          dataSet = h.dataSet;
           continue;
         }
         w[2 * rd] = scratch32[0];
@@ -287,12 +315,12 @@ export function runSlice(h: Hart, budget: number): number {
         break;
       }
       case Op.LB: {
-        const r1 = rs1s[slot];
-        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const r1 = rs1;
+        const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
         const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
         const vpn = hi * 1048576 + (lo >>> 12);
-        const i = h.dataSet + (vpn & TLB_MASK);
+        const i = dataSet + (vpn & TLB_MASK);
         if (readTag[i] === vpn) {
           const o = readOffset[i] + (lo & 0xfff);
           writeWord(w, rd, (ram8[o] << 24) >> 24);
@@ -302,18 +330,21 @@ export function runSlice(h: Hart, budget: number): number {
         h.pc = pc;
         if (!loadSlow(h, lo, hi, 1)) {
           pc = h.pc;
+          fetchPage = h.fetchPage;
+          fetchOffset = h.fetchOffset;
+          dataSet = h.dataSet;
           continue;
         }
         writeWord(w, rd, (scratch32[0] << 24) >> 24);
         break;
       }
       case Op.LBU: {
-        const r1 = rs1s[slot];
-        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const r1 = rs1;
+        const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
         const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
         const vpn = hi * 1048576 + (lo >>> 12);
-        const i = h.dataSet + (vpn & TLB_MASK);
+        const i = dataSet + (vpn & TLB_MASK);
         if (readTag[i] === vpn) {
           const o = readOffset[i] + (lo & 0xfff);
           w[2 * rd] = ram8[o];
@@ -324,6 +355,9 @@ export function runSlice(h: Hart, budget: number): number {
         h.pc = pc;
         if (!loadSlow(h, lo, hi, 1)) {
           pc = h.pc;
+          fetchPage = h.fetchPage;
+          fetchOffset = h.fetchOffset;
+          dataSet = h.dataSet;
           continue;
         }
         w[2 * rd] = scratch32[0];
@@ -335,14 +369,17 @@ export function runSlice(h: Hart, budget: number): number {
           h.pc = pc;
           raiseIllegal(h, slot);
           pc = h.pc;
+          fetchPage = h.fetchPage;
+          fetchOffset = h.fetchOffset;
+          dataSet = h.dataSet;
           continue;
         }
-        const r1 = rs1s[slot];
-        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const r1 = rs1;
+        const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
         const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
         const vpn = hi * 1048576 + (lo >>> 12);
-        const i = h.dataSet + (vpn & TLB_MASK);
+        const i = dataSet + (vpn & TLB_MASK);
         if (readTag[i] === vpn && (lo & 7) === 0) {
           const o = readOffset[i] + (lo & 0xfff);
           f[rd] = ram64[o >>> 3];
@@ -353,6 +390,9 @@ export function runSlice(h: Hart, budget: number): number {
         h.pc = pc;
         if (!loadSlow(h, lo, hi, 8)) {
           pc = h.pc;
+          fetchPage = h.fetchPage;
+          fetchOffset = h.fetchOffset;
+          dataSet = h.dataSet;
           continue;
         }
         f[rd] = scratch[0];
@@ -360,13 +400,13 @@ export function runSlice(h: Hart, budget: number): number {
         break;
       }
       case Op.SD: {
-        const r1 = rs1s[slot];
-        const r2 = rs2s[slot];
-        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const r1 = rs1;
+        const r2 = rs2;
+        const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
         const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
         const vpn = hi * 1048576 + (lo >>> 12);
-        const i = h.dataSet + (vpn & TLB_MASK);
+        const i = dataSet + (vpn & TLB_MASK);
         if (writeTag[i] === vpn && (lo & 7) === 0) {
           const o = writeOffset[i] + (lo & 0xfff);
           ram64[o >>> 3] = x[r2];
@@ -377,22 +417,25 @@ export function runSlice(h: Hart, budget: number): number {
         h.pc = pc;
         if (!storeSlow(h, lo, hi, 8)) {
           pc = h.pc;
+          fetchPage = h.fetchPage;
+          fetchOffset = h.fetchOffset;
+          dataSet = h.dataSet;
           continue;
         }
         if (h.endSlice) {
-          h.pc = pc + lengths[slot];
+          h.pc = pc + (words[e + 3] >>> 24);
           return endSlice(h, budget - n);
         }
         break;
       }
       case Op.SW: {
-        const r1 = rs1s[slot];
-        const r2 = rs2s[slot];
-        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const r1 = rs1;
+        const r2 = rs2;
+        const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
         const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
         const vpn = hi * 1048576 + (lo >>> 12);
-        const i = h.dataSet + (vpn & TLB_MASK);
+        const i = dataSet + (vpn & TLB_MASK);
         if (writeTag[i] === vpn && (lo & 3) === 0) {
           const o = writeOffset[i] + (lo & 0xfff);
           ram32[o >>> 2] = w[2 * r2];
@@ -403,22 +446,25 @@ export function runSlice(h: Hart, budget: number): number {
         h.pc = pc;
         if (!storeSlow(h, lo, hi, 4)) {
           pc = h.pc;
+          fetchPage = h.fetchPage;
+          fetchOffset = h.fetchOffset;
+          dataSet = h.dataSet;
           continue;
         }
         if (h.endSlice) {
-          h.pc = pc + lengths[slot];
+          h.pc = pc + (words[e + 3] >>> 24);
           return endSlice(h, budget - n);
         }
         break;
       }
       case Op.SH: {
-        const r1 = rs1s[slot];
-        const r2 = rs2s[slot];
-        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const r1 = rs1;
+        const r2 = rs2;
+        const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
         const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
         const vpn = hi * 1048576 + (lo >>> 12);
-        const i = h.dataSet + (vpn & TLB_MASK);
+        const i = dataSet + (vpn & TLB_MASK);
         if (writeTag[i] === vpn && (lo & 1) === 0) {
           const o = writeOffset[i] + (lo & 0xfff);
           ram16[o >>> 1] = w[2 * r2];
@@ -429,22 +475,25 @@ export function runSlice(h: Hart, budget: number): number {
         h.pc = pc;
         if (!storeSlow(h, lo, hi, 2)) {
           pc = h.pc;
+          fetchPage = h.fetchPage;
+          fetchOffset = h.fetchOffset;
+          dataSet = h.dataSet;
           continue;
         }
         if (h.endSlice) {
-          h.pc = pc + lengths[slot];
+          h.pc = pc + (words[e + 3] >>> 24);
           return endSlice(h, budget - n);
         }
         break;
       }
       case Op.SB: {
-        const r1 = rs1s[slot];
-        const r2 = rs2s[slot];
-        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const r1 = rs1;
+        const r2 = rs2;
+        const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
         const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
         const vpn = hi * 1048576 + (lo >>> 12);
-        const i = h.dataSet + (vpn & TLB_MASK);
+        const i = dataSet + (vpn & TLB_MASK);
         if (writeTag[i] === vpn) {
           const o = writeOffset[i] + (lo & 0xfff);
           ram8[o] = w[2 * r2];
@@ -455,10 +504,13 @@ export function runSlice(h: Hart, budget: number): number {
         h.pc = pc;
         if (!storeSlow(h, lo, hi, 1)) {
           pc = h.pc;
+          fetchPage = h.fetchPage;
+          fetchOffset = h.fetchOffset;
+          dataSet = h.dataSet;
           continue;
         }
         if (h.endSlice) {
-          h.pc = pc + lengths[slot];
+          h.pc = pc + (words[e + 3] >>> 24);
           return endSlice(h, budget - n);
         }
         break;
@@ -468,15 +520,18 @@ export function runSlice(h: Hart, budget: number): number {
           h.pc = pc;
           raiseIllegal(h, slot);
           pc = h.pc;
+          fetchPage = h.fetchPage;
+          fetchOffset = h.fetchOffset;
+          dataSet = h.dataSet;
           continue;
         }
-        const r1 = rs1s[slot];
-        const r2 = rs2s[slot];
-        const sum = (w[2 * r1] >>> 0) + imms[slot];
+        const r1 = rs1;
+        const r2 = rs2;
+        const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
         const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
         const vpn = hi * 1048576 + (lo >>> 12);
-        const i = h.dataSet + (vpn & TLB_MASK);
+        const i = dataSet + (vpn & TLB_MASK);
         if (writeTag[i] === vpn && (lo & 7) === 0) {
           const o = writeOffset[i] + (lo & 0xfff);
           ram64[o >>> 3] = f[r2];
@@ -487,115 +542,121 @@ export function runSlice(h: Hart, budget: number): number {
         h.pc = pc;
         if (!storeSlow(h, lo, hi, 8)) {
           pc = h.pc;
+          fetchPage = h.fetchPage;
+          fetchOffset = h.fetchOffset;
+          dataSet = h.dataSet;
           continue;
         }
         if (h.endSlice) {
-          h.pc = pc + lengths[slot];
+          h.pc = pc + (words[e + 3] >>> 24);
           return endSlice(h, budget - n);
         }
         break;
       }
       // ---- integer computation ----
       case Op.ADDI:
-        x[rd] = BigInt.asIntN(64, x[rs1s[slot]] + immBigs[slot]);
+        x[rd] = BigInt.asIntN(64, x[rs1] + immBigs[slot]);
         break;
       case Op.SLTI:
-        x[rd] = x[rs1s[slot]] < immBigs[slot] ? 1n : 0n;
+        x[rd] = x[rs1] < immBigs[slot] ? 1n : 0n;
         break;
       case Op.SLTIU: {
-        const a = rs1s[slot];
-        const imm = imms[slot];
+        const a = rs1;
+        const imm = words[e + 2];
         writeWord(w, rd, lessThanUnsigned(w[2 * a], w[2 * a + 1], imm, imm >> 31) ? 1 : 0);
         break;
       }
       case Op.XORI:
-        x[rd] = x[rs1s[slot]] ^ immBigs[slot];
+        x[rd] = x[rs1] ^ immBigs[slot];
         break;
       case Op.ORI:
-        x[rd] = x[rs1s[slot]] | immBigs[slot];
+        x[rd] = x[rs1] | immBigs[slot];
         break;
       case Op.ANDI:
-        x[rd] = x[rs1s[slot]] & immBigs[slot];
+        x[rd] = x[rs1] & immBigs[slot];
         break;
       case Op.SLLI:
-        shiftLeft(w, rd, rs1s[slot], imms[slot]);
+        shiftLeft(w, rd, rs1, words[e + 2]);
         break;
       case Op.SRLI:
-        shiftRightLogical(w, rd, rs1s[slot], imms[slot]);
+        shiftRightLogical(w, rd, rs1, words[e + 2]);
         break;
       case Op.SRAI:
-        shiftRightArithmetic(w, rd, rs1s[slot], imms[slot]);
+        shiftRightArithmetic(w, rd, rs1, words[e + 2]);
         break;
       case Op.ADD:
-        x[rd] = BigInt.asIntN(64, x[rs1s[slot]] + x[rs2s[slot]]);
+        x[rd] = BigInt.asIntN(64, x[rs1] + x[rs2]);
         break;
       case Op.SUB:
-        x[rd] = BigInt.asIntN(64, x[rs1s[slot]] - x[rs2s[slot]]);
+        x[rd] = BigInt.asIntN(64, x[rs1] - x[rs2]);
         break;
       case Op.SLL:
-        shiftLeft(w, rd, rs1s[slot], w[2 * rs2s[slot]] & 63);
+        shiftLeft(w, rd, rs1, w[2 * rs2] & 63);
         break;
       case Op.SLT:
-        x[rd] = x[rs1s[slot]] < x[rs2s[slot]] ? 1n : 0n;
+        x[rd] = x[rs1] < x[rs2] ? 1n : 0n;
         break;
       case Op.SLTU: {
-        const a = rs1s[slot];
-        const b = rs2s[slot];
+        const a = rs1;
+        const b = rs2;
         writeWord(w, rd, lessThanUnsigned(w[2 * a], w[2 * a + 1], w[2 * b], w[2 * b + 1]) ? 1 : 0);
         break;
       }
       case Op.XOR:
-        x[rd] = x[rs1s[slot]] ^ x[rs2s[slot]];
+        x[rd] = x[rs1] ^ x[rs2];
         break;
       case Op.SRL:
-        shiftRightLogical(w, rd, rs1s[slot], w[2 * rs2s[slot]] & 63);
+        shiftRightLogical(w, rd, rs1, w[2 * rs2] & 63);
         break;
       case Op.SRA:
-        shiftRightArithmetic(w, rd, rs1s[slot], w[2 * rs2s[slot]] & 63);
+        shiftRightArithmetic(w, rd, rs1, w[2 * rs2] & 63);
         break;
       case Op.OR:
-        x[rd] = x[rs1s[slot]] | x[rs2s[slot]];
+        x[rd] = x[rs1] | x[rs2];
         break;
       case Op.AND:
-        x[rd] = x[rs1s[slot]] & x[rs2s[slot]];
+        x[rd] = x[rs1] & x[rs2];
         break;
       case Op.ADDIW:
-        writeWord(w, rd, (w[2 * rs1s[slot]] + imms[slot]) | 0);
+        writeWord(w, rd, (w[2 * rs1] + words[e + 2]) | 0);
         break;
       case Op.SLLIW:
-        writeWord(w, rd, w[2 * rs1s[slot]] << imms[slot]);
+        writeWord(w, rd, w[2 * rs1] << words[e + 2]);
         break;
       case Op.SRLIW:
-        writeWord(w, rd, (w[2 * rs1s[slot]] >>> imms[slot]) | 0);
+        writeWord(w, rd, (w[2 * rs1] >>> words[e + 2]) | 0);
         break;
       case Op.SRAIW:
-        writeWord(w, rd, w[2 * rs1s[slot]] >> imms[slot]);
+        writeWord(w, rd, w[2 * rs1] >> words[e + 2]);
         break;
       case Op.ADDW:
-        writeWord(w, rd, (w[2 * rs1s[slot]] + w[2 * rs2s[slot]]) | 0);
+        writeWord(w, rd, (w[2 * rs1] + w[2 * rs2]) | 0);
         break;
       case Op.SUBW:
-        writeWord(w, rd, (w[2 * rs1s[slot]] - w[2 * rs2s[slot]]) | 0);
+        writeWord(w, rd, (w[2 * rs1] - w[2 * rs2]) | 0);
         break;
       case Op.SLLW:
-        writeWord(w, rd, w[2 * rs1s[slot]] << (w[2 * rs2s[slot]] & 31));
+        writeWord(w, rd, w[2 * rs1] << (w[2 * rs2] & 31));
         break;
       case Op.SRLW:
-        writeWord(w, rd, (w[2 * rs1s[slot]] >>> (w[2 * rs2s[slot]] & 31)) | 0);
+        writeWord(w, rd, (w[2 * rs1] >>> (w[2 * rs2] & 31)) | 0);
         break;
       case Op.SRAW:
-        writeWord(w, rd, w[2 * rs1s[slot]] >> (w[2 * rs2s[slot]] & 31));
+        writeWord(w, rd, w[2 * rs1] >> (w[2 * rs2] & 31));
         break;
       case Op.MUL:
-        x[rd] = BigInt.asIntN(64, x[rs1s[slot]] * x[rs2s[slot]]);
+        x[rd] = BigInt.asIntN(64, x[rs1] * x[rs2]);
         break;
       case Op.MULW:
-        writeWord(w, rd, Math.imul(w[2 * rs1s[slot]], w[2 * rs2s[slot]]));
+        writeWord(w, rd, Math.imul(w[2 * rs1], w[2 * rs2]));
         break;
       default: {
         h.sliceRemaining = n;
         h.pc = pc;
-        pc = executeOther(h, slot) === NEXT ? pc + lengths[slot] : h.pc;
+        pc = executeOther(h, slot) === NEXT ? pc + (words[e + 3] >>> 24) : h.pc;
+        fetchPage = h.fetchPage;
+        fetchOffset = h.fetchOffset;
+        dataSet = h.dataSet;
         if (h.endSlice) {
           h.pc = pc;
           return endSlice(h, budget - n);
@@ -603,7 +664,7 @@ export function runSlice(h: Hart, budget: number): number {
         continue;
       }
     }
-    pc += lengths[slot];
+    pc += words[e + 3] >>> 24;
   }
   h.pc = pc;
   return endSlice(h, budget - n);
