@@ -2,5 +2,6 @@
 // network, ...) is a module in bench/ exporting a BenchSection (see section.ts), added to this list.
 import type { BenchSection } from './section.js';
 import { workloadsSection } from './workloads.js';
+import { bootSection } from './boot.js';
 
-export const sections: readonly BenchSection[] = [workloadsSection];
+export const sections: readonly BenchSection[] = [workloadsSection, bootSection];
