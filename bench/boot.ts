@@ -19,10 +19,32 @@ const TIMEOUT_S = 900;
 interface BootResult {
   seconds: number;
   instructions?: number;
+  /** Host CPU used while the guest sat at its shell prompt, in percent of one core. */
+  idleCpuPercent?: number;
   error?: string;
 }
 
-function bootRvisor(files: { firmware: string; kernel: string; initrd: string }, harts: number): BootResult {
+/** Let a booted guest settle, then measure the host CPU it costs while it idles at the prompt. */
+function measureIdle(machine: Machine, sleeper: Int32Array, settleSeconds: number, seconds: number): number {
+  const step = (until: number) => {
+    while (performance.now() < until) {
+      if (machine.run(200_000) === 'idle')
+        Atomics.wait(sleeper, 0, 0, Math.max(1, machine.idleMilliseconds(50)));
+    }
+  };
+  step(performance.now() + settleSeconds * 1000);
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
+  step(wall0 + seconds * 1000);
+  const cpu = process.cpuUsage(cpu0);
+  return ((cpu.user + cpu.system) / 1000 / (performance.now() - wall0)) * 100;
+}
+
+function bootRvisor(
+  files: { firmware: string; kernel: string; initrd: string },
+  harts: number,
+  idle: boolean,
+): BootResult {
   let console = '';
   const machine = new Machine({
     memoryBytes: MEMORY,
@@ -48,7 +70,9 @@ function bootRvisor(files: { firmware: string; kernel: string; initrd: string },
     if (machine.run(200_000) === 'idle')
       Atomics.wait(sleeper, 0, 0, Math.max(1, machine.idleMilliseconds(10)));
   }
-  return { seconds: (performance.now() - start) / 1000, instructions: machine.retired() };
+  const result: BootResult = { seconds: (performance.now() - start) / 1000, instructions: machine.retired() };
+  if (idle) result.idleCpuPercent = measureIdle(machine, sleeper, 60, 20);
+  return result;
 }
 
 function bootQemu(
@@ -89,7 +113,7 @@ export const bootSection: BenchSection = {
     for (const harts of [1, 2]) {
       if (ctx.only !== undefined && ctx.only !== 'boot' && ctx.only !== `boot-${harts}`) continue;
       ctx.log(`boot: rvisor, ${harts} hart(s)...`);
-      const ours = bootRvisor(guest, harts);
+      const ours = bootRvisor(guest, harts, harts === 1 && !ctx.small);
       let theirs: BootResult | undefined;
       if (qemu !== undefined) {
         ctx.log(`boot: QEMU, ${harts} hart(s)...`);
@@ -104,6 +128,7 @@ export const bootSection: BenchSection = {
         mips !== undefined ? sig(mips) : '-',
         theirs === undefined ? '-' : (theirs.error ?? sig(theirs.seconds)),
         theirs && !theirs.error && !ours.error ? sig(ours.seconds / theirs.seconds) : '-',
+        ours.idleCpuPercent !== undefined ? sig(ours.idleCpuPercent, 2) : '-',
       ]);
       data.push({ harts, rvisor: ours, qemu: theirs });
     }
@@ -116,6 +141,7 @@ export const bootSection: BenchSection = {
         { header: 'MIPS', align: 'right' },
         { header: 'QEMU s', align: 'right' },
         { header: 'rvisor/QEMU time', align: 'right' },
+        { header: 'idle CPU %', align: 'right' },
       ],
       rows,
       notes: [
