@@ -5,6 +5,8 @@ export interface OptionSpec {
   /** Takes a value (otherwise a boolean flag). */
   value: boolean;
   help: string;
+  /** May be given more than once; every value is kept, in order, in `all` (e.g. --drive). */
+  repeatable?: boolean;
 }
 
 export class UsageError extends Error {}
@@ -12,8 +14,10 @@ export class UsageError extends Error {}
 export function parseOptions(
   argv: string[],
   specs: Record<string, OptionSpec>,
-): { options: Map<string, string | true>; positional: string[] } {
+): { options: Map<string, string | true>; positional: string[]; all: Map<string, string[]> } {
+  // `options` keeps the last value of each option; `all` every value of the repeatable ones.
   const options = new Map<string, string | true>();
+  const all = new Map<string, string[]>();
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -36,14 +40,16 @@ export function parseOptions(
     else value = argv[++i];
     if (value === undefined) throw new UsageError(`option '--${name}' needs a value`);
     options.set(name, value);
+    if (spec.repeatable) all.set(name, [...(all.get(name) ?? []), value]);
   }
-  return { options, positional };
+  return { options, positional, all };
 }
 
 export function usageText(command: string, specs: Record<string, OptionSpec>): string {
   const lines = [`usage: rvisor ${command} [options]`, ''];
   for (const [name, spec] of Object.entries(specs)) {
-    lines.push(`  --${name}${spec.value ? ' VALUE' : ''}`.padEnd(28) + spec.help);
+    const help = spec.repeatable ? `${spec.help} (repeatable)` : spec.help;
+    lines.push(`  --${name}${spec.value ? ' VALUE' : ''}`.padEnd(28) + help);
   }
   return lines.join('\n');
 }

@@ -2,6 +2,7 @@
 
 import { runCommand } from './run-command.js';
 import { guestCommand } from './guest-command.js';
+import { diskCommand } from './disk-command.js';
 import { UsageError } from './args.js';
 
 const HELP = `rvisor — RISC-V virtual machines in TypeScript
@@ -12,6 +13,7 @@ commands:
   run      run one VM in the foreground (rvisor run --help); with no options it boots the
            Debian guest (fetched on first use)
   guest    fetch the Debian guest software: kernel, OpenSBI, initramfs (rvisor guest --help)
+  disk     disk image tools: copy-on-write overlays (rvisor disk --help)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -22,6 +24,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runCommand(rest);
       case 'guest':
         return await guestCommand(rest);
+      case 'disk':
+        return await diskCommand(rest);
       case undefined:
       case 'help':
       case '--help':

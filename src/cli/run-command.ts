@@ -11,6 +11,11 @@ import { bootWithFirmware } from '../engine/boot-linux.js';
 import { LoaderError } from '../engine/loader.js';
 import { RAM_BASE } from '../engine/memmap.js';
 import { HostConsole } from '../host/console.js';
+import { VirtioBlockDevice } from '../engine/devices/virtio/blk.js';
+import { VirtioConsoleDevice } from '../engine/devices/virtio/console.js';
+import { VirtioRngDevice, deterministicEntropy } from '../engine/devices/virtio/rng.js';
+import { openDrive, DriveSpecError, type Drive } from '../host/disk/drive.js';
+import { DiskError } from '../host/disk/raw-file.js';
 import { runVm } from '../host/vm-runner.js';
 import { parseSize } from '../host/size.js';
 import { defaultGuestPaths } from './default-guest.js';
@@ -25,6 +30,13 @@ const RUN_OPTIONS: Record<string, OptionSpec> = {
   m: { value: true, help: 'same as --memory' },
   smp: { value: true, help: 'number of harts, 1..8 (default 1)' },
   icount: { value: false, help: 'derive guest time from retired instructions (reproducible runs)' },
+  drive: {
+    value: true,
+    repeatable: true,
+    help: 'virtio disk, e.g. file=disk.img,format=raw[,readonly=on][,snapshot=on]; format=rvcow for overlays',
+  },
+  'virtio-console': { value: false, help: 'add a virtio console on this terminal too (console=hvc0)' },
+  'no-rng': { value: false, help: 'leave out the virtio-rng entropy device' },
   nographic: { value: false, help: 'accepted for QEMU compatibility (the console is always here)' },
   help: { value: false, help: 'show this help' },
 };
@@ -40,13 +52,31 @@ function readGuestFile(path: string, what: string): Uint8Array {
   }
 }
 
+/** The kernel's /dev/console is its last console= argument: typed input goes to that device. */
+function consoleIsHvc(bootargs: string): boolean {
+  const consoles = bootargs.split(/\s+/).filter((arg) => arg.startsWith('console='));
+  return consoles.length > 0 && consoles[consoles.length - 1].startsWith('console=hvc');
+}
+
+async function openDrives(specs: string[]): Promise<Drive[]> {
+  const drives: Drive[] = [];
+  try {
+    for (const spec of specs) drives.push(await openDrive(spec));
+  } catch (err) {
+    await Promise.allSettled(drives.map((d) => d.backend.close()));
+    if (err instanceof DriveSpecError || err instanceof DiskError) throw new UsageError(err.message);
+    throw err;
+  }
+  return drives;
+}
+
 function text(options: Map<string, string | true>, name: string): string | undefined {
   const v = options.get(name);
   return typeof v === 'string' ? v : undefined;
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const { options, positional } = parseOptions(argv, RUN_OPTIONS);
+  const { options, positional, all } = parseOptions(argv, RUN_OPTIONS);
   if (options.has('help')) {
     process.stdout.write(usageText('run', RUN_OPTIONS) + '\n');
     return 0;
@@ -89,27 +119,51 @@ export async function runCommand(argv: string[]): Promise<number> {
     clock: icount ? 'icount' : 'host',
     onConsoleOutput: (byte) => sink.console?.write(byte),
   });
+  // virtio devices, in slot order: disks first (so they are vda, vdb, ... in order), then the
+  // console and the entropy source. Guest errors are reported once per device on stderr.
+  const logDevice = (message: string) =>
+    process.stderr.write(`rvisor: ${message}${process.stderr.isTTY ? '\r\n' : '\n'}`);
+  const drives = await openDrives(all.get('drive') ?? []);
+  drives.forEach((drive, i) => {
+    const serial = drive.spec.serial ?? `rvisor-vd${String.fromCharCode(97 + i)}`;
+    machine.attachVirtio(new VirtioBlockDevice({ backend: drive.backend, serial, log: logDevice }));
+  });
+  const bootargs = text(options, 'append') ?? DEFAULT_APPEND;
+  let virtioConsole: VirtioConsoleDevice | undefined;
+  if (options.has('virtio-console')) {
+    virtioConsole = new VirtioConsoleDevice({
+      output: (bytes) => bytes.forEach((byte) => sink.console?.write(byte)),
+      log: logDevice,
+    });
+    machine.attachVirtio(virtioConsole);
+  }
+  if (!options.has('no-rng')) {
+    // Reproducible runs get a fixed pseudo-random stream, so two runs see the same bytes.
+    const entropy = icount ? deterministicEntropy() : undefined;
+    machine.attachVirtio(new VirtioRngDevice({ entropy, log: logDevice }));
+  }
+  const closeDrives = () => Promise.allSettled(drives.map((d) => d.backend.close()));
   // Reproducible runs get a fixed seed; otherwise the kernel gets real entropy.
   const rngSeed = icount ? new Uint8Array(64) : new Uint8Array(randomBytes(64));
   const boot = (clearRam: boolean) => {
+    // A reboot resets the devices, so no request of the old kernel completes into the new one.
+    if (clearRam) for (const transport of machine.virtio) transport.reset();
     if (firmware === undefined) {
       bootBareMetal(machine, parseBareMetalImage(kernel, RAM_BASE), clearRam);
     } else {
-      bootWithFirmware(
-        machine,
-        { firmware, kernel, initrd, bootargs: text(options, 'append') ?? DEFAULT_APPEND, rngSeed },
-        clearRam,
-      );
+      bootWithFirmware(machine, { firmware, kernel, initrd, bootargs, rngSeed }, clearRam);
     }
   };
   try {
     boot(false);
   } catch (err) {
+    await closeDrives();
     if (err instanceof LoaderError) throw new UsageError(`${kernelPath}: ${err.message}`);
     throw err;
   }
   const stop = { stopped: false, exitCode: 0 };
-  const hostConsole = new HostConsole(machine.uart, {
+  const inputDevice = virtioConsole !== undefined && consoleIsHvc(bootargs) ? virtioConsole : machine.uart;
+  const hostConsole = new HostConsole(inputDevice, {
     input: process.stdin,
     output: process.stdout,
     onQuit: () => {
@@ -127,5 +181,6 @@ export async function runCommand(argv: string[]): Promise<number> {
     return exit.exitCode;
   } finally {
     hostConsole.close();
+    await closeDrives();
   }
 }

@@ -4,6 +4,9 @@
 
 import type { Uart16550 } from '../engine/devices/uart16550.js';
 
+/** Where typed input goes: the UART, or another console device with the same back-pressure API. */
+export type ConsoleInputDevice = Pick<Uart16550, 'receive' | 'onReceiveReady'>;
+
 const CTRL_A = 0x01;
 
 export interface ConsoleOptions {
@@ -20,7 +23,7 @@ export class HostConsole {
   private readonly onData = (chunk: Buffer) => this.handleInput(chunk);
 
   constructor(
-    private readonly uart: Uart16550,
+    private readonly uart: ConsoleInputDevice,
     private readonly options: ConsoleOptions,
   ) {
     this.rawMode = options.input.isTTY === true;

@@ -26,6 +26,22 @@ function cryptoEntropy(into: Uint8Array): void {
   }
 }
 
+/**
+ * A reproducible byte stream (xorshift32) for deterministic runs: NOT entropy, only for tests and
+ * `--icount` runs that must print the same output twice.
+ */
+export function deterministicEntropy(seed = 0x2545f491): (into: Uint8Array) => void {
+  let state = seed | 0 || 1;
+  return (into) => {
+    for (let i = 0; i < into.length; i++) {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      into[i] = state & 0xff;
+    }
+  };
+}
+
 export class VirtioRngDevice implements VirtioDevice {
   readonly name = 'virtio-rng';
   readonly deviceId = VIRTIO_ID_RNG;
