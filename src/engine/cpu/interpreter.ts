@@ -68,9 +68,11 @@ export function runSlice(h: Hart, budget: number): number {
   while (n > 0) {
     n--;
     // ---- fetch ----
+    // Distance into the cached fetch page, in double arithmetic: no integer truncation of pc.
+    const inPage = pc - fetchPage;
     let offset: number;
-    if (pc - (pc & 0xfff) === fetchPage) {
-      offset = fetchOffset + (pc & 0xfff);
+    if (inPage >= 0 && inPage < 4096) {
+      offset = fetchOffset + inPage;
     } else {
       h.sliceRemaining = n;
       h.pc = pc;
@@ -87,7 +89,7 @@ export function runSlice(h: Hart, budget: number): number {
     }
     let bits = ram16[offset >>> 1];
     if ((bits & 3) === 3) {
-      if ((pc & 0xfff) !== 0xffe) {
+      if ((offset & 0xfff) !== 0xffe) {
         bits |= ram16[(offset >>> 1) + 1] << 16;
       } else {
         // A 32-bit instruction straddling two pages: translate the second page separately.
@@ -107,7 +109,8 @@ export function runSlice(h: Hart, budget: number): number {
       }
     }
     // ---- decode ----
-    const slot = (pc >>> 1) & DECODE_CACHE_MASK;
+    // Indexed by the physical (RAM) address: code shared between address spaces shares entries.
+    const slot = (offset >>> 1) & DECODE_CACHE_MASK;
     const e = slot << 2;
     if (words[e] !== bits) dc.fill(slot, bits);
     const info = words[e + 1];
