@@ -273,10 +273,12 @@ export async function setImageOwners(
     .join('');
   const file = join(scratch, 'owners.debugfs');
   writeFileSync(file, script);
-  const { stdout, stderr } = await runTool('debugfs', ['-w', '-f', file, image], {
+  const { stderr } = await runTool('debugfs', ['-w', '-f', file, image], {
     debianPackage: 'e2fsprogs',
   });
-  const complaints = (stdout + stderr).split('\n').filter((l) => /^\S.*: /.test(l) && !/^debugfs \d/.test(l));
+  // debugfs exits 0 whatever happens; it echoes each command ("debugfs: ...") on stdout and
+  // reports problems on stderr, after its version line.
+  const complaints = stderr.split('\n').filter((l) => l.trim() !== '' && !/^debugfs \d/.test(l));
   if (complaints.length > 0)
     throw new RootfsError(`debugfs could not set owners:\n${complaints.slice(0, 5).join('\n')}`);
 }
