@@ -6,6 +6,8 @@ import { parseOptions, usageText, UsageError, type OptionSpec } from './args.js'
 import { DiskError } from '../host/disk/raw-file.js';
 import { createOverlay, OverlayBackend, type BaseFormat } from '../host/disk/overlay.js';
 
+type Output = Pick<NodeJS.WritableStream, 'write'>;
+
 const CREATE_OPTIONS: Record<string, OptionSpec> = {
   base: { value: true, help: 'the base image the overlay reads through to (required)' },
   'base-format': { value: true, help: "format of the base: 'raw' (default) or 'rvcow'" },
@@ -24,25 +26,25 @@ commands:
   info FILE                        show an overlay's header and allocation
 `;
 
-async function createOverlayCommand(argv: string[]): Promise<number> {
+async function createOverlayCommand(argv: string[], out: Output): Promise<number> {
   const { options, positional } = parseOptions(argv, CREATE_OPTIONS);
   if (options.has('help')) {
-    process.stdout.write(usageText('disk create-overlay OUT', CREATE_OPTIONS) + '\n');
+    out.write(usageText('disk create-overlay OUT', CREATE_OPTIONS) + '\n');
     return 0;
   }
   const base = options.get('base');
   if (typeof base !== 'string' || base === '') throw new UsageError('disk create-overlay needs --base BASE');
   if (positional.length !== 1) throw new UsageError('disk create-overlay needs exactly one output file');
-  const out = positional[0];
+  const target = positional[0];
   const formatText = options.get('base-format') ?? 'raw';
   if (formatText !== 'raw' && formatText !== 'rvcow') {
     throw new UsageError(`--base-format must be raw or rvcow, got '${String(formatText)}'`);
   }
   // Stored relative to the overlay, so the pair can move together.
-  const basePath = isAbsolute(base) ? base : relative(dirname(resolve(out)), resolve(base));
+  const basePath = isAbsolute(base) ? base : relative(dirname(resolve(target)), resolve(base));
   try {
-    const header = await createOverlay(out, { basePath, baseFormat: formatText as BaseFormat });
-    process.stdout.write(`created ${out}: ${header.virtualSize} bytes over ${base} (${formatText})\n`);
+    const header = await createOverlay(target, { basePath, baseFormat: formatText as BaseFormat });
+    out.write(`created ${target}: ${header.virtualSize} bytes over ${base} (${formatText})\n`);
     return 0;
   } catch (err) {
     if (err instanceof DiskError) throw new UsageError(err.message);
@@ -50,10 +52,10 @@ async function createOverlayCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function infoCommand(argv: string[]): Promise<number> {
+async function infoCommand(argv: string[], out: Output): Promise<number> {
   const { options, positional } = parseOptions(argv, INFO_OPTIONS);
   if (options.has('help')) {
-    process.stdout.write(usageText('disk info FILE', INFO_OPTIONS) + '\n');
+    out.write(usageText('disk info FILE', INFO_OPTIONS) + '\n');
     return 0;
   }
   if (positional.length !== 1) throw new UsageError('disk info needs exactly one file');
@@ -68,7 +70,7 @@ async function infoCommand(argv: string[]): Promise<number> {
   const clusterSize = 2 ** h.clusterBits;
   const allocated = overlay.allocatedClusters();
   await overlay.close();
-  process.stdout.write(
+  out.write(
     [
       `format:        rvcow version ${h.version}`,
       `virtual size:  ${h.virtualSize} bytes`,
@@ -81,18 +83,19 @@ async function infoCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-export async function diskCommand(argv: string[]): Promise<number> {
+/** `out` is where reports go (stdout; tests pass their own). */
+export async function diskCommand(argv: string[], out: Output = process.stdout): Promise<number> {
   const [sub, ...rest] = argv;
   switch (sub) {
     case 'create-overlay':
-      return createOverlayCommand(rest);
+      return createOverlayCommand(rest, out);
     case 'info':
-      return infoCommand(rest);
+      return infoCommand(rest, out);
     case undefined:
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(HELP);
+      out.write(HELP);
       return sub === undefined ? 2 : 0;
     default:
       throw new UsageError(`unknown disk command '${sub}'`);
