@@ -24,7 +24,9 @@ for (const dir of ['tests/isa', 'bench/programs']) {
 // The boot tests need the Debian guest (kernel, OpenSBI, initramfs); fetch it once, up front, so
 // parallel test files do not race to fill the cache.
 {
-  const r = spawnSync(process.execPath, [join(root, 'bin/rvisor.js'), 'guest', 'fetch'], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [join(root, 'bin/rvisor.js'), 'guest', 'fetch'], {
+    stdio: 'inherit',
+  });
   if (r.status !== 0) {
     console.error('error: `rvisor guest fetch` failed; the boot tests need the Debian guest software');
     process.exit(r.status ?? 1);
