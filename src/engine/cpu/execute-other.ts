@@ -9,6 +9,7 @@ import {
   ACCESS_LOAD,
   ACCESS_STORE,
   addressValue,
+  pageNumber,
   loadSlow,
   readAt,
   storeSlow,
@@ -98,8 +99,15 @@ export function executeOther(h: Hart, slot: number): number {
     case Op.SFENCE_VMA:
       if (h.priv === PRIV_U || (h.priv === PRIV_S && (h.mstatus & MSTATUS_TVM) !== 0))
         return raiseIllegal(h, slot);
-      // Flushing everything is always a correct implementation of any sfence.vma variant.
-      h.flushTranslations();
+      // With rs1 = x0 everything goes; with an address, that page in every address space (ignoring
+      // the ASID over-flushes, which the spec permits). Hart.flushPage widens this to everything
+      // when the address lies in a cached superpage (privileged spec 10.2.1).
+      if (rs1 === 0) {
+        h.flushTranslations();
+      } else {
+        effectiveAddress(h, rs1, 0);
+        h.flushPage(pageNumber(h.addressLo, h.addressHi));
+      }
       return NEXT;
     case Op.CSRRW:
     case Op.CSRRS:

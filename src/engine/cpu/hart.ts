@@ -33,7 +33,7 @@ import {
 } from './csr-numbers.js';
 
 /** Entries per TLB set; sets are U, S, S with SUM, M. */
-export const TLB_ENTRIES = 256;
+export const TLB_ENTRIES = 1024;
 export const TLB_SETS = 4;
 
 /** misa: RV64 (MXL=2) with A, C, D, F, I, M, S, U. */
@@ -341,8 +341,50 @@ export class Hart {
     this.endSlice = true;
   }
 
+  /**
+   * Drop the cached translations of one virtual page (sfence.vma with an address), in every
+   * set and for every access kind.
+   */
+  flushPage(vpn: number): void {
+    // Superpages are cached as separate 4 KiB entries: flushing the whole superpage would mean
+    // finding all of them, so an address inside any cached superpage flushes everything.
+    const ranges = this.superpageRanges;
+    if (this.superpageOverflow) {
+      this.flushTranslations();
+      return;
+    }
+    for (let k = 0; k < ranges.length; k += 2) {
+      if (vpn >= ranges[k] && vpn < ranges[k + 1]) {
+        this.flushTranslations();
+        return;
+      }
+    }
+    const index = vpn & (TLB_ENTRIES - 1);
+    for (let set = 0; set < TLB_SETS; set++) {
+      const i = set * TLB_ENTRIES + index;
+      if (this.tlbReadTag[i] === vpn) this.tlbReadTag[i] = NaN;
+      if (this.tlbWriteTag[i] === vpn) this.tlbWriteTag[i] = NaN;
+      if (this.tlbExecTag[i] === vpn) this.tlbExecTag[i] = NaN;
+    }
+    this.fetchPage = NaN;
+  }
+
+  /** Page-number ranges [start, end) of superpages with cached entries (see flushPage). */
+  readonly superpageRanges: number[] = [];
+  superpageOverflow = false;
+
+  /** Note that entries of the superpage [start, end) (page numbers) may be cached. */
+  noteSuperpage(start: number, end: number): void {
+    const ranges = this.superpageRanges;
+    for (let k = 0; k < ranges.length; k += 2) if (ranges[k] === start) return;
+    if (ranges.length >= 64) this.superpageOverflow = true;
+    else ranges.push(start, end);
+  }
+
   /** Drop every cached translation (satp, sfence.vma, PMP or MXR changes). */
   flushTranslations(): void {
+    this.superpageRanges.length = 0;
+    this.superpageOverflow = false;
     this.tlbReadTag.fill(NaN);
     this.tlbWriteTag.fill(NaN);
     this.tlbExecTag.fill(NaN);

@@ -121,6 +121,7 @@ export function translate(h: Hart, lo: number, hi: number, access: number, priv:
       ram.i32[index] = pteLo | want;
     }
     const pagesIntoSuperpage = vpnFull - Math.floor(vpnFull / span) * span;
+    if (level > 0) h.noteSuperpage(vpnFull - pagesIntoSuperpage, vpnFull - pagesIntoSuperpage + span);
     return (ppn + pagesIntoSuperpage) * 4096 + (lo & 0xfff);
   }
   h.raiseException(PAGE_FAULT[access], addressValue(lo, hi));
