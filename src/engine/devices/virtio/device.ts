@@ -66,7 +66,7 @@ export interface VirtioDeviceContext {
   queue(index: number): Virtqueue;
   /** True when the driver accepted feature bit `bit`. */
   hasFeature(bit: number): boolean;
-  /** True while the driver has set DRIVER_OK and the device does not need a reset. */
+  /** True once features are accepted and DRIVER_OK is set, until the device needs a reset. */
   readonly live: boolean;
   /** Used buffers were added to `queue`: interrupt the driver unless it suppressed that. */
   notifyUsed(queue: number): void;

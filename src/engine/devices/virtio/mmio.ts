@@ -131,7 +131,8 @@ export class VirtioMmioTransport implements MmioDevice, VirtioDeviceContext {
   }
 
   get live(): boolean {
-    return (this.status & (STATUS_DRIVER_OK | STATUS_DEVICE_NEEDS_RESET)) === STATUS_DRIVER_OK;
+    const mask = STATUS_DRIVER_OK | STATUS_FEATURES_OK | STATUS_DEVICE_NEEDS_RESET;
+    return (this.status & mask) === (STATUS_DRIVER_OK | STATUS_FEATURES_OK);
   }
 
   notifyUsed(queue: number): void {
