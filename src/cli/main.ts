@@ -3,6 +3,7 @@
 import { runCommand } from './run-command.js';
 import { guestCommand } from './guest-command.js';
 import { diskCommand } from './disk-command.js';
+import { switchCommand } from './switch-command.js';
 import { UsageError } from './args.js';
 
 const HELP = `rvisor — RISC-V virtual machines in TypeScript
@@ -14,6 +15,7 @@ commands:
            Debian guest (fetched on first use)
   guest    fetch the Debian guest software: kernel, OpenSBI, initramfs (rvisor guest --help)
   disk     disk image tools: copy-on-write overlays (rvisor disk --help)
+  switch   a virtual Ethernet switch on a unix socket joining VMs (rvisor switch --help)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -26,6 +28,8 @@ export async function main(argv: string[]): Promise<number> {
         return await guestCommand(rest);
       case 'disk':
         return await diskCommand(rest);
+      case 'switch':
+        return await switchCommand(rest);
       case undefined:
       case 'help':
       case '--help':

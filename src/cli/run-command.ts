@@ -17,6 +17,8 @@ import { VirtioRngDevice, deterministicEntropy } from '../engine/devices/virtio/
 import { openDrive, DriveSpecError, type Drive } from '../host/disk/drive.js';
 import { DiskError } from '../host/disk/raw-file.js';
 import { runVm } from '../host/vm-runner.js';
+import { VirtioNetDevice, macFromSeed } from '../engine/devices/virtio/net.js';
+import { NicSpecError, openNic, parseNicSpec, type NicSpec, type OpenNic } from '../host/net/nic.js';
 import { parseSize } from '../host/size.js';
 import { defaultGuestPaths } from './default-guest.js';
 import { parseOptions, usageText, UsageError, type OptionSpec } from './args.js';
@@ -37,6 +39,15 @@ const RUN_OPTIONS: Record<string, OptionSpec> = {
   },
   'virtio-console': { value: false, help: 'add a virtio console on this terminal too (console=hvc0)' },
   'no-rng': { value: false, help: 'leave out the virtio-rng entropy device' },
+  nic: {
+    value: true,
+    repeatable: true,
+    help:
+      'virtio network card: user[,hostfwd=tcp:127.0.0.1:2222-:22,...] (NAT, the default: guest 10.0.2.15 by DHCP, ' +
+      'gateway/host 10.0.2.2, DNS 10.0.2.3), switch,socket=PATH (a port of `rvisor switch`), or none; ' +
+      'each also takes mac=52:54:00:xx:xx:xx',
+  },
+  name: { value: true, help: 'VM name: the default MAC addresses derive from it (stable across runs)' },
   nographic: { value: false, help: 'accepted for QEMU compatibility (the console is always here)' },
   help: { value: false, help: 'show this help' },
 };
@@ -142,7 +153,44 @@ export async function runCommand(argv: string[]): Promise<number> {
     const entropy = icount ? deterministicEntropy() : undefined;
     machine.attachVirtio(new VirtioRngDevice({ entropy, log: logDevice }));
   }
-  const closeDrives = () => Promise.allSettled(drives.map((d) => d.backend.close()));
+  // Network cards after everything else: user-mode NAT unless --nic says otherwise.
+  const nicSpecs: NicSpec[] = [];
+  try {
+    for (const nicText of all.get('nic') ?? ['user']) nicSpecs.push(parseNicSpec(nicText));
+  } catch (err) {
+    if (err instanceof NicSpecError) throw new UsageError(err.message);
+    throw err;
+  }
+  const nics: OpenNic[] = [];
+  const vmName = text(options, 'name');
+  try {
+    for (const spec of nicSpecs) {
+      if (spec.kind === 'none') continue;
+      const nic = await openNic(spec, logDevice);
+      nics.push(nic);
+      const index = nics.length - 1;
+      // Without --name, a user NIC gets QEMU's usual address and a switch port a random one (two
+      // VMs on one segment must differ).
+      const seed =
+        vmName !== undefined
+          ? `${vmName}/${index}`
+          : spec.kind === 'user'
+            ? undefined
+            : randomBytes(8).toString('hex');
+      const mac =
+        spec.mac ??
+        (seed === undefined ? Uint8Array.of(0x52, 0x54, 0, 0x12, 0x34, 0x56 + index) : macFromSeed(seed));
+      machine.attachVirtio(new VirtioNetDevice({ mac, backend: nic.backend, log: logDevice }));
+    }
+  } catch (err) {
+    await Promise.allSettled(nics.map((n) => n.close()));
+    await Promise.allSettled(drives.map((d) => d.backend.close()));
+    if (err instanceof NicSpecError) throw new UsageError(err.message);
+    if (err instanceof Error && /switch/.test(err.message)) throw new UsageError(err.message);
+    throw err;
+  }
+  const closeDrives = () =>
+    Promise.allSettled([...drives.map((d) => d.backend.close()), ...nics.map((n) => n.close())]);
   // Reproducible runs get a fixed seed; otherwise the kernel gets real entropy.
   const rngSeed = icount ? new Uint8Array(64) : new Uint8Array(randomBytes(64));
   const boot = (clearRam: boolean) => {
