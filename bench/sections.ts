@@ -3,5 +3,6 @@
 import type { BenchSection } from './section.js';
 import { workloadsSection } from './workloads.js';
 import { bootSection } from './boot.js';
+import { diskSection } from './disk.js';
 
-export const sections: readonly BenchSection[] = [workloadsSection, bootSection];
+export const sections: readonly BenchSection[] = [workloadsSection, bootSection, diskSection];
