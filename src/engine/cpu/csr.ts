@@ -208,6 +208,17 @@ export function readCsr(h: Hart, csr: number): bigint {
   }
 }
 
+/**
+ * The value CSRRS/CSRRC modify. Privileged spec 3.1.9: for mip, a read-modify-write works on the
+ * software-writable bits only (an SEIP raised by the PLIC, or an STIP driven by Sstc, must not be
+ * latched into the software bits by an unrelated `csrs mip, ...`).
+ */
+export function readCsrForUpdate(h: Hart, csr: number): bigint {
+  if (csr === C.CSR_MIP) return BigInt(h.mipSoftware);
+  if (csr === C.CSR_SIP) return BigInt(h.mipSoftware & h.mideleg);
+  return readCsr(h, csr);
+}
+
 function markFpDirty(h: Hart): void {
   h.mstatus |= MSTATUS_FS_DIRTY;
 }

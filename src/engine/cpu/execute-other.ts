@@ -4,7 +4,7 @@
 
 import type { Hart } from './hart.js';
 import { Op } from './opcodes.js';
-import { csrAccessible, readCsr, writeCsr } from './csr.js';
+import { csrAccessible, readCsr, readCsrForUpdate, writeCsr } from './csr.js';
 import {
   ACCESS_LOAD,
   ACCESS_STORE,
@@ -225,10 +225,10 @@ function executeCsr(h: Hart, slot: number, op: Op, rd: number, rs1: number): num
         break;
       case Op.CSRRS:
       case Op.CSRRSI:
-        value = old | source;
+        value = readCsrForUpdate(h, csr) | source;
         break;
       default:
-        value = old & ~source;
+        value = readCsrForUpdate(h, csr) & ~source;
     }
     writeCsr(h, csr, value);
   }
