@@ -25,7 +25,7 @@ poweroff -f
 `;
 
 async function runOnce(initrd: string): Promise<string> {
-  const vm = new VmProcess(['--icount', '--smp', '1', '--initrd', initrd, '--append', 'console=ttyS0']);
+  const vm = new VmProcess(['--icount', '--smp', '2', '--initrd', initrd, '--append', 'console=ttyS0']);
   try {
     assert.equal(await vm.exitCode(RUN_TIMEOUT), 0, vm.tail());
     return vm.output;
