@@ -195,7 +195,7 @@ export function runSlice(h: Hart, budget: number): number {
         const r1 = rs1;
         const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
         const vpn = hi * 1048576 + (lo >>> 12);
         const i = dataSet + (vpn & TLB_MASK);
         if (readTag[i] === vpn && (lo & 7) === 0) {
@@ -219,7 +219,7 @@ export function runSlice(h: Hart, budget: number): number {
         const r1 = rs1;
         const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
         const vpn = hi * 1048576 + (lo >>> 12);
         const i = dataSet + (vpn & TLB_MASK);
         if (readTag[i] === vpn && (lo & 3) === 0) {
@@ -245,7 +245,7 @@ export function runSlice(h: Hart, budget: number): number {
         const r1 = rs1;
         const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
         const vpn = hi * 1048576 + (lo >>> 12);
         const i = dataSet + (vpn & TLB_MASK);
         if (readTag[i] === vpn && (lo & 3) === 0) {
@@ -271,7 +271,7 @@ export function runSlice(h: Hart, budget: number): number {
         const r1 = rs1;
         const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
         const vpn = hi * 1048576 + (lo >>> 12);
         const i = dataSet + (vpn & TLB_MASK);
         if (readTag[i] === vpn && (lo & 1) === 0) {
@@ -295,7 +295,7 @@ export function runSlice(h: Hart, budget: number): number {
         const r1 = rs1;
         const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
         const vpn = hi * 1048576 + (lo >>> 12);
         const i = dataSet + (vpn & TLB_MASK);
         if (readTag[i] === vpn && (lo & 1) === 0) {
@@ -321,7 +321,7 @@ export function runSlice(h: Hart, budget: number): number {
         const r1 = rs1;
         const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
         const vpn = hi * 1048576 + (lo >>> 12);
         const i = dataSet + (vpn & TLB_MASK);
         if (readTag[i] === vpn) {
@@ -345,7 +345,7 @@ export function runSlice(h: Hart, budget: number): number {
         const r1 = rs1;
         const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
         const vpn = hi * 1048576 + (lo >>> 12);
         const i = dataSet + (vpn & TLB_MASK);
         if (readTag[i] === vpn) {
@@ -380,7 +380,7 @@ export function runSlice(h: Hart, budget: number): number {
         const r1 = rs1;
         const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
         const vpn = hi * 1048576 + (lo >>> 12);
         const i = dataSet + (vpn & TLB_MASK);
         if (readTag[i] === vpn && (lo & 7) === 0) {
@@ -407,7 +407,7 @@ export function runSlice(h: Hart, budget: number): number {
         const r2 = rs2;
         const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
         const vpn = hi * 1048576 + (lo >>> 12);
         const i = dataSet + (vpn & TLB_MASK);
         if (writeTag[i] === vpn && (lo & 7) === 0) {
@@ -436,7 +436,7 @@ export function runSlice(h: Hart, budget: number): number {
         const r2 = rs2;
         const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
         const vpn = hi * 1048576 + (lo >>> 12);
         const i = dataSet + (vpn & TLB_MASK);
         if (writeTag[i] === vpn && (lo & 3) === 0) {
@@ -465,7 +465,7 @@ export function runSlice(h: Hart, budget: number): number {
         const r2 = rs2;
         const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
         const vpn = hi * 1048576 + (lo >>> 12);
         const i = dataSet + (vpn & TLB_MASK);
         if (writeTag[i] === vpn && (lo & 1) === 0) {
@@ -494,7 +494,7 @@ export function runSlice(h: Hart, budget: number): number {
         const r2 = rs2;
         const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
         const vpn = hi * 1048576 + (lo >>> 12);
         const i = dataSet + (vpn & TLB_MASK);
         if (writeTag[i] === vpn) {
@@ -532,7 +532,7 @@ export function runSlice(h: Hart, budget: number): number {
         const r2 = rs2;
         const sum = (w[2 * r1] >>> 0) + words[e + 2];
         const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + Math.floor(sum / TWO_POW_32);
+        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
         const vpn = hi * 1048576 + (lo >>> 12);
         const i = dataSet + (vpn & TLB_MASK);
         if (writeTag[i] === vpn && (lo & 7) === 0) {
