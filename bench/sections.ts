@@ -4,5 +4,6 @@ import type { BenchSection } from './section.js';
 import { workloadsSection } from './workloads.js';
 import { bootSection } from './boot.js';
 import { diskSection } from './disk.js';
+import { networkSection } from './network.js';
 
-export const sections: readonly BenchSection[] = [workloadsSection, bootSection, diskSection];
+export const sections: readonly BenchSection[] = [workloadsSection, bootSection, diskSection, networkSection];
