@@ -151,14 +151,20 @@ export function decodeInstruction(bits: number): DecodedInstruction {
     aux: 0,
     length: 4,
   };
+  decodeInto(bits, out);
+  return out;
+}
+
+/** Decode into `out`: compressed forms (low bits not 11) through their 32-bit expansion. */
+function decodeInto(bits: number, out: DecodedInstruction): void {
   if ((bits & 3) !== 3) {
     const expanded = expandCompressed(bits & 0xffff);
     fields(expanded, expanded === 0 ? undefined : lookupPattern(expanded), out);
     out.length = 2;
   } else {
     fields(bits | 0, lookupPattern(bits | 0), out);
+    out.length = 4;
   }
-  return out;
 }
 
 /** log2 of the number of decode-cache entries. */
@@ -209,14 +215,7 @@ export class DecodeCache {
   /** Decode `bits` into `slot` (the caller has found the slot's tag different). */
   fill(slot: number, bits: number): void {
     const d = this.scratch;
-    if ((bits & 3) !== 3) {
-      const expanded = expandCompressed(bits & 0xffff);
-      fields(expanded, expanded === 0 ? undefined : lookupPattern(expanded), d);
-      d.length = 2;
-    } else {
-      fields(bits, lookupPattern(bits), d);
-      d.length = 4;
-    }
+    decodeInto(bits, d);
     const e = slot * ENTRY_WORDS;
     const w = this.words;
     w[e] = bits;

@@ -13,11 +13,6 @@ export function writeNumber(w: Int32Array, rd: number, value: number): void {
   w[2 * rd + 1] = (value - (lo >>> 0)) * TWO_POW_MINUS_32;
 }
 
-/** Register value as a number (exact when the value is within ±2^53). */
-export function readNumber(w: Int32Array, r: number): number {
-  return w[2 * r + 1] * TWO_POW_32 + (w[2 * r] >>> 0);
-}
-
 /** Write a sign-extended 32-bit value. */
 export function writeWord(w: Int32Array, rd: number, v: number): void {
   w[2 * rd] = v;
