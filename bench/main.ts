@@ -2,6 +2,7 @@
 // line of JSON with every result. Usage: node dist/bench/main.js [--only NAME] [--runs N] [--small] [--json]
 import { cpus, platform, arch } from 'node:os';
 import { sections } from './sections.js';
+import { preferBaselineWasm } from '../src/host/wasm-tier.js';
 import type { BenchContext, BenchSection, SectionReport } from './section.js';
 import { formatTable } from './table.js';
 import { repoRoot } from './paths.js';
@@ -90,6 +91,7 @@ function printReport(report: SectionReport): void {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  preferBaselineWasm();
   let opts: Options;
   let plan: ReturnType<typeof select>;
   try {

@@ -5,6 +5,7 @@ import { guestCommand } from './guest-command.js';
 import { diskCommand } from './disk-command.js';
 import { switchCommand } from './switch-command.js';
 import { UsageError } from './args.js';
+import { preferBaselineWasm } from '../host/wasm-tier.js';
 
 const HELP = `rvisor — RISC-V virtual machines in TypeScript
 
@@ -19,6 +20,7 @@ commands:
 `;
 
 export async function main(argv: string[]): Promise<number> {
+  preferBaselineWasm();
   const [command, ...rest] = argv;
   try {
     switch (command) {

@@ -32,6 +32,7 @@ const RUN_OPTIONS: Record<string, OptionSpec> = {
   m: { value: true, help: 'same as --memory' },
   smp: { value: true, help: 'number of harts, 1..8 (default 1)' },
   icount: { value: false, help: 'derive guest time from retired instructions (reproducible runs)' },
+  'no-jit': { value: false, help: 'run guest code in the interpreter only (debugging, differential runs)' },
   drive: {
     value: true,
     repeatable: true,
@@ -128,6 +129,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     memoryBytes,
     harts,
     clock: icount ? 'icount' : 'host',
+    jit: !options.has('no-jit'),
     onConsoleOutput: (byte) => sink.console?.write(byte),
   });
   // virtio devices, in slot order: disks first (so they are vda, vdb, ... in order), then the

@@ -97,7 +97,7 @@ export function bootWithFirmware(machine: Machine, config: FirmwareBootConfig, c
   const dtb = machine.deviceTree({ bootargs: config.bootargs, initrd, rngSeed: config.rngSeed });
   ram.u8.set(dtb, dtbAddress - ram.base);
 
-  const info = new DataView(ram.buffer, infoAddress - ram.base, FW_DYNAMIC_INFO_SIZE);
+  const info = new DataView(ram.buffer, ram.byteOffset + infoAddress - ram.base, FW_DYNAMIC_INFO_SIZE);
   const fields = [
     FW_DYNAMIC_INFO_MAGIC,
     FW_DYNAMIC_INFO_VERSION,
@@ -108,6 +108,8 @@ export function bootWithFirmware(machine: Machine, config: FirmwareBootConfig, c
   ];
   fields.forEach((v, i) => info.setBigUint64(i * 8, v, true));
 
+  // Everything loaded replaces whatever code was translated before (a reboot).
+  ram.noteWrite(0, ram.size);
   machine.finishEvent = undefined;
   for (const hart of machine.harts) {
     hart.reset(firmwareEntry);

@@ -46,6 +46,8 @@ export function bootBareMetal(machine: Machine, image: BareMetalImage, clearRam 
   const dtb = machine.deviceTree();
   const dtbAddress = deviceTreeAddress(machine, dtb.length, image.segments);
   machine.ram.u8.set(dtb, dtbAddress - machine.ram.base);
+  // Everything loaded replaces whatever code was translated before (a reboot).
+  machine.ram.noteWrite(0, machine.ram.size);
   machine.finishEvent = undefined;
   for (const hart of machine.harts) {
     hart.reset(image.entry);

@@ -4,6 +4,8 @@
 import { Bus, type IrqLine, type MmioDevice } from './bus.js';
 import { GuestRam } from './memory.js';
 import { Hart } from './cpu/hart.js';
+import { MachineMemory } from './cpu/hart-state.js';
+import { Jit, type JitOptions } from './jit/jit.js';
 import { DecodeCache } from './cpu/decoder.js';
 import { runSlice } from './cpu/interpreter.js';
 import { Clint } from './devices/clint.js';
@@ -60,12 +62,20 @@ export interface MachineConfig {
   wallClockNs?: () => bigint;
   /** Instructions per timebase tick in icount mode (default 10: 100 MIPS guest time). */
   instructionsPerTick?: number;
+  /** Translate hot guest code to WebAssembly (default true); false runs the interpreter only. */
+  jit?: boolean;
+  /** Tuning of the JIT (thresholds, code-cache limits); tests use small values. */
+  jitOptions?: JitOptions;
 }
 
 export type MachineState = 'running' | 'idle' | 'finished';
 
 export class Machine {
+  /** Hart state blocks and RAM in one WebAssembly.Memory (shared with translated code). */
+  readonly memory: MachineMemory;
   readonly ram: GuestRam;
+  /** The WebAssembly translator, absent with `jit: false`. */
+  readonly jit: Jit | undefined;
   readonly bus = new Bus();
   readonly harts: Hart[];
   readonly clint: Clint;
@@ -97,7 +107,13 @@ export class Machine {
     if (!Number.isInteger(hartCount) || hartCount < 1 || hartCount > 8) {
       throw new RangeError(`harts must be 1..8, got ${hartCount}`);
     }
-    this.ram = new GuestRam(RAM_BASE, config.memoryBytes);
+    if (config.memoryBytes <= 0 || config.memoryBytes % 4096 !== 0 || config.memoryBytes > 0x80000000) {
+      throw new RangeError(
+        `RAM size must be a positive multiple of 4 KiB up to 2 GiB, got ${config.memoryBytes}`,
+      );
+    }
+    this.memory = new MachineMemory(hartCount, config.memoryBytes);
+    this.ram = new GuestRam(RAM_BASE, config.memoryBytes, this.memory.buffer, this.memory.ramOffset);
     this.icount = config.clock === 'icount';
     this.instructionsPerTick = config.instructionsPerTick ?? 10;
     this.now = config.now ?? (() => performance.now());
@@ -106,8 +122,11 @@ export class Machine {
     const decodeCache = new DecodeCache();
     this.harts = [];
     for (let id = 0; id < hartCount; id++) {
-      this.harts.push(new Hart({ id, ram: this.ram, bus: this.bus, readTime, decodeCache }));
+      const state = this.memory.hartState(id);
+      this.harts.push(new Hart({ id, ram: this.ram, bus: this.bus, readTime, decodeCache, state }));
     }
+    this.jit =
+      config.jit === false ? undefined : new Jit(this.memory, this.ram, this.harts, config.jitOptions);
     this.clint = new Clint(this.harts, readTime);
     this.plic = new Plic(this.harts, PLIC_NUM_SOURCES);
     const output = config.onConsoleOutput ?? (() => {});
@@ -223,7 +242,7 @@ export class Machine {
         }
         h.checkInterrupts();
         const slice = Math.min(this.sliceSize, remaining);
-        remaining -= runSlice(h, slice);
+        remaining -= this.jit === undefined ? runSlice(h, slice) : this.jit.runSlice(h, slice);
         anyRan = true;
         if (this.finishEvent !== undefined) return 'finished';
       }

@@ -4,6 +4,8 @@
 import { Machine } from '../engine/machine.js';
 import { bootBareMetal, parseBareMetalImage } from '../engine/boot.js';
 import { RAM_BASE } from '../engine/memmap.js';
+import type { JitOptions } from '../engine/jit/jit.js';
+import { preferBaselineWasm } from './wasm-tier.js';
 
 export interface BareMetalOptions {
   kernel: Uint8Array;
@@ -13,6 +15,9 @@ export interface BareMetalOptions {
   maxInstructions?: number;
   onConsole?: (bytes: Uint8Array) => void;
   clock?: 'host' | 'icount';
+  /** Translate hot code to WebAssembly (default true). */
+  jit?: boolean;
+  jitOptions?: JitOptions;
 }
 
 export interface BareMetalResult {
@@ -29,6 +34,7 @@ const MAX_RESETS = 100;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 export function runBareMetal(options: BareMetalOptions): BareMetalResult {
+  preferBaselineWasm();
   const start = performance.now();
   const pending: number[] = [];
   const flush = () => {
@@ -41,6 +47,8 @@ export function runBareMetal(options: BareMetalOptions): BareMetalResult {
       memoryBytes: options.memoryBytes ?? DEFAULT_MEMORY,
       harts: options.harts ?? 1,
       clock: options.clock ?? 'host',
+      jit: options.jit ?? true,
+      jitOptions: options.jitOptions,
       onConsoleOutput: (byte) => {
         pending.push(byte);
         if (byte === 10 || pending.length >= 4096) flush();

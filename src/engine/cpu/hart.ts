@@ -32,9 +32,10 @@ import {
   PRIV_U,
 } from './csr-numbers.js';
 
-/** Entries per TLB set; sets are U, S, S with SUM, M. */
-export const TLB_ENTRIES = 1024;
-export const TLB_SETS = 4;
+import { TLB_ENTRIES, TLB_SETS } from './tlb-size.js';
+import { HART_STATE, type HartStateBlock } from './hart-state.js';
+
+export { TLB_ENTRIES, TLB_SETS };
 
 /** misa: RV64 (MXL=2) with A, C, D, F, I, M, S, U. */
 export const MISA = (2n << 62n) | 0x14112dn;
@@ -50,6 +51,8 @@ export interface HartOptions {
   readTime: () => number;
   /** Shared across the harts of a machine (decoding is a pure function of the bits). */
   decodeCache?: DecodeCache;
+  /** Where registers and TLB live (default: a private buffer); see hart-state.ts. */
+  state?: HartStateBlock;
 }
 
 export class Hart {
@@ -59,8 +62,13 @@ export class Hart {
   readonly readTime: () => number;
   readonly decode: DecodeCache;
 
-  readonly regs = new IntRegisterFile();
-  readonly fregs = new FloatRegisterFile();
+  /** The state block holding registers, TLB and the JIT exit record. */
+  readonly state: HartStateBlock;
+  readonly regs: IntRegisterFile;
+  readonly fregs: FloatRegisterFile;
+  /** The JIT's exit record (HART_STATE.EXIT_PC / EXIT_KIND). */
+  readonly exitPc: Float64Array;
+  readonly exitKind: Int32Array;
   readonly fpu: FloatUnit;
   readonly pmp = new Pmp();
 
@@ -126,12 +134,13 @@ export class Hart {
   endSlice = false;
 
   // Address-translation caches (mmu.ts).
-  readonly tlbReadTag = new Float64Array(TLB_SETS * TLB_ENTRIES).fill(NaN);
-  readonly tlbReadOffset = new Int32Array(TLB_SETS * TLB_ENTRIES);
-  readonly tlbWriteTag = new Float64Array(TLB_SETS * TLB_ENTRIES).fill(NaN);
-  readonly tlbWriteOffset = new Int32Array(TLB_SETS * TLB_ENTRIES);
-  readonly tlbExecTag = new Float64Array(TLB_SETS * TLB_ENTRIES).fill(NaN);
-  readonly tlbExecOffset = new Int32Array(TLB_SETS * TLB_ENTRIES);
+  // Tags are virtual page numbers (NaN = empty), offsets the RAM offset of the page.
+  readonly tlbReadTag: Float64Array;
+  readonly tlbReadOffset: Int32Array;
+  readonly tlbWriteTag: Float64Array;
+  readonly tlbWriteOffset: Int32Array;
+  readonly tlbExecTag: Float64Array;
+  readonly tlbExecOffset: Int32Array;
   /** First entry of the TLB set for data accesses / instruction fetch in the current context. */
   dataSet = 3 * TLB_ENTRIES;
   fetchSet = 3 * TLB_ENTRIES;
@@ -153,6 +162,20 @@ export class Hart {
     this.bus = options.bus;
     this.readTime = options.readTime;
     this.decode = options.decodeCache ?? new DecodeCache();
+    const state = options.state ?? { buffer: new ArrayBuffer(HART_STATE.SIZE), offset: 0 };
+    this.state = state;
+    const { buffer, offset } = state;
+    const n = TLB_SETS * TLB_ENTRIES;
+    this.regs = new IntRegisterFile(buffer, offset + HART_STATE.INT_REGS);
+    this.fregs = new FloatRegisterFile(buffer, offset + HART_STATE.FLOAT_REGS);
+    this.exitPc = new Float64Array(buffer, offset + HART_STATE.EXIT_PC, 1);
+    this.exitKind = new Int32Array(buffer, offset + HART_STATE.EXIT_KIND, 1);
+    this.tlbReadTag = new Float64Array(buffer, offset + HART_STATE.TLB_READ_TAG, n).fill(NaN);
+    this.tlbWriteTag = new Float64Array(buffer, offset + HART_STATE.TLB_WRITE_TAG, n).fill(NaN);
+    this.tlbExecTag = new Float64Array(buffer, offset + HART_STATE.TLB_EXEC_TAG, n).fill(NaN);
+    this.tlbReadOffset = new Int32Array(buffer, offset + HART_STATE.TLB_READ_OFFSET, n);
+    this.tlbWriteOffset = new Int32Array(buffer, offset + HART_STATE.TLB_WRITE_OFFSET, n);
+    this.tlbExecOffset = new Int32Array(buffer, offset + HART_STATE.TLB_EXEC_OFFSET, n);
     this.fpu = new FloatUnit(this.fregs);
     this.pmp.onChange = () => this.flushTranslations();
     this.updateTranslationContext();

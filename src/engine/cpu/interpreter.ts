@@ -34,9 +34,11 @@ const FS_DIRTY = MSTATUS_FS;
 /**
  * Run up to `budget` instructions (traps count against the budget). Returns early when something
  * needs the machine's attention: interrupts may have become pending, wfi, or a device request.
- * Returns the number of instructions attempted.
+ * Returns the number of instructions attempted. With `stopAtPageChange` the slice also ends
+ * before the first instruction fetched from another page than the one before it (the JIT looks
+ * for translated code there).
  */
-export function runSlice(h: Hart, budget: number): number {
+export function runSlice(h: Hart, budget: number, stopAtPageChange = false): number {
   h.sliceBudget = budget;
   h.sliceTraps = 0;
   h.endSlice = false;
@@ -74,6 +76,10 @@ export function runSlice(h: Hart, budget: number): number {
     if (inPage >= 0 && inPage < 4096) {
       offset = fetchOffset + inPage;
     } else {
+      if (stopAtPageChange && n + 1 < budget) {
+        n++;
+        break;
+      }
       h.sliceRemaining = n;
       h.pc = pc;
       offset = translateFetch(h, pc);

@@ -119,6 +119,7 @@ export function translate(h: Hart, lo: number, hi: number, access: number, priv:
         return -1;
       }
       ram.i32[index] = pteLo | want;
+      if (ram.codePages[index >>> 10] !== 0) ram.noteWrite(index * 4, 4);
     }
     const pagesIntoSuperpage = vpnFull - Math.floor(vpnFull / span) * span;
     if (level > 0) h.noteSuperpage(vpnFull - pagesIntoSuperpage, vpnFull - pagesIntoSuperpage + span);
@@ -144,7 +145,9 @@ function fillTlb(h: Hart, access: number, vpn: number, pa: number, priv: number)
     if (access === ACCESS_LOAD) {
       h.tlbReadTag[i] = vpn;
       h.tlbReadOffset[i] = offset;
-    } else {
+    } else if (ram.codePages[offset >>> 12] === 0) {
+      // Pages holding translated code get no write entries: every store to them takes the slow
+      // path, which reports it (writePhysical) so the translation is dropped.
       h.tlbWriteTag[i] = vpn;
       h.tlbWriteOffset[i] = offset;
     }
@@ -182,6 +185,19 @@ export function translateFetch(h: Hart, pc: number): number {
     h.fetchPage = NaN; // not cacheable (PMP splits the page): translate every time
   }
   return pa - h.ram.base;
+}
+
+/**
+ * Look the page of `pc` up in the fetch TLB only (no walk, no fault); on a hit make it the
+ * current fetch page. The JIT uses this to find translated code without side effects.
+ */
+export function probeFetch(h: Hart, pc: number): boolean {
+  const vpn = Math.floor(pc / 4096);
+  const i = h.fetchSet + (vpn & (TLB_ENTRIES - 1));
+  if (h.tlbExecTag[i] !== vpn) return false;
+  h.fetchPage = vpn * 4096;
+  h.fetchOffset = h.tlbExecOffset[i];
+  return true;
 }
 
 /** Physical read of 1, 2, 4 or 8 bytes into h.scratch (zero-extended); false if nothing answers. */
@@ -234,18 +250,20 @@ function writePhysical(h: Hart, pa: number, size: number): boolean {
     switch (size) {
       case 1:
         v.setUint8(o, s[0] & 0xff);
-        return true;
+        break;
       case 2:
         v.setUint16(o, s[0] & 0xffff, true);
-        return true;
+        break;
       case 4:
         v.setInt32(o, s[0], true);
-        return true;
+        break;
       default:
         v.setInt32(o, s[0], true);
         v.setInt32(o + 4, s[1], true);
-        return true;
+        break;
     }
+    if (ram.codePages[o >>> 12] !== 0 || ram.codePages[(o + size - 1) >>> 12] !== 0) ram.noteWrite(o, size);
+    return true;
   }
   if ((pa & (size - 1)) !== 0) return false;
   if (size === 8) return h.bus.write64(pa, h.scratch[0]);

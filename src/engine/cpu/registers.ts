@@ -10,20 +10,32 @@
 export const SINK_REGISTER = 32;
 
 export class IntRegisterFile {
-  readonly buffer = new ArrayBuffer(33 * 8);
   /** x0..x31 as signed 64-bit, then the sink (index 32). x0 always reads 0. */
-  readonly x = new BigInt64Array(this.buffer);
+  readonly x: BigInt64Array;
   /** The same registers as 32-bit halves. */
-  readonly w = new Int32Array(this.buffer);
+  readonly w: Int32Array;
+
+  /** The registers live at `offset` in `buffer` (a hart's state block; see hart-state.ts). */
+  constructor(buffer: ArrayBuffer = new ArrayBuffer(33 * 8), offset = 0) {
+    this.x = new BigInt64Array(buffer, offset, 33);
+    this.w = new Int32Array(buffer, offset, 66);
+  }
 }
 
 export class FloatRegisterFile {
-  readonly buffer = new ArrayBuffer(32 * 8);
   /** f0..f31 raw 64-bit patterns (single-precision values are NaN-boxed: upper 32 bits all ones). */
-  readonly bits = new BigInt64Array(this.buffer);
-  readonly f64 = new Float64Array(this.buffer);
+  readonly bits: BigInt64Array;
+  readonly f64: Float64Array;
   /** Element 2r is the low word of f[r] (a single's bits), 2r+1 the high word. */
-  readonly u32 = new Uint32Array(this.buffer);
-  readonly i32 = new Int32Array(this.buffer);
-  readonly f32 = new Float32Array(this.buffer);
+  readonly u32: Uint32Array;
+  readonly i32: Int32Array;
+  readonly f32: Float32Array;
+
+  constructor(buffer: ArrayBuffer = new ArrayBuffer(32 * 8), offset = 0) {
+    this.bits = new BigInt64Array(buffer, offset, 32);
+    this.f64 = new Float64Array(buffer, offset, 32);
+    this.u32 = new Uint32Array(buffer, offset, 64);
+    this.i32 = new Int32Array(buffer, offset, 64);
+    this.f32 = new Float32Array(buffer, offset, 64);
+  }
 }

@@ -67,7 +67,7 @@ export class DescriptorChain {
   /** Copy `data` into the writable bytes from stream position `position`; returns the count. */
   write(position: number, data: Uint8Array): number {
     return copySegments(this.writable, position, data.length, (ramOffset, at, n) =>
-      this.ram.u8.set(data.subarray(at, at + n), ramOffset),
+      this.ram.write(ramOffset, data.subarray(at, at + n)),
     );
   }
 
@@ -193,10 +193,12 @@ export class Virtqueue {
 
   private setU16(address: number, value: number): void {
     this.ram.view.setUint16(address - this.ram.base, value, true);
+    this.ram.noteWrite(address - this.ram.base, 2);
   }
 
   private setU32(address: number, value: number): void {
     this.ram.view.setUint32(address - this.ram.base, value >>> 0, true);
+    this.ram.noteWrite(address - this.ram.base, 4);
   }
 
   /** True when the driver has made buffers available that the device has not taken. */

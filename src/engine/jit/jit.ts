@@ -1,0 +1,289 @@
+// The fast tier: hot pages of guest code run as WebAssembly (translate.ts), everything else in the
+// interpreter, which stays the reference. This file holds the code cache and the run loop that
+// moves between the two.
+//
+// - Hotness: instructions the interpreter executes are counted against the physical page they
+//   started in; a page that reaches the threshold is translated from the entry offsets seen.
+// - Entries: the runtime enters a page function only at a block start it was translated for; an
+//   unknown entry is recorded and makes the page hot again, so it is retranslated with it (a
+//   bounded number of times per page).
+// - Invalidation: a translated page is marked in GuestRam.codePages. The MMU installs no write
+//   TLB entries for such pages, so every store to them (by either tier), DMA and the loader
+//   report through GuestRam.noteWrite and the translation is dropped before any stale code can
+//   run again. A page rewritten too often is left to the interpreter.
+// - Bounded memory: when the cache holds more than the configured pages or wasm bytes, it is
+//   emptied entirely (as QEMU's TB flush), so a guest generating code cannot exhaust the host.
+
+import type { GuestRam } from '../memory.js';
+import type { Hart } from '../cpu/hart.js';
+import type { MachineMemory } from '../cpu/hart-state.js';
+import { runSlice as interpret } from '../cpu/interpreter.js';
+import { probeFetch } from '../cpu/mmu.js';
+import {
+  DEFAULT_LIMITS,
+  EXIT_BUDGET,
+  EXIT_INTERPRET,
+  EXIT_JUMP,
+  translatePage,
+  type TranslateLimits,
+} from './translate.js';
+
+export interface JitOptions {
+  /** Interpreted instructions in a page before it is translated (default 2000). */
+  hotThreshold?: number;
+  /** Translations of one page before it is left to the interpreter (default 24). */
+  maxTranslationsPerPage?: number;
+  /** Writes to a translated page before it is left to the interpreter (default 32). */
+  maxInvalidationsPerPage?: number;
+  /** Code-cache limits: translated pages and wasm bytes (defaults 16384 and 96 MiB). */
+  maxPages?: number;
+  maxCodeBytes?: number;
+  /** Longest run of the interpreter between looks at the code cache (default 256). */
+  burst?: number;
+  limits?: Partial<TranslateLimits>;
+}
+
+export interface JitStats {
+  /** Page translations (retranslations included) and the time they took. */
+  translations: number;
+  translateMs: number;
+  /** Translated pages and their wasm bytes now in the cache. */
+  pages: number;
+  codeBytes: number;
+  /** Instructions executed by translated code, and the calls into it. */
+  instructions: number;
+  calls: number;
+  /** Instructions the interpreter executed for the JIT (exits included). */
+  interpreted: number;
+  /** Translations dropped because their page was written, and whole-cache flushes. */
+  invalidations: number;
+  flushes: number;
+  /** Pages given up because translated code kept leaving after a few instructions. */
+  abandoned: number;
+}
+
+type PageFunction = (entry: number, vbase: number, budget: number, state: number, dataSet: number) => number;
+
+interface PageCode {
+  run: PageFunction;
+  /** Block index + 1 by (offset in page) / 2; 0 = not an entry. */
+  entryMap: Int16Array;
+  /** Offsets the page was translated from. */
+  entries: number[];
+  bytes: number;
+  /** Calls and instructions executed, to spot pages the translation does not pay off for. */
+  calls: number;
+  executed: number;
+}
+
+const NO_PAGE = -1;
+/** A page averaging fewer instructions per call than POOR_PAGE_RATIO is left to the interpreter. */
+const POOR_PAGE_CALLS = 2000;
+const POOR_PAGE_RATIO = 6;
+
+export class Jit {
+  readonly stats: JitStats = {
+    translations: 0,
+    translateMs: 0,
+    pages: 0,
+    codeBytes: 0,
+    instructions: 0,
+    calls: 0,
+    interpreted: 0,
+    invalidations: 0,
+    flushes: 0,
+    abandoned: 0,
+  };
+  private readonly code: (PageCode | undefined)[];
+  private readonly heat: Float64Array;
+  /** Entry offsets seen at pages without (or missing from) a translation. */
+  private readonly pending = new Map<number, Set<number>>();
+  private readonly translations: Uint8Array;
+  private readonly invalidations: Uint8Array;
+  private readonly hotThreshold: number;
+  private readonly maxTranslations: number;
+  private readonly maxInvalidations: number;
+  private readonly maxPages: number;
+  private readonly maxCodeBytes: number;
+  private readonly burst: number;
+  private readonly limits: TranslateLimits;
+  private readonly imports: WebAssembly.Imports;
+
+  constructor(
+    private readonly memory: MachineMemory,
+    private readonly ram: GuestRam,
+    private readonly harts: Hart[],
+    options: JitOptions = {},
+  ) {
+    const pages = ram.size >>> 12;
+    this.code = new Array<PageCode | undefined>(pages).fill(undefined);
+    this.heat = new Float64Array(pages);
+    this.translations = new Uint8Array(pages);
+    this.invalidations = new Uint8Array(pages);
+    this.hotThreshold = options.hotThreshold ?? 2000;
+    this.maxTranslations = options.maxTranslationsPerPage ?? 24;
+    this.maxInvalidations = options.maxInvalidationsPerPage ?? 32;
+    this.maxPages = options.maxPages ?? 16384;
+    this.maxCodeBytes = options.maxCodeBytes ?? 96 * 1024 * 1024;
+    this.burst = options.burst ?? 256;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.imports = { env: { memory: memory.memory } };
+    ram.onCodeWrite = (page) => this.invalidate(page);
+  }
+
+  /**
+   * Run up to `budget` instructions of hart `h`, as the interpreter's runSlice does (same return
+   * value, same early return when the slice must end), using translated code where there is some.
+   */
+  runSlice(h: Hart, budget: number): number {
+    h.endSlice = false;
+    const state = h.state.offset;
+    let n = budget;
+    while (n > 0) {
+      const pc = h.pc;
+      let inPage = pc - h.fetchPage;
+      if (!(inPage >= 0 && inPage < 4096) && probeFetch(h, pc)) inPage = pc - h.fetchPage;
+      let page = NO_PAGE;
+      if (inPage >= 0 && inPage < 4096) {
+        page = (h.fetchOffset + inPage) >>> 12;
+        const code = this.code[page];
+        const k = code === undefined ? 0 : code.entryMap[inPage >>> 1];
+        if (k !== 0) {
+          const left = code!.run(k - 1, h.fetchPage, n, state, h.dataSet);
+          this.stats.calls++;
+          this.stats.instructions += n - left;
+          code!.calls++;
+          code!.executed += n - left;
+          h.instret += n - left;
+          n = left;
+          h.pc = h.exitPc[0];
+          const kind = h.exitKind[0];
+          if (kind === EXIT_JUMP) continue;
+          if (kind === EXIT_INTERPRET) {
+            // A page that keeps leaving after a few instructions (FP, CSRs, MMIO) runs faster in
+            // the interpreter alone than through calls and exits: give it up.
+            if (code!.calls >= POOR_PAGE_CALLS && code!.executed < POOR_PAGE_RATIO * code!.calls)
+              this.giveUp(page);
+            n -= interpret(h, 1);
+            this.stats.interpreted++;
+            if (h.endSlice) break;
+            continue;
+          }
+          if (kind === EXIT_BUDGET) {
+            n -= interpret(h, n);
+            break;
+          }
+          throw new Error(`jit: page function at ${h.pc.toString(16)} exited with kind ${kind}`);
+        }
+        if (this.noteEntry(page, inPage)) continue;
+      }
+      const done = interpret(h, n < this.burst ? n : this.burst, true);
+      n -= done;
+      this.stats.interpreted += done;
+      if (page !== NO_PAGE) this.heat[page] += done;
+      if (h.endSlice) break;
+    }
+    return budget - n;
+  }
+
+  /** An entry without translated code: record it; translate the page if hot. True if translated. */
+  private noteEntry(page: number, offset: number): boolean {
+    let seen = this.pending.get(page);
+    if (seen === undefined) {
+      seen = new Set();
+      this.pending.set(page, seen);
+    }
+    if (seen.size < 64) seen.add(offset);
+    if (this.heat[page] < this.hotThreshold) return false;
+    if (
+      this.translations[page] >= this.maxTranslations ||
+      this.invalidations[page] >= this.maxInvalidations
+    ) {
+      this.heat[page] = -Infinity; // cold for good: never counted again
+      return false;
+    }
+    const previous = this.code[page];
+    const entries = new Set(previous?.entries ?? []);
+    for (const o of seen) entries.add(o);
+    this.translate(page, [...entries]);
+    return true;
+  }
+
+  private translate(page: number, entries: number[]): void {
+    const started = performance.now();
+    const result = translatePage(this.ram, this.memory.ramOffset, page * 4096, entries, this.limits);
+    const module = new WebAssembly.Module(result.bytes);
+    const instance = new WebAssembly.Instance(module, this.imports);
+    const run = instance.exports.run as PageFunction;
+    const entryMap = new Int16Array(2048);
+    result.starts.forEach((start, k) => (entryMap[start >>> 1] = k + 1));
+    const previous = this.code[page];
+    if (previous !== undefined) this.drop(page, previous);
+    if (
+      this.stats.pages + 1 > this.maxPages ||
+      this.stats.codeBytes + result.bytes.length > this.maxCodeBytes
+    ) {
+      this.flush();
+    }
+    this.code[page] = { run, entryMap, entries, bytes: result.bytes.length, calls: 0, executed: 0 };
+    this.stats.pages++;
+    this.stats.codeBytes += result.bytes.length;
+    this.stats.translations++;
+    if (this.translations[page] < 255) this.translations[page]++;
+    this.heat[page] = 0;
+    this.pending.delete(page);
+    this.protect(page);
+    this.stats.translateMs += performance.now() - started;
+  }
+
+  /** Mark the page as code and drop the write TLB entries that would let stores bypass the check. */
+  private protect(page: number): void {
+    this.ram.codePages[page] = 1;
+    const offset = page * 4096;
+    for (const h of this.harts) {
+      const tags = h.tlbWriteTag;
+      const offsets = h.tlbWriteOffset;
+      for (let i = 0; i < offsets.length; i++) if (offsets[i] === offset) tags[i] = NaN;
+    }
+  }
+
+  private drop(page: number, code: PageCode): void {
+    this.code[page] = undefined;
+    this.ram.codePages[page] = 0;
+    this.stats.pages--;
+    this.stats.codeBytes -= code.bytes;
+  }
+
+  /** The page was written: its translation is stale. */
+  invalidate(page: number): void {
+    const code = this.code[page];
+    if (code === undefined) {
+      this.ram.codePages[page] = 0;
+      return;
+    }
+    this.drop(page, code);
+    this.stats.invalidations++;
+    if (this.invalidations[page] < 255) this.invalidations[page]++;
+    this.heat[page] = 0;
+  }
+
+  /** Drop the page's translation and never translate it again (until a flush). */
+  private giveUp(page: number): void {
+    const code = this.code[page];
+    if (code !== undefined) this.drop(page, code);
+    this.translations[page] = 255;
+    this.heat[page] = -Infinity;
+    this.stats.abandoned++;
+  }
+
+  /** Empty the code cache. */
+  flush(): void {
+    for (let page = 0; page < this.code.length; page++) {
+      const code = this.code[page];
+      if (code !== undefined) this.drop(page, code);
+    }
+    this.heat.fill(0);
+    this.pending.clear();
+    this.stats.flushes++;
+  }
+}

@@ -1,0 +1,1140 @@
+// Translation of one 4 KiB physical page of guest code into one WebAssembly function.
+//
+// The unit is a page because everything inside it shares one translation: the function is given
+// the page's virtual base at entry, so direct jumps and branches inside the page stay inside the
+// function (a loop with a br_table dispatch over the page's blocks), and a write to the page
+// drops exactly this function (see jit.ts). Blocks are discovered from the entry offsets the
+// runtime asked for, following fall-through and in-page branch targets.
+//
+// Semantics are the interpreter's, instruction by instruction. The function never traps and
+// never calls out: an instruction it cannot complete on its own (a TLB miss, MMIO, a misaligned
+// access across pages, CSRs, FP, atomics, system instructions) ends the function *before* that
+// instruction with the exit kind INTERPRET, and the runtime executes it with the interpreter.
+// So exceptions are taken by the interpreter with exactly its architectural state, and every
+// instruction the function does execute retires (instret is exact).
+//
+// Function signature: (entry i32, vbase f64, budget i32, state i32, dataSet i32) -> i32
+//   entry    block index to start at (the runtime's entry map)
+//   vbase    virtual address of the page (exact as a double; see hart.ts on the pc)
+//   budget   instructions that may be executed; each block checks it on entry
+//   state    byte offset of the hart's state block (hart-state.ts): registers, TLB, exit record
+//   dataSet  first entry of the TLB set for data accesses (privilege, SUM, MPRV)
+// It returns the unused budget and writes the next pc and the exit kind into the exit record.
+
+import type { GuestRam } from '../memory.js';
+import { decodeInstruction, type DecodedInstruction } from '../cpu/decoder.js';
+import { Op } from '../cpu/opcodes.js';
+import { HART_STATE } from '../cpu/hart-state.js';
+import { TLB_ENTRIES } from '../cpu/tlb-size.js';
+import { buildModule, FunctionWriter, ValType, W, type ByteWriter } from './wasm-writer.js';
+
+/** Exit kinds written to HART_STATE.EXIT_KIND. */
+export const EXIT_JUMP = 0;
+/** Execute the instruction at the exit pc with the interpreter, then continue. */
+export const EXIT_INTERPRET = 1;
+/** The budget is too small for the next block: the interpreter finishes the slice. */
+export const EXIT_BUDGET = 2;
+/** An entry index the function does not have (a runtime bug; reported, never silent). */
+export const EXIT_BAD_ENTRY = 3;
+
+export interface TranslateLimits {
+  /** Instructions per block before it is split (bounds the time between budget checks). */
+  maxBlockInstructions: number;
+  /** Blocks per page function. */
+  maxBlocks: number;
+  /** Instructions per page function, duplicated blocks included. */
+  maxInstructions: number;
+}
+
+export const DEFAULT_LIMITS: TranslateLimits = {
+  maxBlockInstructions: 64,
+  maxBlocks: 512,
+  maxInstructions: 4096,
+};
+
+interface Instruction {
+  d: DecodedInstruction;
+  /** Offset inside the page. */
+  off: number;
+}
+
+/** How a block ends. */
+const enum End {
+  /** Continue at `next` (a split block, or the next page). */
+  FALL,
+  /** The last instruction is a branch, jal or jalr (included in `body`). */
+  CONTROL,
+  /** Stop before the instruction at `next` and let the interpreter execute it. */
+  INTERPRET,
+}
+
+interface Block {
+  start: number;
+  body: Instruction[];
+  end: End;
+  /** Offset execution continues at (FALL) or of the instruction to interpret (INTERPRET). */
+  next: number;
+}
+
+export interface PageTranslation {
+  bytes: Uint8Array;
+  /** Offsets of the blocks in function order: block k starts at starts[k]. */
+  starts: number[];
+  instructions: number;
+}
+
+/** Instructions that never continue to the next one (after them, don't look for a block). */
+function endsFlow(op: Op): boolean {
+  return (
+    op === Op.ECALL ||
+    op === Op.EBREAK ||
+    op === Op.MRET ||
+    op === Op.SRET ||
+    op === Op.WFI ||
+    op === Op.ILLEGAL
+  );
+}
+
+function isControl(op: Op): boolean {
+  return op >= Op.JAL && op <= Op.BGEU;
+}
+
+/** Operations translated inline (everything else is executed by the interpreter). */
+const SUPPORTED = new Set<Op>([
+  Op.LUI,
+  Op.AUIPC,
+  Op.JAL,
+  Op.JALR,
+  Op.BEQ,
+  Op.BNE,
+  Op.BLT,
+  Op.BGE,
+  Op.BLTU,
+  Op.BGEU,
+  Op.LB,
+  Op.LH,
+  Op.LW,
+  Op.LD,
+  Op.LBU,
+  Op.LHU,
+  Op.LWU,
+  Op.SB,
+  Op.SH,
+  Op.SW,
+  Op.SD,
+  Op.ADDI,
+  Op.SLTI,
+  Op.SLTIU,
+  Op.XORI,
+  Op.ORI,
+  Op.ANDI,
+  Op.SLLI,
+  Op.SRLI,
+  Op.SRAI,
+  Op.ADD,
+  Op.SUB,
+  Op.SLL,
+  Op.SLT,
+  Op.SLTU,
+  Op.XOR,
+  Op.SRL,
+  Op.SRA,
+  Op.OR,
+  Op.AND,
+  Op.ADDIW,
+  Op.SLLIW,
+  Op.SRLIW,
+  Op.SRAIW,
+  Op.ADDW,
+  Op.SUBW,
+  Op.SLLW,
+  Op.SRLW,
+  Op.SRAW,
+  Op.FENCE,
+  Op.MUL,
+  Op.MULH,
+  Op.MULHSU,
+  Op.MULHU,
+  Op.DIV,
+  Op.DIVU,
+  Op.REM,
+  Op.REMU,
+  Op.MULW,
+  Op.DIVW,
+  Op.DIVUW,
+  Op.REMW,
+  Op.REMUW,
+  Op.ADD_UW,
+  Op.SH1ADD,
+  Op.SH2ADD,
+  Op.SH3ADD,
+  Op.SH1ADD_UW,
+  Op.SH2ADD_UW,
+  Op.SH3ADD_UW,
+  Op.SLLI_UW,
+  Op.ANDN,
+  Op.ORN,
+  Op.XNOR,
+  Op.CLZ,
+  Op.CLZW,
+  Op.CTZ,
+  Op.CTZW,
+  Op.CPOP,
+  Op.CPOPW,
+  Op.MAX,
+  Op.MAXU,
+  Op.MIN,
+  Op.MINU,
+  Op.SEXT_B,
+  Op.SEXT_H,
+  Op.ZEXT_H,
+  Op.ROL,
+  Op.ROLW,
+  Op.ROR,
+  Op.RORW,
+  Op.RORI,
+  Op.RORIW,
+  Op.ORC_B,
+  Op.REV8,
+  Op.BCLR,
+  Op.BCLRI,
+  Op.BEXT,
+  Op.BEXTI,
+  Op.BINV,
+  Op.BINVI,
+  Op.BSET,
+  Op.BSETI,
+  Op.CZERO_EQZ,
+  Op.CZERO_NEZ,
+]);
+
+/** Read the instruction bits at `off` of the page at RAM offset `pageOffset` (-1 if they cross). */
+function fetchBits(ram: GuestRam, pageOffset: number, off: number): number {
+  const lo = ram.u16[(pageOffset + off) >>> 1];
+  if ((lo & 3) !== 3) return lo;
+  if (off > 4092) return -1;
+  return (lo | (ram.u16[((pageOffset + off) >>> 1) + 1] << 16)) >>> 0;
+}
+
+/** Discover the blocks reachable inside the page from `entries`. */
+function discover(ram: GuestRam, pageOffset: number, entries: number[], limits: TranslateLimits): Block[] {
+  const blocks = new Map<number, Block>();
+  const queued = new Set<number>(entries);
+  const work = [...entries];
+  let total = 0;
+  const enqueue = (off: number) => {
+    if (off >= 0 && off < 4096 && !queued.has(off)) {
+      queued.add(off);
+      work.push(off);
+    }
+  };
+  while (work.length > 0 && blocks.size < limits.maxBlocks && total < limits.maxInstructions) {
+    const start = work.shift()!;
+    const block: Block = { start, body: [], end: End.FALL, next: start };
+    let off = start;
+    for (;;) {
+      if (off >= 4096) {
+        block.end = End.FALL;
+        block.next = off;
+        break;
+      }
+      if (off !== start && queued.has(off)) {
+        block.end = End.FALL;
+        block.next = off;
+        break;
+      }
+      if (block.body.length >= limits.maxBlockInstructions) {
+        block.end = End.FALL;
+        block.next = off;
+        enqueue(off);
+        break;
+      }
+      const bits = fetchBits(ram, pageOffset, off);
+      if (bits < 0) {
+        block.end = End.INTERPRET;
+        block.next = off;
+        break;
+      }
+      const d = decodeInstruction(bits);
+      if (!SUPPORTED.has(d.op)) {
+        block.end = End.INTERPRET;
+        block.next = off;
+        if (!endsFlow(d.op)) enqueue(off + d.length);
+        break;
+      }
+      block.body.push({ d, off });
+      off += d.length;
+      if (isControl(d.op)) {
+        block.end = End.CONTROL;
+        if (d.op === Op.JAL) enqueue(block.body[block.body.length - 1].off + d.imm);
+        else if (d.op !== Op.JALR) {
+          enqueue(block.body[block.body.length - 1].off + d.imm);
+          enqueue(off);
+        }
+        break;
+      }
+    }
+    total += block.body.length;
+    blocks.set(start, block);
+  }
+  return [...blocks.values()];
+}
+
+// Helper functions appended to every module (indices after the page function).
+const enum Helper {
+  DIV = 1,
+  DIVU,
+  REM,
+  REMU,
+  DIVW,
+  DIVUW,
+  REMW,
+  REMUW,
+  MULHU,
+  MULH,
+  MULHSU,
+  ORC_B,
+  REV8,
+}
+
+const TYPE_PAGE = 0;
+const TYPE_BINARY = 1;
+const TYPE_UNARY = 2;
+
+const I64_MIN = -(1n << 63n);
+
+/** Evaluates its arguments (emitter calls) in order: a sequence of emits on one line. */
+function seq(...steps: void[]): void {
+  void steps;
+}
+
+function helperBodies(): { type: number; body: ByteWriter }[] {
+  const out: { type: number; body: ByteWriter }[] = [];
+  const binary = (emit: (f: FunctionWriter) => void) => {
+    const f = new FunctionWriter(2);
+    emit(f);
+    out.push({ type: TYPE_BINARY, body: f.body() });
+  };
+  const a = 0;
+  const b = 1;
+  // RISC-V M (unprivileged spec 13.2): x/0 = -1 (all ones), x%0 = x, MIN/-1 = MIN, MIN%-1 = 0.
+  const returnIf = (f: FunctionWriter, cond: () => void, value: () => void) => {
+    cond();
+    f.open(W.IF);
+    value();
+    f.op(W.RETURN);
+    f.end();
+  };
+  binary((f) => {
+    returnIf(
+      f,
+      () => (f.get(b), f.op(W.I64_EQZ)),
+      () => f.i64(-1),
+    );
+    returnIf(
+      f,
+      () => (f.get(a), f.i64(I64_MIN), f.op(W.I64_EQ), f.get(b), f.i64(-1), f.op(W.I64_EQ), f.op(W.I32_AND)),
+      () => f.get(a),
+    );
+    f.get(a);
+    f.get(b);
+    f.op(W.I64_DIV_S);
+  });
+  binary((f) => {
+    returnIf(
+      f,
+      () => (f.get(b), f.op(W.I64_EQZ)),
+      () => f.i64(-1),
+    );
+    f.get(a);
+    f.get(b);
+    f.op(W.I64_DIV_U);
+  });
+  binary((f) => {
+    returnIf(
+      f,
+      () => (f.get(b), f.op(W.I64_EQZ)),
+      () => f.get(a),
+    );
+    returnIf(
+      f,
+      () => (f.get(b), f.i64(-1), f.op(W.I64_EQ)),
+      () => f.i64(0),
+    );
+    f.get(a);
+    f.get(b);
+    f.op(W.I64_REM_S);
+  });
+  binary((f) => {
+    returnIf(
+      f,
+      () => (f.get(b), f.op(W.I64_EQZ)),
+      () => f.get(a),
+    );
+    f.get(a);
+    f.get(b);
+    f.op(W.I64_REM_U);
+  });
+  // The W forms operate on the low 32 bits and sign-extend the 32-bit result.
+  const low = (f: FunctionWriter, v: number) => (f.get(v), f.op(W.I32_WRAP_I64));
+  binary((f) => {
+    returnIf(
+      f,
+      () => (low(f, b), f.op(W.I32_EQZ)),
+      () => f.i64(-1),
+    );
+    returnIf(
+      f,
+      () => (low(f, b), f.i32(-1), f.op(W.I32_EQ)),
+      () => (f.i32(0), low(f, a), f.op(W.I32_SUB), f.op(W.I64_EXTEND_I32_S)),
+    );
+    low(f, a);
+    low(f, b);
+    f.op(W.I32_DIV_S);
+    f.op(W.I64_EXTEND_I32_S);
+  });
+  binary((f) => {
+    returnIf(
+      f,
+      () => (low(f, b), f.op(W.I32_EQZ)),
+      () => f.i64(-1),
+    );
+    low(f, a);
+    low(f, b);
+    f.op(W.I32_DIV_U);
+    f.op(W.I64_EXTEND_I32_S);
+  });
+  binary((f) => {
+    returnIf(
+      f,
+      () => (low(f, b), f.op(W.I32_EQZ)),
+      () => (low(f, a), f.op(W.I64_EXTEND_I32_S)),
+    );
+    returnIf(
+      f,
+      () => (low(f, b), f.i32(-1), f.op(W.I32_EQ)),
+      () => f.i64(0),
+    );
+    low(f, a);
+    low(f, b);
+    f.op(W.I32_REM_S);
+    f.op(W.I64_EXTEND_I32_S);
+  });
+  binary((f) => {
+    returnIf(
+      f,
+      () => (low(f, b), f.op(W.I32_EQZ)),
+      () => (low(f, a), f.op(W.I64_EXTEND_I32_S)),
+    );
+    low(f, a);
+    low(f, b);
+    f.op(W.I32_REM_U);
+    f.op(W.I64_EXTEND_I32_S);
+  });
+  // High half of the unsigned 128-bit product from four 32x32 partial products.
+  binary((f) => {
+    const mid = f.local(ValType.I64);
+    const lo32 = (v: number) => (f.get(v), f.i64(0xffffffff), f.op(W.I64_AND));
+    const hi32 = (v: number) => (f.get(v), f.i64(32), f.op(W.I64_SHR_U));
+    // mid = (a0*b0 >> 32) + lo(a1*b0) + lo(a0*b1)
+    seq(lo32(a), lo32(b), f.op(W.I64_MUL), f.i64(32), f.op(W.I64_SHR_U));
+    seq(hi32(a), lo32(b), f.op(W.I64_MUL), f.i64(0xffffffff), f.op(W.I64_AND), f.op(W.I64_ADD));
+    seq(lo32(a), hi32(b), f.op(W.I64_MUL), f.i64(0xffffffff), f.op(W.I64_AND), f.op(W.I64_ADD));
+    f.set(mid);
+    // hi = a1*b1 + (a1*b0 >> 32) + (a0*b1 >> 32) + (mid >> 32)
+    seq(hi32(a), hi32(b), f.op(W.I64_MUL));
+    seq(hi32(a), lo32(b), f.op(W.I64_MUL), f.i64(32), f.op(W.I64_SHR_U), f.op(W.I64_ADD));
+    seq(lo32(a), hi32(b), f.op(W.I64_MUL), f.i64(32), f.op(W.I64_SHR_U), f.op(W.I64_ADD));
+    seq(f.get(mid), f.i64(32), f.op(W.I64_SHR_U), f.op(W.I64_ADD));
+  });
+  // mulh: mulhu - (a<0 ? b : 0) - (b<0 ? a : 0); mulhsu: mulhu - (a<0 ? b : 0).
+  const negCorrection = (f: FunctionWriter, sign: number, other: number) => {
+    f.get(other);
+    f.i64(0);
+    f.get(sign);
+    f.i64(0);
+    f.op(W.I64_LT_S);
+    f.op(W.SELECT);
+    f.op(W.I64_SUB);
+  };
+  binary((f) => {
+    seq(f.get(a), f.get(b), f.call(Helper.MULHU));
+    negCorrection(f, a, b);
+    negCorrection(f, b, a);
+  });
+  binary((f) => {
+    seq(f.get(a), f.get(b), f.call(Helper.MULHU));
+    negCorrection(f, a, b);
+  });
+  const unary = (emit: (f: FunctionWriter) => void) => {
+    const f = new FunctionWriter(1);
+    emit(f);
+    out.push({ type: TYPE_UNARY, body: f.body() });
+  };
+  unary((f) => {
+    // orc.b: each byte becomes 0xff if nonzero, else 0.
+    f.i64(0);
+    for (let i = 0; i < 8; i++) {
+      f.i64(0xffn << BigInt(8 * i));
+      f.i64(0);
+      f.get(0);
+      f.i64(0xffn << BigInt(8 * i));
+      f.op(W.I64_AND);
+      f.op(W.I64_EQZ);
+      f.op(W.I32_EQZ);
+      f.op(W.SELECT);
+      f.op(W.I64_OR);
+    }
+  });
+  unary((f) => {
+    // rev8: byte swap.
+    f.i64(0);
+    for (let i = 0; i < 8; i++) {
+      f.get(0);
+      f.i64(8 * i);
+      f.op(W.I64_SHR_U);
+      f.i64(0xff);
+      f.op(W.I64_AND);
+      f.i64(8 * (7 - i));
+      f.op(W.I64_SHL);
+      f.op(W.I64_OR);
+    }
+  });
+  return out;
+}
+
+interface Emitter {
+  f: FunctionWriter;
+  reg: (r: number) => void;
+  setReg: (r: number) => void;
+}
+
+/** Translate the page at RAM offset `pageOffset`, starting from `entries` (offsets in the page). */
+export function translatePage(
+  ram: GuestRam,
+  ramOffset: number,
+  pageOffset: number,
+  entries: number[],
+  limits: TranslateLimits = DEFAULT_LIMITS,
+): PageTranslation {
+  // Address order, so that fall-through successors are usually the next block in the function
+  // and need no dispatch (see goTo).
+  const blocks = discover(ram, pageOffset, entries, limits).sort((p, q) => p.start - q.start);
+  const indexOf = new Map<number, number>();
+  blocks.forEach((b, k) => indexOf.set(b.start, k));
+
+  const P_ENTRY = 0;
+  const P_VBASE = 1;
+  const P_N = 2;
+  const P_STATE = 3;
+  const P_DATASET = 4;
+  const f = new FunctionWriter(5);
+  const vb = f.local(ValType.I64);
+  const idx = f.local(ValType.I32);
+  const epc = f.local(ValType.I64);
+  const ekind = f.local(ValType.I32);
+  const addr = f.local(ValType.I64);
+  const vpn = f.local(ValType.I64);
+  const ti = f.local(ValType.I32);
+  const rt8 = f.local(ValType.I32);
+  const rt4 = f.local(ValType.I32);
+  const tmp = f.local(ValType.I64);
+
+  // Guest registers live in locals for the whole call: loaded at entry, stored at the exit.
+  const used = new Set<number>();
+  let count = 0;
+  for (const b of blocks) {
+    for (const { d } of b.body) {
+      count++;
+      for (const r of [d.rd, d.rs1, d.rs2]) if (r > 0 && r < 32) used.add(r);
+    }
+  }
+  const regLocal = new Map<number, number>();
+  for (const r of [...used].sort((p, q) => p - q)) regLocal.set(r, f.local(ValType.I64));
+  const written = new Set<number>();
+
+  const reg = (r: number) => {
+    if (r === 0 || r === 32) f.i64(0);
+    else f.get(regLocal.get(r)!);
+  };
+  const setReg = (r: number) => {
+    if (r === 0 || r === 32) {
+      f.op(W.DROP);
+      return;
+    }
+    f.set(regLocal.get(r)!);
+    written.add(r);
+  };
+  const e: Emitter = { f, reg, setReg };
+
+  // ---- prologue ----
+  f.get(P_VBASE);
+  f.op(W.I64_TRUNC_F64_S);
+  f.set(vb);
+  f.get(P_STATE);
+  f.get(P_DATASET);
+  f.i32(3);
+  f.op(W.I32_SHL);
+  f.op(W.I32_ADD);
+  f.set(rt8);
+  f.get(P_STATE);
+  f.get(P_DATASET);
+  f.i32(2);
+  f.op(W.I32_SHL);
+  f.op(W.I32_ADD);
+  f.set(rt4);
+  for (const [r, local] of regLocal) {
+    f.get(P_STATE);
+    f.mem(W.I64_LOAD, HART_STATE.INT_REGS + 8 * r, 3);
+    f.set(local);
+  }
+  f.get(P_ENTRY);
+  f.set(idx);
+  f.get(vb);
+  f.set(epc);
+  f.i32(EXIT_BAD_ENTRY);
+  f.set(ekind);
+
+  const exitAt = (off: number, kind: number) => {
+    f.get(vb);
+    f.i64(off);
+    f.op(W.I64_ADD);
+    f.set(epc);
+    f.i32(kind);
+    f.set(ekind);
+    f.br('exit');
+  };
+  let current = -1;
+  /** Continue at `off`; `last` = nothing follows in this block, so falling through is allowed. */
+  const goTo = (off: number, last = false) => {
+    const k = indexOf.get(off);
+    if (k === undefined) {
+      exitAt(off, EXIT_JUMP);
+      return;
+    }
+    // The next block's code follows this one's: just fall into it.
+    if (last && k === current + 1) return;
+    f.i32(k);
+    f.set(idx);
+    f.br('top');
+  };
+
+  f.open(W.BLOCK, 'exit');
+  f.open(W.LOOP, 'top');
+  for (let k = blocks.length - 1; k >= 0; k--) f.open(W.BLOCK, `b${k}`);
+  f.get(idx);
+  f.brTable(
+    blocks.map((_, k) => `b${k}`),
+    'exit',
+  );
+  for (let k = 0; k < blocks.length; k++) {
+    f.end(); // b{k}: its code follows
+    current = k;
+    const block = blocks[k];
+    const len = block.body.length;
+    if (len > 0) {
+      // Budget: a block runs whole or not at all, so the count stays exact.
+      f.get(P_N);
+      f.i32(len);
+      f.op(W.I32_LT_S);
+      f.open(W.IF);
+      exitAt(block.start, EXIT_BUDGET);
+      f.end();
+      f.get(P_N);
+      f.i32(len);
+      f.op(W.I32_SUB);
+      f.set(P_N);
+    }
+    // Leaving before instruction j: give back the budget of the instructions not executed.
+    const leaveBefore = (j: number, off: number) => {
+      f.get(P_N);
+      f.i32(len - j);
+      f.op(W.I32_ADD);
+      f.set(P_N);
+      exitAt(off, EXIT_INTERPRET);
+    };
+    block.body.forEach((ins, j) =>
+      emitInstruction(
+        e,
+        ins,
+        j,
+        leaveBefore,
+        { vb, epc, ekind, addr, vpn, ti, rt8, rt4, tmp, ramOffset },
+        goTo,
+      ),
+    );
+    if (block.end === End.FALL) goTo(block.next, true);
+    else if (block.end === End.INTERPRET) exitAt(block.next, EXIT_INTERPRET);
+    // End.CONTROL: the control instruction branched away itself.
+  }
+  f.end(); // top
+  f.end(); // exit
+
+  // ---- epilogue ----
+  for (const r of [...written].sort((p, q) => p - q)) {
+    f.get(P_STATE);
+    f.get(regLocal.get(r)!);
+    f.mem(W.I64_STORE, HART_STATE.INT_REGS + 8 * r, 3);
+  }
+  f.get(P_STATE);
+  f.get(epc);
+  f.op(W.F64_CONVERT_I64_S);
+  f.mem(W.F64_STORE, HART_STATE.EXIT_PC, 3);
+  f.get(P_STATE);
+  f.get(ekind);
+  f.mem(W.I32_STORE, HART_STATE.EXIT_KIND, 2);
+  f.get(P_N);
+
+  const types = [
+    { params: [ValType.I32, ValType.F64, ValType.I32, ValType.I32, ValType.I32], results: [ValType.I32] },
+    { params: [ValType.I64, ValType.I64], results: [ValType.I64] },
+    { params: [ValType.I64], results: [ValType.I64] },
+  ];
+  const functions = [
+    { type: TYPE_PAGE, body: f.body(), exportName: 'run' as string | null },
+    ...helperBodies().map((h) => ({ ...h, exportName: null })),
+  ];
+  return { bytes: buildModule(types, functions), starts: blocks.map((b) => b.start), instructions: count };
+}
+
+interface Locals {
+  vb: number;
+  epc: number;
+  ekind: number;
+  addr: number;
+  vpn: number;
+  ti: number;
+  rt8: number;
+  rt4: number;
+  tmp: number;
+  ramOffset: number;
+}
+
+const LOADS = new Map<Op, [number, W]>([
+  [Op.LB, [1, W.I64_LOAD8_S]],
+  [Op.LBU, [1, W.I64_LOAD8_U]],
+  [Op.LH, [2, W.I64_LOAD16_S]],
+  [Op.LHU, [2, W.I64_LOAD16_U]],
+  [Op.LW, [4, W.I64_LOAD32_S]],
+  [Op.LWU, [4, W.I64_LOAD32_U]],
+  [Op.LD, [8, W.I64_LOAD]],
+]);
+const STORES = new Map<Op, [number, W]>([
+  [Op.SB, [1, W.I64_STORE8]],
+  [Op.SH, [2, W.I64_STORE16]],
+  [Op.SW, [4, W.I64_STORE32]],
+  [Op.SD, [8, W.I64_STORE]],
+]);
+
+const BRANCHES = new Map<Op, W>([
+  [Op.BEQ, W.I64_EQ],
+  [Op.BNE, W.I64_NE],
+  [Op.BLT, W.I64_LT_S],
+  [Op.BGE, W.I64_GE_S],
+  [Op.BLTU, W.I64_LT_U],
+  [Op.BGEU, W.I64_GE_U],
+]);
+
+/** Register-register operations that are one wasm i64 instruction. */
+const RR64 = new Map<Op, W>([
+  [Op.ADD, W.I64_ADD],
+  [Op.SUB, W.I64_SUB],
+  [Op.SLL, W.I64_SHL],
+  [Op.SRL, W.I64_SHR_U],
+  [Op.SRA, W.I64_SHR_S],
+  [Op.XOR, W.I64_XOR],
+  [Op.OR, W.I64_OR],
+  [Op.AND, W.I64_AND],
+  [Op.MUL, W.I64_MUL],
+  [Op.ROL, W.I64_ROTL],
+  [Op.ROR, W.I64_ROTR],
+]);
+/** Register-immediate operations that are one wasm i64 instruction. */
+const RI64 = new Map<Op, W>([
+  [Op.ADDI, W.I64_ADD],
+  [Op.XORI, W.I64_XOR],
+  [Op.ORI, W.I64_OR],
+  [Op.ANDI, W.I64_AND],
+  [Op.SLLI, W.I64_SHL],
+  [Op.SRLI, W.I64_SHR_U],
+  [Op.SRAI, W.I64_SHR_S],
+  [Op.RORI, W.I64_ROTR],
+]);
+/** 32-bit register-register operations, result sign-extended (wasm masks shift counts like RV). */
+const RR32 = new Map<Op, W>([
+  [Op.ADDW, W.I32_ADD],
+  [Op.SUBW, W.I32_SUB],
+  [Op.SLLW, W.I32_SHL],
+  [Op.SRLW, W.I32_SHR_U],
+  [Op.SRAW, W.I32_SHR_S],
+  [Op.MULW, W.I32_MUL],
+  [Op.ROLW, W.I32_ROTL],
+  [Op.RORW, W.I32_ROTR],
+]);
+const RI32 = new Map<Op, W>([
+  [Op.ADDIW, W.I32_ADD],
+  [Op.SLLIW, W.I32_SHL],
+  [Op.SRLIW, W.I32_SHR_U],
+  [Op.SRAIW, W.I32_SHR_S],
+  [Op.RORIW, W.I32_ROTR],
+]);
+const HELPER_RR = new Map<Op, Helper>([
+  [Op.DIV, Helper.DIV],
+  [Op.DIVU, Helper.DIVU],
+  [Op.REM, Helper.REM],
+  [Op.REMU, Helper.REMU],
+  [Op.DIVW, Helper.DIVW],
+  [Op.DIVUW, Helper.DIVUW],
+  [Op.REMW, Helper.REMW],
+  [Op.REMUW, Helper.REMUW],
+  [Op.MULH, Helper.MULH],
+  [Op.MULHU, Helper.MULHU],
+  [Op.MULHSU, Helper.MULHSU],
+]);
+
+function emitInstruction(
+  e: Emitter,
+  ins: Instruction,
+  j: number,
+  leaveBefore: (j: number, off: number) => void,
+  l: Locals,
+  goTo: (off: number, last?: boolean) => void,
+): void {
+  const { f, reg, setReg } = e;
+  const { d, off } = ins;
+  const { rd, rs1, rs2, imm } = d;
+  const zext32 = (r: number) => (reg(r), f.i64(0xffffffff), f.op(W.I64_AND));
+  let w: W | undefined;
+  if ((w = RR64.get(d.op)) !== undefined) {
+    reg(rs1);
+    reg(rs2);
+    f.op(w);
+    setReg(rd);
+    return;
+  }
+  if ((w = RI64.get(d.op)) !== undefined) {
+    reg(rs1);
+    f.i64(imm);
+    f.op(w);
+    setReg(rd);
+    return;
+  }
+  if ((w = RR32.get(d.op)) !== undefined) {
+    reg(rs1);
+    f.op(W.I32_WRAP_I64);
+    reg(rs2);
+    f.op(W.I32_WRAP_I64);
+    f.op(w);
+    f.op(W.I64_EXTEND_I32_S);
+    setReg(rd);
+    return;
+  }
+  if ((w = RI32.get(d.op)) !== undefined) {
+    reg(rs1);
+    f.op(W.I32_WRAP_I64);
+    f.i32(imm);
+    f.op(w);
+    f.op(W.I64_EXTEND_I32_S);
+    setReg(rd);
+    return;
+  }
+  const helper = HELPER_RR.get(d.op);
+  if (helper !== undefined) {
+    reg(rs1);
+    reg(rs2);
+    f.call(helper);
+    setReg(rd);
+    return;
+  }
+  const load = LOADS.get(d.op);
+  if (load !== undefined) {
+    emitAccess(e, l, rs1, imm, load[0], false, () => leaveBefore(j, off));
+    f.mem(load[1], l.ramOffset, 0);
+    setReg(rd);
+    return;
+  }
+  const store = STORES.get(d.op);
+  if (store !== undefined) {
+    emitAccess(e, l, rs1, imm, store[0], true, () => leaveBefore(j, off));
+    reg(rs2);
+    f.mem(store[1], l.ramOffset, 0);
+    return;
+  }
+  const branch = BRANCHES.get(d.op);
+  if (branch !== undefined) {
+    reg(rs1);
+    reg(rs2);
+    f.op(branch);
+    f.open(W.IF);
+    goTo(off + imm);
+    f.end();
+    goTo(off + d.length, true);
+    return;
+  }
+  switch (d.op) {
+    case Op.LUI:
+      f.i64(imm);
+      setReg(rd);
+      return;
+    case Op.AUIPC:
+      f.get(l.vb);
+      f.i64(off + imm);
+      f.op(W.I64_ADD);
+      setReg(rd);
+      return;
+    case Op.JAL:
+      f.get(l.vb);
+      f.i64(off + d.length);
+      f.op(W.I64_ADD);
+      setReg(rd);
+      goTo(off + imm, true);
+      return;
+    case Op.JALR:
+      // The target is read before rd is written (rd may equal rs1).
+      reg(rs1);
+      f.i64(imm);
+      f.op(W.I64_ADD);
+      f.i64(-2);
+      f.op(W.I64_AND);
+      f.set(l.epc);
+      f.get(l.vb);
+      f.i64(off + d.length);
+      f.op(W.I64_ADD);
+      setReg(rd);
+      f.i32(EXIT_JUMP);
+      f.set(l.ekind);
+      f.br('exit');
+      return;
+    case Op.SLTI:
+    case Op.SLTIU:
+      reg(rs1);
+      f.i64(imm);
+      f.op(d.op === Op.SLTI ? W.I64_LT_S : W.I64_LT_U);
+      f.op(W.I64_EXTEND_I32_U);
+      setReg(rd);
+      return;
+    case Op.SLT:
+    case Op.SLTU:
+      reg(rs1);
+      reg(rs2);
+      f.op(d.op === Op.SLT ? W.I64_LT_S : W.I64_LT_U);
+      f.op(W.I64_EXTEND_I32_U);
+      setReg(rd);
+      return;
+    case Op.FENCE:
+      // One hart at a time shares one memory: ordering is already sequential.
+      return;
+    case Op.ADD_UW:
+      zext32(rs1);
+      reg(rs2);
+      f.op(W.I64_ADD);
+      setReg(rd);
+      return;
+    case Op.SH1ADD:
+    case Op.SH2ADD:
+    case Op.SH3ADD:
+      reg(rs1);
+      f.i64(d.op - Op.SH1ADD + 1);
+      f.op(W.I64_SHL);
+      reg(rs2);
+      f.op(W.I64_ADD);
+      setReg(rd);
+      return;
+    case Op.SH1ADD_UW:
+    case Op.SH2ADD_UW:
+    case Op.SH3ADD_UW:
+      zext32(rs1);
+      f.i64(d.op - Op.SH1ADD_UW + 1);
+      f.op(W.I64_SHL);
+      reg(rs2);
+      f.op(W.I64_ADD);
+      setReg(rd);
+      return;
+    case Op.SLLI_UW:
+      zext32(rs1);
+      f.i64(imm);
+      f.op(W.I64_SHL);
+      setReg(rd);
+      return;
+    case Op.ANDN:
+    case Op.ORN:
+    case Op.XNOR:
+      reg(rs1);
+      reg(rs2);
+      if (d.op !== Op.XNOR) {
+        f.i64(-1);
+        f.op(W.I64_XOR);
+      }
+      f.op(d.op === Op.ANDN ? W.I64_AND : d.op === Op.ORN ? W.I64_OR : W.I64_XOR);
+      if (d.op === Op.XNOR) {
+        f.i64(-1);
+        f.op(W.I64_XOR);
+      }
+      setReg(rd);
+      return;
+    case Op.CLZ:
+    case Op.CTZ:
+    case Op.CPOP:
+      reg(rs1);
+      f.op(d.op === Op.CLZ ? W.I64_CLZ : d.op === Op.CTZ ? W.I64_CTZ : W.I64_POPCNT);
+      setReg(rd);
+      return;
+    case Op.CLZW:
+    case Op.CTZW:
+    case Op.CPOPW:
+      reg(rs1);
+      f.op(W.I32_WRAP_I64);
+      f.op(d.op === Op.CLZW ? W.I32_CLZ : d.op === Op.CTZW ? W.I32_CTZ : W.I32_POPCNT);
+      f.op(W.I64_EXTEND_I32_U);
+      setReg(rd);
+      return;
+    case Op.MAX:
+    case Op.MAXU:
+    case Op.MIN:
+    case Op.MINU:
+      reg(rs1);
+      reg(rs2);
+      reg(rs1);
+      reg(rs2);
+      f.op(
+        d.op === Op.MAX
+          ? W.I64_GT_S
+          : d.op === Op.MAXU
+            ? W.I64_GT_U
+            : d.op === Op.MIN
+              ? W.I64_LT_S
+              : W.I64_LT_U,
+      );
+      f.op(W.SELECT);
+      setReg(rd);
+      return;
+    case Op.SEXT_B:
+    case Op.SEXT_H:
+      reg(rs1);
+      f.op(d.op === Op.SEXT_B ? W.I64_EXTEND8_S : W.I64_EXTEND16_S);
+      setReg(rd);
+      return;
+    case Op.ZEXT_H:
+      reg(rs1);
+      f.i64(0xffff);
+      f.op(W.I64_AND);
+      setReg(rd);
+      return;
+    case Op.ORC_B:
+    case Op.REV8:
+      reg(rs1);
+      f.call(d.op === Op.ORC_B ? Helper.ORC_B : Helper.REV8);
+      setReg(rd);
+      return;
+    case Op.BCLR:
+    case Op.BINV:
+    case Op.BSET:
+    case Op.BCLRI:
+    case Op.BINVI:
+    case Op.BSETI: {
+      const immediate = d.op === Op.BCLRI || d.op === Op.BINVI || d.op === Op.BSETI;
+      reg(rs1);
+      if (immediate) f.i64(1n << BigInt(imm & 63));
+      else {
+        f.i64(1);
+        reg(rs2);
+        f.op(W.I64_SHL);
+      }
+      if (d.op === Op.BCLR || d.op === Op.BCLRI) {
+        f.i64(-1);
+        f.op(W.I64_XOR);
+        f.op(W.I64_AND);
+      } else f.op(d.op === Op.BINV || d.op === Op.BINVI ? W.I64_XOR : W.I64_OR);
+      setReg(rd);
+      return;
+    }
+    case Op.BEXT:
+    case Op.BEXTI:
+      reg(rs1);
+      if (d.op === Op.BEXTI) f.i64(imm & 63);
+      else reg(rs2);
+      f.op(W.I64_SHR_U);
+      f.i64(1);
+      f.op(W.I64_AND);
+      setReg(rd);
+      return;
+    case Op.CZERO_EQZ:
+    case Op.CZERO_NEZ:
+      // czero.eqz: rs2 == 0 ? 0 : rs1; czero.nez: rs2 != 0 ? 0 : rs1.
+      if (d.op === Op.CZERO_EQZ) {
+        f.i64(0);
+        reg(rs1);
+      } else {
+        reg(rs1);
+        f.i64(0);
+      }
+      reg(rs2);
+      f.op(W.I64_EQZ);
+      f.op(W.SELECT);
+      setReg(rd);
+      return;
+    default:
+      throw new Error(`jit: no translation for op ${d.op} (${d.name})`);
+  }
+}
+
+/**
+ * The TLB fast path of a load or store (as the interpreter's: tag = virtual page number, an entry
+ * means the page is RAM with uniform PMP permission). Leaves the RAM offset (i32) on the stack, or
+ * leaves the function when the access misses the TLB or crosses a page.
+ */
+function emitAccess(
+  e: Emitter,
+  l: Locals,
+  rs1: number,
+  imm: number,
+  size: number,
+  store: boolean,
+  leave: () => void,
+): void {
+  const { f, reg } = e;
+  reg(rs1);
+  f.i64(imm);
+  f.op(W.I64_ADD);
+  f.tee(l.addr);
+  f.i64(12);
+  f.op(W.I64_SHR_S);
+  f.tee(l.vpn);
+  f.op(W.I32_WRAP_I64);
+  f.i32(TLB_ENTRIES - 1);
+  f.op(W.I32_AND);
+  f.tee(l.ti);
+  f.i32(3);
+  f.op(W.I32_SHL);
+  f.get(l.rt8);
+  f.op(W.I32_ADD);
+  f.mem(W.F64_LOAD, store ? HART_STATE.TLB_WRITE_TAG : HART_STATE.TLB_READ_TAG, 3);
+  f.get(l.vpn);
+  f.op(W.F64_CONVERT_I64_S);
+  f.op(W.F64_EQ);
+  if (size > 1) {
+    // Misaligned accesses are fine inside a page (wasm memory is byte-addressed).
+    f.get(l.addr);
+    f.op(W.I32_WRAP_I64);
+    f.i32(0xfff);
+    f.op(W.I32_AND);
+    f.i32(4096 - size);
+    f.op(W.I32_LE_U);
+    f.op(W.I32_AND);
+  }
+  f.op(W.I32_EQZ);
+  f.open(W.IF);
+  leave();
+  f.end();
+  f.get(l.ti);
+  f.i32(2);
+  f.op(W.I32_SHL);
+  f.get(l.rt4);
+  f.op(W.I32_ADD);
+  f.mem(W.I32_LOAD, store ? HART_STATE.TLB_WRITE_OFFSET : HART_STATE.TLB_READ_OFFSET, 2);
+  f.get(l.addr);
+  f.op(W.I32_WRAP_I64);
+  f.i32(0xfff);
+  f.op(W.I32_AND);
+  f.op(W.I32_ADD);
+}

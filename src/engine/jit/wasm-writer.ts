@@ -1,0 +1,356 @@
+// A small WebAssembly binary writer: just what the translator emits (WebAssembly core spec 2.0,
+// chapter 5 "Binary Format"). Structured control is tracked by name so the translator writes
+// `br(label)` and the writer computes the relative depth.
+
+/** Value types (spec 5.3.1). */
+export const enum ValType {
+  I32 = 0x7f,
+  I64 = 0x7e,
+  F64 = 0x7c,
+}
+
+/** Opcodes used by the translator (spec 5.4). */
+export const enum W {
+  UNREACHABLE = 0x00,
+  BLOCK = 0x02,
+  LOOP = 0x03,
+  IF = 0x04,
+  ELSE = 0x05,
+  END = 0x0b,
+  BR = 0x0c,
+  BR_IF = 0x0d,
+  BR_TABLE = 0x0e,
+  RETURN = 0x0f,
+  CALL = 0x10,
+  DROP = 0x1a,
+  SELECT = 0x1b,
+  LOCAL_GET = 0x20,
+  LOCAL_SET = 0x21,
+  LOCAL_TEE = 0x22,
+  I32_LOAD = 0x28,
+  I64_LOAD = 0x29,
+  F64_LOAD = 0x2b,
+  I64_LOAD8_S = 0x30,
+  I64_LOAD8_U = 0x31,
+  I64_LOAD16_S = 0x32,
+  I64_LOAD16_U = 0x33,
+  I64_LOAD32_S = 0x34,
+  I64_LOAD32_U = 0x35,
+  I32_STORE = 0x36,
+  I64_STORE = 0x37,
+  F64_STORE = 0x39,
+  I64_STORE8 = 0x3c,
+  I64_STORE16 = 0x3d,
+  I64_STORE32 = 0x3e,
+  I32_CONST = 0x41,
+  I64_CONST = 0x42,
+  I32_EQZ = 0x45,
+  I32_EQ = 0x46,
+  I32_NE = 0x47,
+  I32_LT_S = 0x48,
+  I32_LT_U = 0x49,
+  I32_GT_U = 0x4b,
+  I32_LE_U = 0x4d,
+  I32_GE_U = 0x4f,
+  I64_EQZ = 0x50,
+  I64_EQ = 0x51,
+  I64_NE = 0x52,
+  I64_LT_S = 0x53,
+  I64_LT_U = 0x54,
+  I64_GT_S = 0x55,
+  I64_GT_U = 0x56,
+  I64_GE_S = 0x59,
+  I64_GE_U = 0x5a,
+  F64_EQ = 0x61,
+  I32_CLZ = 0x67,
+  I32_CTZ = 0x68,
+  I32_POPCNT = 0x69,
+  I32_ADD = 0x6a,
+  I32_SUB = 0x6b,
+  I32_MUL = 0x6c,
+  I32_DIV_S = 0x6d,
+  I32_DIV_U = 0x6e,
+  I32_REM_S = 0x6f,
+  I32_REM_U = 0x70,
+  I32_AND = 0x71,
+  I32_OR = 0x72,
+  I32_XOR = 0x73,
+  I32_SHL = 0x74,
+  I32_SHR_S = 0x75,
+  I32_SHR_U = 0x76,
+  I32_ROTL = 0x77,
+  I32_ROTR = 0x78,
+  I64_CLZ = 0x79,
+  I64_CTZ = 0x7a,
+  I64_POPCNT = 0x7b,
+  I64_ADD = 0x7c,
+  I64_SUB = 0x7d,
+  I64_MUL = 0x7e,
+  I64_DIV_S = 0x7f,
+  I64_DIV_U = 0x80,
+  I64_REM_S = 0x81,
+  I64_REM_U = 0x82,
+  I64_AND = 0x83,
+  I64_OR = 0x84,
+  I64_XOR = 0x85,
+  I64_SHL = 0x86,
+  I64_SHR_S = 0x87,
+  I64_SHR_U = 0x88,
+  I64_ROTL = 0x89,
+  I64_ROTR = 0x8a,
+  I32_WRAP_I64 = 0xa7,
+  I64_EXTEND_I32_S = 0xac,
+  I64_EXTEND_I32_U = 0xad,
+  I64_TRUNC_F64_S = 0xb0,
+  F64_CONVERT_I64_S = 0xb9,
+  I64_EXTEND8_S = 0xc2,
+  I64_EXTEND16_S = 0xc3,
+  I64_EXTEND32_S = 0xc4,
+}
+
+/** A growable byte buffer with LEB128 (spec 5.2.2). */
+export class ByteWriter {
+  private bytes = new Uint8Array(1024);
+  length = 0;
+
+  byte(b: number): void {
+    if (this.length === this.bytes.length) {
+      const bigger = new Uint8Array(this.bytes.length * 2);
+      bigger.set(this.bytes);
+      this.bytes = bigger;
+    }
+    this.bytes[this.length++] = b;
+  }
+
+  u32(value: number): void {
+    let v = value >>> 0;
+    do {
+      let b = v & 0x7f;
+      v >>>= 7;
+      if (v !== 0) b |= 0x80;
+      this.byte(b);
+    } while (v !== 0);
+  }
+
+  s32(value: number): void {
+    let v = value | 0;
+    for (;;) {
+      const b = v & 0x7f;
+      v >>= 7;
+      if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+        this.byte(b);
+        return;
+      }
+      this.byte(b | 0x80);
+    }
+  }
+
+  s64(value: bigint): void {
+    let v = BigInt.asIntN(64, value);
+    for (;;) {
+      const b = Number(v & 0x7fn);
+      v >>= 7n;
+      if ((v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0)) {
+        this.byte(b);
+        return;
+      }
+      this.byte(b | 0x80);
+    }
+  }
+
+  f64(value: number): void {
+    const tmp = new DataView(new ArrayBuffer(8));
+    tmp.setFloat64(0, value, true);
+    for (let i = 0; i < 8; i++) this.byte(tmp.getUint8(i));
+  }
+
+  append(other: ByteWriter): void {
+    for (let i = 0; i < other.length; i++) this.byte(other.bytes[i]);
+  }
+
+  /** A byte vector: length, then the bytes. */
+  vector(other: ByteWriter): void {
+    this.u32(other.length);
+    this.append(other);
+  }
+
+  finish(): Uint8Array {
+    return this.bytes.slice(0, this.length);
+  }
+}
+
+/** Emits one function body, keeping the stack of open control labels. */
+export class FunctionWriter {
+  readonly code = new ByteWriter();
+  private readonly labels: (string | null)[] = [];
+  private readonly locals: ValType[] = [];
+
+  constructor(readonly paramCount: number) {}
+
+  /** Declare a local; returns its index (after the parameters). */
+  local(type: ValType): number {
+    this.locals.push(type);
+    return this.paramCount + this.locals.length - 1;
+  }
+
+  op(opcode: W): void {
+    this.code.byte(opcode);
+  }
+
+  i32(value: number): void {
+    this.code.byte(W.I32_CONST);
+    this.code.s32(value);
+  }
+
+  i64(value: bigint | number): void {
+    this.code.byte(W.I64_CONST);
+    this.code.s64(typeof value === 'bigint' ? value : BigInt(value));
+  }
+
+  get(local: number): void {
+    this.code.byte(W.LOCAL_GET);
+    this.code.u32(local);
+  }
+
+  set(local: number): void {
+    this.code.byte(W.LOCAL_SET);
+    this.code.u32(local);
+  }
+
+  tee(local: number): void {
+    this.code.byte(W.LOCAL_TEE);
+    this.code.u32(local);
+  }
+
+  /** A load or store with its memarg: alignment hint (log2) and constant offset. */
+  mem(opcode: W, offset: number, alignLog2 = 0): void {
+    this.code.byte(opcode);
+    this.code.u32(alignLog2);
+    this.code.u32(offset);
+  }
+
+  call(index: number): void {
+    this.code.byte(W.CALL);
+    this.code.u32(index);
+  }
+
+  /** Open a block/loop/if with no result; `label` names it for br. */
+  open(kind: W.BLOCK | W.LOOP | W.IF, label: string | null = null): void {
+    this.code.byte(kind);
+    this.code.byte(0x40);
+    this.labels.push(label);
+  }
+
+  else(): void {
+    this.code.byte(W.ELSE);
+  }
+
+  end(): void {
+    if (this.labels.length === 0) throw new Error('wasm writer: end without an open block');
+    this.labels.pop();
+    this.code.byte(W.END);
+  }
+
+  private depth(label: string): number {
+    const i = this.labels.lastIndexOf(label);
+    if (i < 0) throw new Error(`wasm writer: no open label ${label}`);
+    return this.labels.length - 1 - i;
+  }
+
+  br(label: string): void {
+    this.code.byte(W.BR);
+    this.code.u32(this.depth(label));
+  }
+
+  brIf(label: string): void {
+    this.code.byte(W.BR_IF);
+    this.code.u32(this.depth(label));
+  }
+
+  brTable(targets: string[], fallback: string): void {
+    this.code.byte(W.BR_TABLE);
+    this.code.u32(targets.length);
+    for (const t of targets) this.code.u32(this.depth(t));
+    this.code.u32(this.depth(fallback));
+  }
+
+  /** The encoded body: local declarations (run-length grouped), code, final end. */
+  body(): ByteWriter {
+    if (this.labels.length !== 0) throw new Error('wasm writer: unclosed blocks');
+    const out = new ByteWriter();
+    const groups: [number, ValType][] = [];
+    for (const t of this.locals) {
+      const last = groups[groups.length - 1];
+      if (last !== undefined && last[1] === t) last[0]++;
+      else groups.push([1, t]);
+    }
+    out.u32(groups.length);
+    for (const [count, type] of groups) {
+      out.u32(count);
+      out.byte(type);
+    }
+    out.append(this.code);
+    out.byte(W.END);
+    return out;
+  }
+}
+
+export interface FunctionType {
+  params: ValType[];
+  results: ValType[];
+}
+
+/**
+ * A module importing one memory ("env"."memory") and exporting its functions by name. Functions
+ * are given as (type index, body, export name or null).
+ */
+export function buildModule(
+  types: FunctionType[],
+  functions: { type: number; body: ByteWriter; exportName: string | null }[],
+): Uint8Array {
+  const out = new ByteWriter();
+  for (const b of [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]) out.byte(b);
+  const section = (id: number, content: ByteWriter) => {
+    out.byte(id);
+    out.vector(content);
+  };
+  const typeSec = new ByteWriter();
+  typeSec.u32(types.length);
+  for (const t of types) {
+    typeSec.byte(0x60);
+    typeSec.u32(t.params.length);
+    for (const p of t.params) typeSec.byte(p);
+    typeSec.u32(t.results.length);
+    for (const r of t.results) typeSec.byte(r);
+  }
+  section(1, typeSec);
+  const importSec = new ByteWriter();
+  importSec.u32(1);
+  for (const name of ['env', 'memory']) {
+    importSec.u32(name.length);
+    for (let i = 0; i < name.length; i++) importSec.byte(name.charCodeAt(i));
+  }
+  importSec.byte(0x02); // memory
+  importSec.byte(0x00); // limits: min only
+  importSec.u32(0);
+  section(2, importSec);
+  const funcSec = new ByteWriter();
+  funcSec.u32(functions.length);
+  for (const f of functions) funcSec.u32(f.type);
+  section(3, funcSec);
+  const exported = functions.map((f, i) => [f.exportName, i] as const).filter(([n]) => n !== null);
+  const exportSec = new ByteWriter();
+  exportSec.u32(exported.length);
+  for (const [name, index] of exported) {
+    exportSec.u32(name!.length);
+    for (let i = 0; i < name!.length; i++) exportSec.byte(name!.charCodeAt(i));
+    exportSec.byte(0x00);
+    exportSec.u32(index);
+  }
+  section(7, exportSec);
+  const codeSec = new ByteWriter();
+  codeSec.u32(functions.length);
+  for (const f of functions) codeSec.vector(f.body);
+  section(10, codeSec);
+  return out.finish();
+}
