@@ -132,6 +132,11 @@ export class Hart {
   sliceTraps = 0;
   /** Request the interpreter to end the current slice after this instruction. */
   endSlice = false;
+  /**
+   * Set when runSlice returned early because it found endSlice set (after a store that missed the
+   * fast path, or an instruction executed by executeOther) rather than by running out of budget.
+   */
+  sliceStopped = false;
 
   // Address-translation caches (mmu.ts).
   // Tags are virtual page numbers (NaN = empty), offsets the RAM offset of the page.

@@ -36,12 +36,14 @@ const FS_DIRTY = MSTATUS_FS;
  * needs the machine's attention: interrupts may have become pending, wfi, or a device request.
  * Returns the number of instructions attempted. With `stopAtPageChange` the slice also ends
  * before the first instruction fetched from another page than the one before it (the JIT looks
- * for translated code there).
+ * for translated code there). `continuing` runs a piece of a longer slice (the JIT's): a pending
+ * end request (h.endSlice) is kept, exactly as if the slice had never been interrupted.
  */
-export function runSlice(h: Hart, budget: number, stopAtPageChange = false): number {
+export function runSlice(h: Hart, budget: number, stopAtPageChange = false, continuing = false): number {
   h.sliceBudget = budget;
   h.sliceTraps = 0;
-  h.endSlice = false;
+  h.sliceStopped = false;
+  if (!continuing) h.endSlice = false;
   const x = h.regs.x;
   const w = h.regs.w;
   const f = h.fregs.bits;
@@ -433,7 +435,7 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false): num
         }
         if (h.endSlice) {
           h.pc = pc + (words[e + 3] >>> 24);
-          return endSlice(h, budget - n);
+          return stopSlice(h, budget - n);
         }
         break;
       }
@@ -462,7 +464,7 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false): num
         }
         if (h.endSlice) {
           h.pc = pc + (words[e + 3] >>> 24);
-          return endSlice(h, budget - n);
+          return stopSlice(h, budget - n);
         }
         break;
       }
@@ -491,7 +493,7 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false): num
         }
         if (h.endSlice) {
           h.pc = pc + (words[e + 3] >>> 24);
-          return endSlice(h, budget - n);
+          return stopSlice(h, budget - n);
         }
         break;
       }
@@ -520,7 +522,7 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false): num
         }
         if (h.endSlice) {
           h.pc = pc + (words[e + 3] >>> 24);
-          return endSlice(h, budget - n);
+          return stopSlice(h, budget - n);
         }
         break;
       }
@@ -558,7 +560,7 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false): num
         }
         if (h.endSlice) {
           h.pc = pc + (words[e + 3] >>> 24);
-          return endSlice(h, budget - n);
+          return stopSlice(h, budget - n);
         }
         break;
       }
@@ -668,7 +670,7 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false): num
         dataSet = h.dataSet;
         if (h.endSlice) {
           h.pc = pc;
-          return endSlice(h, budget - n);
+          return stopSlice(h, budget - n);
         }
         continue;
       }
@@ -677,6 +679,12 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false): num
   }
   h.pc = pc;
   return endSlice(h, budget - n);
+}
+
+/** End the slice early because h.endSlice was found set (see Hart.sliceStopped). */
+function stopSlice(h: Hart, attempted: number): number {
+  h.sliceStopped = true;
+  return endSlice(h, attempted);
 }
 
 /** Commit the slice's retired count; returns the instructions attempted (traps included). */

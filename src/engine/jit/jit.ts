@@ -164,24 +164,24 @@ export class Jit {
             // the interpreter alone than through calls and exits: give it up.
             if (code!.calls >= POOR_PAGE_CALLS && code!.executed < POOR_PAGE_RATIO * code!.calls)
               this.giveUp(page);
-            n -= interpret(h, 1);
+            n -= interpret(h, 1, false, true);
             this.stats.interpreted++;
-            if (h.endSlice) break;
+            if (h.sliceStopped) break;
             continue;
           }
           if (kind === EXIT_BUDGET) {
-            n -= interpret(h, n);
+            n -= interpret(h, n, false, true);
             break;
           }
           throw new Error(`jit: page function at ${h.pc.toString(16)} exited with kind ${kind}`);
         }
         if (this.noteEntry(page, inPage)) continue;
       }
-      const done = interpret(h, n < this.burst ? n : this.burst, true);
+      const done = interpret(h, n < this.burst ? n : this.burst, true, true);
       n -= done;
       this.stats.interpreted += done;
       if (page !== NO_PAGE) this.heat[page] += done;
-      if (h.endSlice) break;
+      if (h.sliceStopped) break;
     }
     return budget - n;
   }
