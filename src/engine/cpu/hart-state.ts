@@ -30,13 +30,17 @@ export interface HartStateBlock {
 }
 
 /**
- * One WebAssembly.Memory holding every hart's state block followed by guest RAM: the interpreter,
- * the devices and the JIT's code all address the same bytes. The memory never grows, so views of
- * its buffer stay valid for the machine's life.
+ * One WebAssembly.Memory holding every hart's state block, the JIT's code index (one i32 per RAM
+ * page: the function-table slot of the page's translation, 0 for none) and then guest RAM: the
+ * interpreter, the devices and translated code all address the same bytes. The memory never
+ * grows, so views of its buffer stay valid for the machine's life.
  */
 export class MachineMemory {
   readonly memory: WebAssembly.Memory;
   readonly buffer: ArrayBuffer;
+  /** Byte offset of the code index, and the index itself. */
+  readonly codeIndexOffset: number;
+  readonly codeIndex: Int32Array;
   /** Byte offset of guest RAM inside the memory. */
   readonly ramOffset: number;
 
@@ -44,12 +48,13 @@ export class MachineMemory {
     readonly harts: number,
     readonly ramBytes: number,
   ) {
-    const stateBytes = harts * HART_STATE.SIZE;
-    this.ramOffset = Math.ceil(stateBytes / 65536) * 65536;
-    const pages = (this.ramOffset + ramBytes) / 65536;
-    const whole = Math.ceil(pages);
-    this.memory = new WebAssembly.Memory({ initial: whole, maximum: whole });
+    this.codeIndexOffset = harts * HART_STATE.SIZE;
+    const pages = Math.ceil(ramBytes / 4096);
+    this.ramOffset = Math.ceil((this.codeIndexOffset + pages * 4) / 65536) * 65536;
+    const wasmPages = Math.ceil((this.ramOffset + ramBytes) / 65536);
+    this.memory = new WebAssembly.Memory({ initial: wasmPages, maximum: wasmPages });
     this.buffer = this.memory.buffer;
+    this.codeIndex = new Int32Array(this.buffer, this.codeIndexOffset, pages);
   }
 
   hartState(id: number): HartStateBlock {

@@ -19,11 +19,13 @@ import type { Hart } from '../cpu/hart.js';
 import type { MachineMemory } from '../cpu/hart-state.js';
 import { runSlice as interpret } from '../cpu/interpreter.js';
 import { probeFetch } from '../cpu/mmu.js';
+import { buildDispatcher } from './dispatcher.js';
 import {
   DEFAULT_LIMITS,
   EXIT_BUDGET,
   EXIT_INTERPRET,
   EXIT_JUMP,
+  EXIT_MISS,
   translatePage,
   type TranslateLimits,
 } from './translate.js';
@@ -50,9 +52,10 @@ export interface JitStats {
   /** Translated pages and their wasm bytes now in the cache. */
   pages: number;
   codeBytes: number;
-  /** Instructions executed by translated code, and the calls into it. */
+  /** Instructions executed by translated code, the calls into it and its exits to the interpreter. */
   instructions: number;
   calls: number;
+  exits: number;
   /** Instructions the interpreter executed for the JIT (exits included). */
   interpreted: number;
   /** Translations dropped because their page was written, and whole-cache flushes. */
@@ -62,23 +65,22 @@ export interface JitStats {
   abandoned: number;
 }
 
-type PageFunction = (entry: number, vbase: number, budget: number, state: number, dataSet: number) => number;
+type Dispatch = (state: number, budget: number, dataSet: number, fetchSet: number) => number;
 
 interface PageCode {
-  run: PageFunction;
-  /** Block index + 1 by (offset in page) / 2; 0 = not an entry. */
-  entryMap: Int16Array;
+  /** Slot of the page function in the function table (and in the code index). */
+  slot: number;
   /** Offsets the page was translated from. */
   entries: number[];
   bytes: number;
-  /** Calls and instructions executed, to spot pages the translation does not pay off for. */
-  calls: number;
+  /** Exits to the interpreter from this page, and instructions run by the calls ending so. */
+  exits: number;
   executed: number;
 }
 
 const NO_PAGE = -1;
-/** A page averaging fewer instructions per call than POOR_PAGE_RATIO is left to the interpreter. */
-const POOR_PAGE_CALLS = 2000;
+/** A page averaging fewer instructions per exit than POOR_PAGE_RATIO is left to the interpreter. */
+const POOR_PAGE_EXITS = 2000;
 const POOR_PAGE_RATIO = 6;
 
 export class Jit {
@@ -89,6 +91,7 @@ export class Jit {
     codeBytes: 0,
     instructions: 0,
     calls: 0,
+    exits: 0,
     interpreted: 0,
     invalidations: 0,
     flushes: 0,
@@ -108,6 +111,11 @@ export class Jit {
   private readonly burst: number;
   private readonly limits: TranslateLimits;
   private readonly imports: WebAssembly.Imports;
+  /** Page functions by slot (slot 0 stays empty: "no code" in the code index). */
+  private readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: 256 });
+  private readonly freeSlots: number[] = [];
+  private nextSlot = 1;
+  private readonly dispatch: Dispatch;
 
   constructor(
     private readonly memory: MachineMemory,
@@ -128,6 +136,13 @@ export class Jit {
     this.burst = options.burst ?? 256;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.imports = { env: { memory: memory.memory } };
+    const dispatcher = new WebAssembly.Instance(
+      new WebAssembly.Module(buildDispatcher(memory.codeIndexOffset)),
+      {
+        env: { memory: memory.memory, table: this.table },
+      },
+    );
+    this.dispatch = dispatcher.exports.dispatch as Dispatch;
     ram.onCodeWrite = (page) => this.invalidate(page);
   }
 
@@ -138,52 +153,73 @@ export class Jit {
   runSlice(h: Hart, budget: number): number {
     h.endSlice = false;
     const state = h.state.offset;
+    const exitPc = h.exitPc;
+    const exitKind = h.exitKind;
+    const stats = this.stats;
     let n = budget;
     while (n > 0) {
+      // Translated code first: the dispatcher runs and chains page functions while it can.
+      exitPc[0] = h.pc;
+      exitKind[0] = EXIT_JUMP;
+      const left = this.dispatch(state, n, h.dataSet, h.fetchSet);
+      const executed = n - left;
+      if (executed !== 0) {
+        stats.calls++;
+        stats.instructions += executed;
+        h.instret += executed;
+        n = left;
+        h.pc = exitPc[0];
+      }
+      const kind = exitKind[0];
+      if (kind === EXIT_INTERPRET) {
+        this.noteExit(h, executed);
+        n -= interpret(h, 1, false, true);
+        stats.interpreted++;
+        stats.exits++;
+        if (h.sliceStopped) break;
+        continue;
+      }
+      if (kind === EXIT_BUDGET) {
+        n -= interpret(h, n, false, true);
+        break;
+      }
+      if (n <= 0) break;
+      // No translated code at pc (EXIT_JUMP: a TLB miss or an untranslated page; EXIT_MISS: the
+      // page's translation has no block there): count, maybe translate, else interpret a while.
       const pc = h.pc;
       let inPage = pc - h.fetchPage;
       if (!(inPage >= 0 && inPage < 4096) && probeFetch(h, pc)) inPage = pc - h.fetchPage;
       let page = NO_PAGE;
       if (inPage >= 0 && inPage < 4096) {
         page = (h.fetchOffset + inPage) >>> 12;
-        const code = this.code[page];
-        const k = code === undefined ? 0 : code.entryMap[inPage >>> 1];
-        if (k !== 0) {
-          const left = code!.run(k - 1, h.fetchPage, n, state, h.dataSet);
-          this.stats.calls++;
-          this.stats.instructions += n - left;
-          code!.calls++;
-          code!.executed += n - left;
-          h.instret += n - left;
-          n = left;
-          h.pc = h.exitPc[0];
-          const kind = h.exitKind[0];
-          if (kind === EXIT_JUMP) continue;
-          if (kind === EXIT_INTERPRET) {
-            // A page that keeps leaving after a few instructions (FP, CSRs, MMIO) runs faster in
-            // the interpreter alone than through calls and exits: give it up.
-            if (code!.calls >= POOR_PAGE_CALLS && code!.executed < POOR_PAGE_RATIO * code!.calls)
-              this.giveUp(page);
-            n -= interpret(h, 1, false, true);
-            this.stats.interpreted++;
-            if (h.sliceStopped) break;
-            continue;
-          }
-          if (kind === EXIT_BUDGET) {
-            n -= interpret(h, n, false, true);
-            break;
-          }
-          throw new Error(`jit: page function at ${h.pc.toString(16)} exited with kind ${kind}`);
+        if (kind === EXIT_MISS || this.code[page] === undefined) {
+          if (this.noteEntry(page, inPage)) continue;
         }
-        if (this.noteEntry(page, inPage)) continue;
       }
       const done = interpret(h, n < this.burst ? n : this.burst, true, true);
       n -= done;
-      this.stats.interpreted += done;
+      stats.interpreted += done;
       if (page !== NO_PAGE) this.heat[page] += done;
       if (h.sliceStopped) break;
     }
     return budget - n;
+  }
+
+  /**
+   * Translated code left for the interpreter after `executed` instructions. A page that keeps
+   * doing so after a few instructions (FP, CSRs, MMIO) runs faster in the interpreter alone than
+   * through calls and exits: give it up.
+   */
+  private noteExit(h: Hart, executed: number): void {
+    const pc = h.pc;
+    if (!(pc - h.fetchPage >= 0 && pc - h.fetchPage < 4096) && !probeFetch(h, pc)) return;
+    const code = this.code[(h.fetchOffset + (pc - h.fetchPage)) >>> 12];
+    if (code === undefined) return;
+    code.exits++;
+    code.executed += executed;
+    if (code.exits >= POOR_PAGE_EXITS && code.executed < POOR_PAGE_RATIO * code.exits) {
+      this.giveUp((h.fetchOffset + (pc - h.fetchPage)) >>> 12);
+    }
   }
 
   /** An entry without translated code: record it; translate the page if hot. True if translated. */
@@ -214,9 +250,6 @@ export class Jit {
     const result = translatePage(this.ram, this.memory.ramOffset, page * 4096, entries, this.limits);
     const module = new WebAssembly.Module(result.bytes);
     const instance = new WebAssembly.Instance(module, this.imports);
-    const run = instance.exports.run as PageFunction;
-    const entryMap = new Int16Array(2048);
-    result.starts.forEach((start, k) => (entryMap[start >>> 1] = k + 1));
     const previous = this.code[page];
     if (previous !== undefined) this.drop(page, previous);
     if (
@@ -225,7 +258,10 @@ export class Jit {
     ) {
       this.flush();
     }
-    this.code[page] = { run, entryMap, entries, bytes: result.bytes.length, calls: 0, executed: 0 };
+    const slot = this.allocateSlot();
+    this.table.set(slot, instance.exports.run);
+    this.memory.codeIndex[page] = slot;
+    this.code[page] = { slot, entries, bytes: result.bytes.length, exits: 0, executed: 0 };
     this.stats.pages++;
     this.stats.codeBytes += result.bytes.length;
     this.stats.translations++;
@@ -234,6 +270,13 @@ export class Jit {
     this.pending.delete(page);
     this.protect(page);
     this.stats.translateMs += performance.now() - started;
+  }
+
+  private allocateSlot(): number {
+    const free = this.freeSlots.pop();
+    if (free !== undefined) return free;
+    if (this.nextSlot >= this.table.length) this.table.grow(Math.max(64, this.table.length));
+    return this.nextSlot++;
   }
 
   /** Mark the page as code and drop the write TLB entries that would let stores bypass the check. */
@@ -250,6 +293,9 @@ export class Jit {
   private drop(page: number, code: PageCode): void {
     this.code[page] = undefined;
     this.ram.codePages[page] = 0;
+    this.memory.codeIndex[page] = 0;
+    this.table.set(code.slot, null);
+    this.freeSlots.push(code.slot);
     this.stats.pages--;
     this.stats.codeBytes -= code.bytes;
   }

@@ -13,9 +13,10 @@
 // So exceptions are taken by the interpreter with exactly its architectural state, and every
 // instruction the function does execute retires (instret is exact).
 //
-// Function signature: (entry i32, vbase f64, budget i32, state i32, dataSet i32) -> i32
-//   entry    block index to start at (the runtime's entry map)
-//   vbase    virtual address of the page (exact as a double; see hart.ts on the pc)
+// Function signature: (entry i32, vbase i64, budget i32, state i32, dataSet i32) -> i32
+//   entry    offset in the page / 2 of the instruction to start at; the function dispatches
+//            through a br_table over all 2048 halfword offsets (EXIT_MISS if no block starts there)
+//   vbase    virtual address of the page
 //   budget   instructions that may be executed; each block checks it on entry
 //   state    byte offset of the hart's state block (hart-state.ts): registers, TLB, exit record
 //   dataSet  first entry of the TLB set for data accesses (privilege, SUM, MPRV)
@@ -26,7 +27,14 @@ import { decodeInstruction, type DecodedInstruction } from '../cpu/decoder.js';
 import { Op } from '../cpu/opcodes.js';
 import { HART_STATE } from '../cpu/hart-state.js';
 import { TLB_ENTRIES } from '../cpu/tlb-size.js';
-import { buildModule, FunctionWriter, ValType, W, type ByteWriter } from './wasm-writer.js';
+import {
+  buildModule,
+  FunctionWriter,
+  ValType,
+  W,
+  type ByteWriter,
+  type FunctionType,
+} from './wasm-writer.js';
 
 /** Exit kinds written to HART_STATE.EXIT_KIND. */
 export const EXIT_JUMP = 0;
@@ -34,8 +42,8 @@ export const EXIT_JUMP = 0;
 export const EXIT_INTERPRET = 1;
 /** The budget is too small for the next block: the interpreter finishes the slice. */
 export const EXIT_BUDGET = 2;
-/** An entry index the function does not have (a runtime bug; reported, never silent). */
-export const EXIT_BAD_ENTRY = 3;
+/** The entry offset starts no block of this translation (the runtime may retranslate). */
+export const EXIT_MISS = 3;
 
 export interface TranslateLimits {
   /** Instructions per block before it is split (bounds the time between budget checks). */
@@ -266,6 +274,8 @@ function discover(ram: GuestRam, pageOffset: number, entries: number[], limits: 
       off += d.length;
       if (isControl(d.op)) {
         block.end = End.CONTROL;
+        // A call (a link register written) returns to the next instruction: make it an entry.
+        if ((d.op === Op.JAL || d.op === Op.JALR) && d.rd !== 32) enqueue(off);
         if (d.op === Op.JAL) enqueue(block.body[block.body.length - 1].off + d.imm);
         else if (d.op !== Op.JALR) {
           enqueue(block.body[block.body.length - 1].off + d.imm);
@@ -308,7 +318,15 @@ function seq(...steps: void[]): void {
   void steps;
 }
 
+let helperCache: { type: number; body: ByteWriter }[] | undefined;
+
+/** The helpers' bodies: the same in every module, so built once. */
 function helperBodies(): { type: number; body: ByteWriter }[] {
+  helperCache ??= buildHelperBodies();
+  return helperCache;
+}
+
+function buildHelperBodies(): { type: number; body: ByteWriter }[] {
   const out: { type: number; body: ByteWriter }[] = [];
   const binary = (emit: (f: FunctionWriter) => void) => {
     const f = new FunctionWriter(2);
@@ -529,7 +547,6 @@ export function translatePage(
   const P_STATE = 3;
   const P_DATASET = 4;
   const f = new FunctionWriter(5);
-  const vb = f.local(ValType.I64);
   const idx = f.local(ValType.I32);
   const epc = f.local(ValType.I64);
   const ekind = f.local(ValType.I32);
@@ -539,6 +556,7 @@ export function translatePage(
   const rt8 = f.local(ValType.I32);
   const rt4 = f.local(ValType.I32);
   const tmp = f.local(ValType.I64);
+  const vb = P_VBASE;
 
   // Guest registers live in locals for the whole call: loaded at entry, stored at the exit.
   const used = new Set<number>();
@@ -568,9 +586,6 @@ export function translatePage(
   const e: Emitter = { f, reg, setReg };
 
   // ---- prologue ----
-  f.get(P_VBASE);
-  f.op(W.I64_TRUNC_F64_S);
-  f.set(vb);
   f.get(P_STATE);
   f.get(P_DATASET);
   f.i32(3);
@@ -590,10 +605,6 @@ export function translatePage(
   }
   f.get(P_ENTRY);
   f.set(idx);
-  f.get(vb);
-  f.set(epc);
-  f.i32(EXIT_BAD_ENTRY);
-  f.set(ekind);
 
   const exitAt = (off: number, kind: number) => {
     f.get(vb);
@@ -614,19 +625,41 @@ export function translatePage(
     }
     // The next block's code follows this one's: just fall into it.
     if (last && k === current + 1) return;
-    f.i32(k);
+    f.i32(off >>> 1);
     f.set(idx);
     f.br('top');
   };
+  /** Continue at the address in `epc` (jalr): inside the page through the dispatch, else leave. */
+  const goToComputed = () => {
+    f.get(epc);
+    f.get(vb);
+    f.op(W.I64_SUB);
+    f.tee(tmp);
+    f.i64(4096);
+    f.op(W.I64_LT_U);
+    f.open(W.IF);
+    f.get(tmp);
+    f.op(W.I32_WRAP_I64);
+    f.i32(1);
+    f.op(W.I32_SHR_U);
+    f.set(idx);
+    f.br('top');
+    f.end();
+    f.i32(EXIT_JUMP);
+    f.set(ekind);
+    f.br('exit');
+  };
 
+  // Dispatch: a br_table over the page's 2048 halfword offsets; offsets that start no block go
+  // to 'miss', which reports the entry to the runtime (it may retranslate with it).
   f.open(W.BLOCK, 'exit');
   f.open(W.LOOP, 'top');
+  f.open(W.BLOCK, 'miss');
   for (let k = blocks.length - 1; k >= 0; k--) f.open(W.BLOCK, `b${k}`);
+  const targets: string[] = new Array<string>(2048).fill('miss');
+  blocks.forEach((b, k) => (targets[b.start >>> 1] = `b${k}`));
   f.get(idx);
-  f.brTable(
-    blocks.map((_, k) => `b${k}`),
-    'exit',
-  );
+  f.brTable(targets, 'miss');
   for (let k = 0; k < blocks.length; k++) {
     f.end(); // b{k}: its code follows
     current = k;
@@ -653,20 +686,23 @@ export function translatePage(
       f.set(P_N);
       exitAt(off, EXIT_INTERPRET);
     };
-    block.body.forEach((ins, j) =>
-      emitInstruction(
-        e,
-        ins,
-        j,
-        leaveBefore,
-        { vb, epc, ekind, addr, vpn, ti, rt8, rt4, tmp, ramOffset },
-        goTo,
-      ),
-    );
+    const locals: Locals = { vb, epc, ekind, addr, vpn, ti, rt8, rt4, tmp, ramOffset };
+    block.body.forEach((ins, j) => emitInstruction(e, ins, j, leaveBefore, locals, goTo, goToComputed));
     if (block.end === End.FALL) goTo(block.next, true);
     else if (block.end === End.INTERPRET) exitAt(block.next, EXIT_INTERPRET);
     // End.CONTROL: the control instruction branched away itself.
   }
+  f.end(); // miss: its code follows
+  f.get(vb);
+  f.get(idx);
+  f.op(W.I64_EXTEND_I32_U);
+  f.i64(1);
+  f.op(W.I64_SHL);
+  f.op(W.I64_ADD);
+  f.set(epc);
+  f.i32(EXIT_MISS);
+  f.set(ekind);
+  f.br('exit');
   f.end(); // top
   f.end(); // exit
 
@@ -686,7 +722,7 @@ export function translatePage(
   f.get(P_N);
 
   const types = [
-    { params: [ValType.I32, ValType.F64, ValType.I32, ValType.I32, ValType.I32], results: [ValType.I32] },
+    PAGE_TYPE,
     { params: [ValType.I64, ValType.I64], results: [ValType.I64] },
     { params: [ValType.I64], results: [ValType.I64] },
   ];
@@ -696,6 +732,12 @@ export function translatePage(
   ];
   return { bytes: buildModule(types, functions), starts: blocks.map((b) => b.start), instructions: count };
 }
+
+/** Signature of a page function (see the file comment). */
+export const PAGE_TYPE: FunctionType = {
+  params: [ValType.I32, ValType.I64, ValType.I32, ValType.I32, ValType.I32],
+  results: [ValType.I32],
+};
 
 interface Locals {
   vb: number;
@@ -799,6 +841,7 @@ function emitInstruction(
   leaveBefore: (j: number, off: number) => void,
   l: Locals,
   goTo: (off: number, last?: boolean) => void,
+  goToComputed: () => void,
 ): void {
   const { f, reg, setReg } = e;
   const { d, off } = ins;
@@ -901,9 +944,7 @@ function emitInstruction(
       f.i64(off + d.length);
       f.op(W.I64_ADD);
       setReg(rd);
-      f.i32(EXIT_JUMP);
-      f.set(l.ekind);
-      f.br('exit');
+      goToComputed();
       return;
     case Op.SLTI:
     case Op.SLTIU:

@@ -22,6 +22,7 @@ export const enum W {
   BR_TABLE = 0x0e,
   RETURN = 0x0f,
   CALL = 0x10,
+  CALL_INDIRECT = 0x11,
   DROP = 0x1a,
   SELECT = 0x1b,
   LOCAL_GET = 0x20,
@@ -30,6 +31,7 @@ export const enum W {
   I32_LOAD = 0x28,
   I64_LOAD = 0x29,
   F64_LOAD = 0x2b,
+  I32_LOAD8_U = 0x2d,
   I64_LOAD8_S = 0x30,
   I64_LOAD8_U = 0x31,
   I64_LOAD16_S = 0x32,
@@ -49,6 +51,7 @@ export const enum W {
   I32_NE = 0x47,
   I32_LT_S = 0x48,
   I32_LT_U = 0x49,
+  I32_GT_S = 0x4a,
   I32_GT_U = 0x4b,
   I32_LE_U = 0x4d,
   I32_GE_U = 0x4f,
@@ -110,16 +113,21 @@ export const enum W {
 
 /** A growable byte buffer with LEB128 (spec 5.2.2). */
 export class ByteWriter {
-  private bytes = new Uint8Array(1024);
+  private bytes: Uint8Array;
   length = 0;
 
+  constructor(capacity = 256) {
+    this.bytes = new Uint8Array(capacity);
+  }
   byte(b: number): void {
-    if (this.length === this.bytes.length) {
-      const bigger = new Uint8Array(this.bytes.length * 2);
-      bigger.set(this.bytes);
-      this.bytes = bigger;
-    }
+    if (this.length === this.bytes.length) this.grow(1);
     this.bytes[this.length++] = b;
+  }
+
+  private grow(extra: number): void {
+    const bigger = new Uint8Array(Math.max(this.bytes.length * 2, this.length + extra));
+    bigger.set(this.bytes.subarray(0, this.length));
+    this.bytes = bigger;
   }
 
   u32(value: number): void {
@@ -145,8 +153,21 @@ export class ByteWriter {
     }
   }
 
-  s64(value: bigint): void {
-    let v = BigInt.asIntN(64, value);
+  /** Signed LEB128 of a 64-bit value given as a bigint, or as a number when it is a safe integer. */
+  s64(value: bigint | number): void {
+    if (typeof value === 'number' && Number.isSafeInteger(value)) {
+      let v = value;
+      for (;;) {
+        const b = ((v % 128) + 128) % 128;
+        v = (v - b) / 128;
+        if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+          this.byte(b);
+          return;
+        }
+        this.byte(b | 0x80);
+      }
+    }
+    let v = BigInt.asIntN(64, BigInt(value));
     for (;;) {
       const b = Number(v & 0x7fn);
       v >>= 7n;
@@ -165,7 +186,9 @@ export class ByteWriter {
   }
 
   append(other: ByteWriter): void {
-    for (let i = 0; i < other.length; i++) this.byte(other.bytes[i]);
+    if (this.length + other.length > this.bytes.length) this.grow(other.length);
+    this.bytes.set(other.bytes.subarray(0, other.length), this.length);
+    this.length += other.length;
   }
 
   /** A byte vector: length, then the bytes. */
@@ -183,6 +206,8 @@ export class ByteWriter {
 export class FunctionWriter {
   readonly code = new ByteWriter();
   private readonly labels: (string | null)[] = [];
+  /** Stack position of each open named label (names are unique while open). */
+  private readonly labelAt = new Map<string, number>();
   private readonly locals: ValType[] = [];
 
   constructor(readonly paramCount: number) {}
@@ -204,7 +229,7 @@ export class FunctionWriter {
 
   i64(value: bigint | number): void {
     this.code.byte(W.I64_CONST);
-    this.code.s64(typeof value === 'bigint' ? value : BigInt(value));
+    this.code.s64(value);
   }
 
   get(local: number): void {
@@ -234,10 +259,21 @@ export class FunctionWriter {
     this.code.u32(index);
   }
 
+  /** call_indirect through table 0 with the given type index. */
+  callIndirect(typeIndex: number): void {
+    this.code.byte(W.CALL_INDIRECT);
+    this.code.u32(typeIndex);
+    this.code.byte(0);
+  }
+
   /** Open a block/loop/if with no result; `label` names it for br. */
   open(kind: W.BLOCK | W.LOOP | W.IF, label: string | null = null): void {
     this.code.byte(kind);
     this.code.byte(0x40);
+    if (label !== null) {
+      if (this.labelAt.has(label)) throw new Error(`wasm writer: label ${label} is already open`);
+      this.labelAt.set(label, this.labels.length);
+    }
     this.labels.push(label);
   }
 
@@ -247,13 +283,14 @@ export class FunctionWriter {
 
   end(): void {
     if (this.labels.length === 0) throw new Error('wasm writer: end without an open block');
-    this.labels.pop();
+    const label = this.labels.pop();
+    if (label !== null && label !== undefined) this.labelAt.delete(label);
     this.code.byte(W.END);
   }
 
   private depth(label: string): number {
-    const i = this.labels.lastIndexOf(label);
-    if (i < 0) throw new Error(`wasm writer: no open label ${label}`);
+    const i = this.labelAt.get(label);
+    if (i === undefined) throw new Error(`wasm writer: no open label ${label}`);
     return this.labels.length - 1 - i;
   }
 
@@ -301,12 +338,14 @@ export interface FunctionType {
 }
 
 /**
- * A module importing one memory ("env"."memory") and exporting its functions by name. Functions
- * are given as (type index, body, export name or null).
+ * A module importing one memory ("env"."memory"), and with `table` a function table
+ * ("env"."table"), and exporting its functions by name. Functions are given as (type index,
+ * body, export name or null).
  */
 export function buildModule(
   types: FunctionType[],
   functions: { type: number; body: ByteWriter; exportName: string | null }[],
+  table = false,
 ): Uint8Array {
   const out = new ByteWriter();
   for (const b of [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]) out.byte(b);
@@ -325,14 +364,24 @@ export function buildModule(
   }
   section(1, typeSec);
   const importSec = new ByteWriter();
-  importSec.u32(1);
-  for (const name of ['env', 'memory']) {
-    importSec.u32(name.length);
-    for (let i = 0; i < name.length; i++) importSec.byte(name.charCodeAt(i));
-  }
+  const name = (text: string) => {
+    importSec.u32(text.length);
+    for (let i = 0; i < text.length; i++) importSec.byte(text.charCodeAt(i));
+  };
+  importSec.u32(table ? 2 : 1);
+  name('env');
+  name('memory');
   importSec.byte(0x02); // memory
   importSec.byte(0x00); // limits: min only
   importSec.u32(0);
+  if (table) {
+    name('env');
+    name('table');
+    importSec.byte(0x01); // table
+    importSec.byte(0x70); // funcref
+    importSec.byte(0x00); // limits: min only
+    importSec.u32(0);
+  }
   section(2, importSec);
   const funcSec = new ByteWriter();
   funcSec.u32(functions.length);

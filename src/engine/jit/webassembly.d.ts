@@ -11,10 +11,22 @@ declare namespace WebAssembly {
     constructor(descriptor: MemoryDescriptor);
     readonly buffer: ArrayBuffer;
   }
+  interface TableDescriptor {
+    element: 'anyfunc';
+    initial: number;
+    maximum?: number;
+  }
+  class Table {
+    constructor(descriptor: TableDescriptor);
+    readonly length: number;
+    get(index: number): unknown;
+    set(index: number, value: unknown): void;
+    grow(delta: number): number;
+  }
   class Module {
     constructor(bytes: Uint8Array);
   }
-  type ImportValue = Memory | ((...args: number[]) => number);
+  type ImportValue = Memory | Table | ((...args: number[]) => number);
   type Imports = Record<string, Record<string, ImportValue>>;
   class Instance {
     constructor(module: Module, imports?: Imports);
