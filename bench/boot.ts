@@ -21,6 +21,8 @@ interface BootResult {
   instructions?: number;
   /** Host CPU used while the guest sat at its shell prompt, in percent of one core. */
   idleCpuPercent?: number;
+  /** The JIT at the prompt: translation time, translations, code-cache pages and bytes. */
+  jit?: { translateMs: number; translations: number; pages: number; codeBytes: number; jitShare: number };
   error?: string;
 }
 
@@ -71,6 +73,16 @@ function bootRvisor(
       Atomics.wait(sleeper, 0, 0, Math.max(1, machine.idleMilliseconds(10)));
   }
   const result: BootResult = { seconds: (performance.now() - start) / 1000, instructions: machine.retired() };
+  const stats = machine.jit?.stats;
+  if (stats !== undefined) {
+    result.jit = {
+      translateMs: stats.translateMs,
+      translations: stats.translations,
+      pages: stats.pages,
+      codeBytes: stats.codeBytes,
+      jitShare: stats.instructions / machine.retired(),
+    };
+  }
   if (idle) result.idleCpuPercent = measureIdle(machine, sleeper, 60, 20);
   return result;
 }
@@ -129,6 +141,9 @@ export const bootSection: BenchSection = {
         theirs === undefined ? '-' : (theirs.error ?? sig(theirs.seconds)),
         theirs && !theirs.error && !ours.error ? sig(ours.seconds / theirs.seconds) : '-',
         ours.idleCpuPercent !== undefined ? sig(ours.idleCpuPercent, 2) : '-',
+        ours.jit ? `${(ours.jit.translateMs / 1000).toFixed(1)} s / ${ours.jit.translations}` : '-',
+        ours.jit ? `${ours.jit.pages} / ${(ours.jit.codeBytes / 1048576).toFixed(1)} MiB` : '-',
+        ours.jit ? `${(ours.jit.jitShare * 100).toFixed(1)} %` : '-',
       ]);
       data.push({ harts, rvisor: ours, qemu: theirs });
     }
@@ -142,10 +157,15 @@ export const bootSection: BenchSection = {
         { header: 'QEMU s', align: 'right' },
         { header: 'rvisor/QEMU time', align: 'right' },
         { header: 'idle CPU %', align: 'right' },
+        { header: 'JIT time / translations', align: 'right' },
+        { header: 'code pages / size', align: 'right' },
+        { header: 'in JIT code', align: 'right' },
       ],
       rows,
       notes: [
         `time from loading the images to "${READY}" on the console; kernel ${guest.kernelVersion}`,
+        'JIT time: translating guest pages to WebAssembly (part of the boot time); code pages / size: ' +
+          'the code cache at the prompt; in JIT code: share of the instructions run as translated code',
         qemu
           ? `QEMU: ${qemu.version} (TCG), same firmware, kernel and initramfs`
           : `${QEMU} not installed: ratios skipped`,

@@ -8,6 +8,17 @@ export interface BareMetalOptions {
   memoryBytes?: number;
   maxInstructions?: number;
   onConsole?: (bytes: Uint8Array) => void;
+  /** false: the interpreter only. */
+  jit?: boolean;
+}
+
+/** The JIT's counters (src/engine/jit/jit.ts JitStats), as far as the benchmarks use them. */
+export interface JitFigures {
+  translations: number;
+  translateMs: number;
+  pages: number;
+  codeBytes: number;
+  instructions: number;
 }
 
 export interface BareMetalResult {
@@ -16,6 +27,7 @@ export interface BareMetalResult {
   instret: number;
   seconds: number;
   error?: string;
+  jit?: JitFigures;
 }
 
 export type RunBareMetal = (opts: BareMetalOptions) => BareMetalResult;

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { BenchContext, BenchSection, Column, SectionReport } from './section.js';
 import { WORKLOADS, buildPrograms, emptyElf, workloadElf, type Variant } from './programs.js';
 import { findQemu, runQemu, type QemuInfo } from './qemu.js';
-import { loadRunBareMetal, runWithConsole, type RunBareMetal } from './rvisor.js';
+import { loadRunBareMetal, runWithConsole, type JitFigures, type RunBareMetal } from './rvisor.js';
 import { grouped, sig } from './table.js';
 
 const DEFAULT_RVISOR_RUNS = 1;
@@ -26,6 +26,10 @@ export interface RvisorMeasurement {
   /** instret / seconds. */
   mips: number;
   runs: number;
+  /** The JIT's figures of the best run: translation time, code-cache size, share of instructions. */
+  jit: JitFigures | null;
+  /** The same program with the interpreter only (--no-jit), one run. */
+  interpreterMips: number | null;
 }
 
 export interface QemuMeasurement {
@@ -75,6 +79,7 @@ function measureRvisor(
   result: WorkloadResult,
 ): void {
   let best = Infinity;
+  let jit: JitFigures | null = null;
   for (let i = 0; i < runs; i++) {
     const { result: r, console } = runWithConsole(run, {
       kernel,
@@ -91,10 +96,35 @@ function measureRvisor(
       result.problems.push(`rvisor: instret differs between runs (${result.instret}, ${r.instret})`);
     }
     result.instret = r.instret;
-    best = Math.min(best, r.seconds);
+    if (r.seconds < best) {
+      best = r.seconds;
+      jit = r.jit ?? null;
+    }
   }
   const seconds = Math.max(best - startup, best / 100);
-  result.rvisor = { grossSeconds: best, seconds, mips: (result.instret ?? 0) / seconds / 1e6, runs };
+  // The interpreter alone, once: what the JIT gains (and the reference the JIT must agree with).
+  const { result: slow, console } = runWithConsole(run, {
+    kernel,
+    memoryBytes: MEMORY_BYTES,
+    maxInstructions: MAX_INSTRUCTIONS[variant],
+    jit: false,
+  });
+  let interpreterMips: number | null = null;
+  if (slow.finisher !== 'pass' || !printedPass(console) || slow.instret !== result.instret) {
+    result.problems.push(
+      `rvisor --no-jit: ${slow.error ?? `finisher ${slow.finisher}, instret ${slow.instret}`}`,
+    );
+  } else {
+    interpreterMips = slow.instret / Math.max(slow.seconds - startup, slow.seconds / 100) / 1e6;
+  }
+  result.rvisor = {
+    grossSeconds: best,
+    seconds,
+    mips: (result.instret ?? 0) / seconds / 1e6,
+    runs,
+    jit,
+    interpreterMips,
+  };
 }
 
 /**
@@ -168,6 +198,9 @@ const COLUMNS: readonly Column[] = [
   { header: 'instructions', align: 'right' },
   { header: 'rvisor s', align: 'right' },
   { header: 'rvisor MIPS', align: 'right' },
+  { header: 'no-JIT MIPS', align: 'right' },
+  { header: 'JIT ms', align: 'right' },
+  { header: 'code KiB', align: 'right' },
   { header: 'QEMU s', align: 'right' },
   { header: 'QEMU MIPS', align: 'right' },
   { header: 'rvisor/QEMU', align: 'right' },
@@ -265,6 +298,9 @@ async function run(ctx: BenchContext, load: () => Promise<RunBareMetal | string>
     opt(r.instret, grouped),
     opt(r.rvisor?.seconds, (v) => v.toFixed(3)),
     opt(r.rvisor?.mips, (v) => sig(v, 3)),
+    opt(r.rvisor?.interpreterMips, (v) => sig(v, 3)),
+    opt(r.rvisor?.jit?.translateMs, (v) => v.toFixed(0)),
+    opt(r.rvisor?.jit?.codeBytes, (v) => (v / 1024).toFixed(0)),
     opt(r.qemu?.seconds, (v) => (v < MIN_NET_SECONDS ? `<${MIN_NET_SECONDS}` : v.toFixed(3))),
     opt(r.qemu?.mips, (v) => sig(v, 3)),
     opt(r.ratio, (v) => sig(v, 3)),
@@ -283,6 +319,9 @@ async function run(ctx: BenchContext, load: () => Promise<RunBareMetal | string>
       sig(totalInstret / totalRvisor / 1e6, 3),
       '',
       '',
+      '',
+      '',
+      '',
       geoRatio === null ? '' : `${sig(geoRatio, 3)} (geomean)`,
     ]);
   }
@@ -292,7 +331,9 @@ async function run(ctx: BenchContext, load: () => Promise<RunBareMetal | string>
     notes.push(
       `rvisor: runBareMetal in this process (${MEMORY_BYTES >> 20} MiB RAM), best of ${rvisorRuns} ` +
         `run${rvisorRuns === 1 ? '' : 's'}, less its set-up (${rvisorStartup.toFixed(3)} s: best time of an ` +
-        `empty program); MIPS = instructions retired / that time`,
+        `empty program); MIPS = instructions retired / that time; no-JIT MIPS: the same with the ` +
+        `interpreter only (one run); JIT ms: time spent translating to WebAssembly (included in the ` +
+        `time); code KiB: wasm bytes in the code cache at the end`,
     );
   }
   if (qemu !== undefined && qemuStartup !== null) {

@@ -4,7 +4,7 @@
 import { Machine } from '../engine/machine.js';
 import { bootBareMetal, parseBareMetalImage } from '../engine/boot.js';
 import { RAM_BASE } from '../engine/memmap.js';
-import type { JitOptions } from '../engine/jit/jit.js';
+import type { JitOptions, JitStats } from '../engine/jit/jit.js';
 import { preferBaselineWasm } from './wasm-tier.js';
 
 export interface BareMetalOptions {
@@ -27,6 +27,8 @@ export interface BareMetalResult {
   instret: number;
   seconds: number;
   error?: string;
+  /** The JIT's counters at the end (absent with jit: false). */
+  jit?: JitStats;
 }
 
 const DEFAULT_MEMORY = 128 * 1024 * 1024;
@@ -70,9 +72,16 @@ export function runBareMetal(options: BareMetalOptions): BareMetalResult {
         }
         flush();
         const seconds = (performance.now() - start) / 1000;
-        if (event.kind === 'pass') return { exitCode: 0, finisher: 'pass', instret: total, seconds };
+        const jit = machine.jit === undefined ? undefined : { ...machine.jit.stats };
+        if (event.kind === 'pass') return { exitCode: 0, finisher: 'pass', instret: total, seconds, jit };
         if (event.kind === 'fail') {
-          return { exitCode: event.code === 0 ? 1 : event.code, finisher: 'fail', instret: total, seconds };
+          return {
+            exitCode: event.code === 0 ? 1 : event.code,
+            finisher: 'fail',
+            instret: total,
+            seconds,
+            jit,
+          };
         }
         return { exitCode: 2, finisher: 'none', instret: total, seconds, error: 'the guest kept resetting' };
       }

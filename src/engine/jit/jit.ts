@@ -56,6 +56,8 @@ export interface JitStats {
   instructions: number;
   calls: number;
   exits: number;
+  /** Mid-block resumptions: short interpreter runs to the end of a translated block. */
+  resumes: number;
   /** Instructions the interpreter executed for the JIT (exits included). */
   interpreted: number;
   /** Translations dropped because their page was written, and whole-cache flushes. */
@@ -73,6 +75,8 @@ interface PageCode {
   /** Offsets the page was translated from. */
   entries: number[];
   bytes: number;
+  /** PageTranslation.resume */
+  resume: Uint8Array;
   /** Exits to the interpreter from this page, and instructions run by the calls ending so. */
   exits: number;
   executed: number;
@@ -92,6 +96,7 @@ export class Jit {
     instructions: 0,
     calls: 0,
     exits: 0,
+    resumes: 0,
     interpreted: 0,
     invalidations: 0,
     flushes: 0,
@@ -192,7 +197,21 @@ export class Jit {
       let page = NO_PAGE;
       if (inPage >= 0 && inPage < 4096) {
         page = (h.fetchOffset + inPage) >>> 12;
-        if (kind === EXIT_MISS || this.code[page] === undefined) {
+        const code = this.code[page];
+        if (code !== undefined && kind === EXIT_MISS) {
+          // Inside a translated block (a slice or an exit ended there): interpret to its end,
+          // where translated code takes over again.
+          const rest = code.resume[inPage >>> 1];
+          if (rest !== 0) {
+            const done = interpret(h, n < rest ? n : rest, false, true);
+            n -= done;
+            stats.interpreted += done;
+            stats.resumes++;
+            if (h.sliceStopped) break;
+            continue;
+          }
+        }
+        if (kind === EXIT_MISS || code === undefined) {
           if (this.noteEntry(page, inPage)) continue;
         }
       }
@@ -261,7 +280,14 @@ export class Jit {
     const slot = this.allocateSlot();
     this.table.set(slot, instance.exports.run);
     this.memory.codeIndex[page] = slot;
-    this.code[page] = { slot, entries, bytes: result.bytes.length, exits: 0, executed: 0 };
+    this.code[page] = {
+      slot,
+      entries,
+      bytes: result.bytes.length,
+      resume: result.resume,
+      exits: 0,
+      executed: 0,
+    };
     this.stats.pages++;
     this.stats.codeBytes += result.bytes.length;
     this.stats.translations++;

@@ -88,6 +88,12 @@ export interface PageTranslation {
   bytes: Uint8Array;
   /** Offsets of the blocks in function order: block k starts at starts[k]. */
   starts: number[];
+  /**
+   * By halfword offset: for an instruction inside a block (not its first), the number of
+   * instructions from it to the block's end, 0 elsewhere. Execution that stopped mid-block (a
+   * slice ending, an interrupt, an exit to the interpreter) resumes by interpreting that many.
+   */
+  resume: Uint8Array;
   instructions: number;
 }
 
@@ -159,6 +165,25 @@ const SUPPORTED = new Set<Op>([
   Op.SRLW,
   Op.SRAW,
   Op.FENCE,
+  Op.FENCE_I,
+  Op.AMOSWAP_W,
+  Op.AMOADD_W,
+  Op.AMOXOR_W,
+  Op.AMOAND_W,
+  Op.AMOOR_W,
+  Op.AMOMIN_W,
+  Op.AMOMAX_W,
+  Op.AMOMINU_W,
+  Op.AMOMAXU_W,
+  Op.AMOSWAP_D,
+  Op.AMOADD_D,
+  Op.AMOXOR_D,
+  Op.AMOAND_D,
+  Op.AMOOR_D,
+  Op.AMOMIN_D,
+  Op.AMOMAX_D,
+  Op.AMOMINU_D,
+  Op.AMOMAXU_D,
   Op.MUL,
   Op.MULH,
   Op.MULHSU,
@@ -556,6 +581,7 @@ export function translatePage(
   const rt8 = f.local(ValType.I32);
   const rt4 = f.local(ValType.I32);
   const tmp = f.local(ValType.I64);
+  const ea = f.local(ValType.I32);
   const vb = P_VBASE;
 
   // Guest registers live in locals for the whole call: loaded at entry, stored at the exit.
@@ -686,7 +712,7 @@ export function translatePage(
       f.set(P_N);
       exitAt(off, EXIT_INTERPRET);
     };
-    const locals: Locals = { vb, epc, ekind, addr, vpn, ti, rt8, rt4, tmp, ramOffset };
+    const locals: Locals = { vb, epc, ekind, addr, vpn, ti, rt8, rt4, tmp, ea, ramOffset };
     block.body.forEach((ins, j) => emitInstruction(e, ins, j, leaveBefore, locals, goTo, goToComputed));
     if (block.end === End.FALL) goTo(block.next, true);
     else if (block.end === End.INTERPRET) exitAt(block.next, EXIT_INTERPRET);
@@ -730,7 +756,18 @@ export function translatePage(
     { type: TYPE_PAGE, body: f.body(), exportName: 'run' as string | null },
     ...helperBodies().map((h) => ({ ...h, exportName: null })),
   ];
-  return { bytes: buildModule(types, functions), starts: blocks.map((b) => b.start), instructions: count };
+  const resume = new Uint8Array(2048);
+  for (const b of blocks) {
+    b.body.forEach((ins, j) => {
+      if (j > 0) resume[ins.off >>> 1] = Math.max(resume[ins.off >>> 1], b.body.length - j);
+    });
+  }
+  return {
+    bytes: buildModule(types, functions),
+    starts: blocks.map((b) => b.start),
+    resume,
+    instructions: count,
+  };
 }
 
 /** Signature of a page function (see the file comment). */
@@ -749,6 +786,7 @@ interface Locals {
   rt8: number;
   rt4: number;
   tmp: number;
+  ea: number;
   ramOffset: number;
 }
 
@@ -903,6 +941,10 @@ function emitInstruction(
     f.mem(store[1], l.ramOffset, 0);
     return;
   }
+  if (d.op >= Op.AMOSWAP_W && d.op <= Op.AMOMAXU_D && d.op !== Op.LR_D && d.op !== Op.SC_D) {
+    emitAtomic(e, l, d, () => leaveBefore(j, off));
+    return;
+  }
   const branch = BRANCHES.get(d.op);
   if (branch !== undefined) {
     reg(rs1);
@@ -964,6 +1006,10 @@ function emitInstruction(
       return;
     case Op.FENCE:
       // One hart at a time shares one memory: ordering is already sequential.
+      return;
+    case Op.FENCE_I:
+      // Nothing to do: a store to a page with translated code drops the translation at once
+      // (jit.ts), so no stale code can be fetched after it, FENCE.I or not.
       return;
     case Op.ADD_UW:
       zext32(rs1);
@@ -1120,6 +1166,71 @@ function emitInstruction(
 }
 
 /**
+ * AMO*.W/D (A extension 8.4) on a naturally aligned address whose page has a write TLB entry
+ * (writable RAM); anything else (misaligned, a miss, MMIO) is left to the interpreter, which
+ * raises the exception or takes the slow path. rd gets the old value, sign-extended for .W.
+ */
+function emitAtomic(e: Emitter, l: Locals, d: DecodedInstruction, leave: () => void): void {
+  const { f, reg, setReg } = e;
+  const word = d.op <= Op.AMOMAXU_W;
+  const base = word ? Op.AMOSWAP_W : Op.AMOSWAP_D;
+  const kind = d.op - base; // 0 swap, 1 add, 2 xor, 3 and, 4 or, 5 min, 6 max, 7 minu, 8 maxu
+  emitAccess(e, l, d.rs1, 0, word ? 4 : 8, true, leave, true);
+  f.set(l.ea);
+  f.get(l.ea);
+  f.mem(word ? W.I64_LOAD32_S : W.I64_LOAD, l.ramOffset, 0);
+  f.set(l.tmp);
+  f.get(l.ea);
+  // The new value (the store keeps the low 32 bits for .W).
+  const cmp = (op: W, zext: boolean) => {
+    const value = (load: () => void) => {
+      load();
+      if (word) {
+        if (zext) {
+          f.i64(0xffffffff);
+          f.op(W.I64_AND);
+        } else f.op(W.I64_EXTEND32_S);
+      }
+    };
+    // select(old, rs2, old OP rs2)
+    f.get(l.tmp);
+    reg(d.rs2);
+    value(() => f.get(l.tmp));
+    value(() => reg(d.rs2));
+    f.op(op);
+    f.op(W.SELECT);
+  };
+  switch (kind) {
+    case 0:
+      reg(d.rs2);
+      break;
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+      f.get(l.tmp);
+      reg(d.rs2);
+      f.op([W.I64_ADD, W.I64_XOR, W.I64_AND, W.I64_OR][kind - 1]);
+      break;
+    case 5:
+      cmp(W.I64_LT_S, false);
+      break;
+    case 6:
+      cmp(W.I64_GT_S, false);
+      break;
+    case 7:
+      cmp(W.I64_LT_U, true);
+      break;
+    default:
+      cmp(W.I64_GT_U, true);
+      break;
+  }
+  f.mem(word ? W.I64_STORE32 : W.I64_STORE, l.ramOffset, 0);
+  f.get(l.tmp);
+  setReg(d.rd);
+}
+
+/**
  * The TLB fast path of a load or store (as the interpreter's: tag = virtual page number, an entry
  * means the page is RAM with uniform PMP permission). Leaves the RAM offset (i32) on the stack, or
  * leaves the function when the access misses the TLB or crosses a page.
@@ -1132,6 +1243,7 @@ function emitAccess(
   size: number,
   store: boolean,
   leave: () => void,
+  aligned = false,
 ): void {
   const { f, reg } = e;
   reg(rs1);
@@ -1153,7 +1265,14 @@ function emitAccess(
   f.get(l.vpn);
   f.op(W.F64_CONVERT_I64_S);
   f.op(W.F64_EQ);
-  if (size > 1) {
+  if (aligned) {
+    f.get(l.addr);
+    f.op(W.I32_WRAP_I64);
+    f.i32(size - 1);
+    f.op(W.I32_AND);
+    f.op(W.I32_EQZ);
+    f.op(W.I32_AND);
+  } else if (size > 1) {
     // Misaligned accesses are fine inside a page (wasm memory is byte-addressed).
     f.get(l.addr);
     f.op(W.I32_WRAP_I64);
