@@ -13,6 +13,10 @@ export const HART_STATE = {
   /** Exit record written by translated code: the next pc (f64) and the exit kind (i32). */
   EXIT_PC: 1024,
   EXIT_KIND: 1032,
+  /** LR/SC reservation: valid flag (i32), the virtual address (i64), the value LR read (i64). */
+  RES_VALID: 1036,
+  RES_ADDRESS: 1040,
+  RES_VALUE: 1048,
   TLB_READ_TAG: 4096,
   TLB_WRITE_TAG: 4096 + TLB_ENTRIES_TOTAL * 8,
   TLB_EXEC_TAG: 4096 + TLB_ENTRIES_TOTAL * 16,

@@ -117,11 +117,34 @@ export class Hart {
   cycleFrozen = 0n;
   instretFrozen = 0n;
 
-  /** LR reservation: the virtual address (as halves) and the value LR observed. */
-  reservationValid = false;
-  reservationLo = 0;
-  reservationHi = 0;
-  reservationValue = 0n;
+  // LR reservation: the virtual address (as halves) and the value LR observed. Kept in the state
+  // block, where translated code (src/engine/jit) performs LR/SC too.
+  private readonly reservation32: Int32Array;
+  private readonly reservation64: BigInt64Array;
+  get reservationValid(): boolean {
+    return this.reservation32[0] !== 0;
+  }
+  set reservationValid(valid: boolean) {
+    this.reservation32[0] = valid ? 1 : 0;
+  }
+  get reservationLo(): number {
+    return this.reservation32[1] >>> 0;
+  }
+  set reservationLo(lo: number) {
+    this.reservation32[1] = lo;
+  }
+  get reservationHi(): number {
+    return this.reservation32[2];
+  }
+  set reservationHi(hi: number) {
+    this.reservation32[2] = hi;
+  }
+  get reservationValue(): bigint {
+    return this.reservation64[0];
+  }
+  set reservationValue(value: bigint) {
+    this.reservation64[0] = value;
+  }
 
   /** Set by wfi until an interrupt becomes pending. */
   waiting = false;
@@ -175,6 +198,8 @@ export class Hart {
     this.fregs = new FloatRegisterFile(buffer, offset + HART_STATE.FLOAT_REGS);
     this.exitPc = new Float64Array(buffer, offset + HART_STATE.EXIT_PC, 1);
     this.exitKind = new Int32Array(buffer, offset + HART_STATE.EXIT_KIND, 1);
+    this.reservation32 = new Int32Array(buffer, offset + HART_STATE.RES_VALID, 3);
+    this.reservation64 = new BigInt64Array(buffer, offset + HART_STATE.RES_VALUE, 1);
     this.tlbReadTag = new Float64Array(buffer, offset + HART_STATE.TLB_READ_TAG, n).fill(NaN);
     this.tlbWriteTag = new Float64Array(buffer, offset + HART_STATE.TLB_WRITE_TAG, n).fill(NaN);
     this.tlbExecTag = new Float64Array(buffer, offset + HART_STATE.TLB_EXEC_TAG, n).fill(NaN);

@@ -215,7 +215,8 @@ export class Jit {
           if (this.noteEntry(page, inPage)) continue;
         }
       }
-      const done = interpret(h, n < this.burst ? n : this.burst, true, true);
+      // A fetch-TLB miss: one instruction fills the TLB, then translated code may take over.
+      const done = interpret(h, page === NO_PAGE ? 1 : n < this.burst ? n : this.burst, true, true);
       n -= done;
       stats.interpreted += done;
       if (page !== NO_PAGE) this.heat[page] += done;

@@ -166,6 +166,10 @@ const SUPPORTED = new Set<Op>([
   Op.SRAW,
   Op.FENCE,
   Op.FENCE_I,
+  Op.LR_W,
+  Op.SC_W,
+  Op.LR_D,
+  Op.SC_D,
   Op.AMOSWAP_W,
   Op.AMOADD_W,
   Op.AMOXOR_W,
@@ -712,7 +716,7 @@ export function translatePage(
       f.set(P_N);
       exitAt(off, EXIT_INTERPRET);
     };
-    const locals: Locals = { vb, epc, ekind, addr, vpn, ti, rt8, rt4, tmp, ea, ramOffset };
+    const locals: Locals = { vb, epc, ekind, addr, vpn, ti, rt8, rt4, tmp, ea, ramOffset, state: P_STATE };
     block.body.forEach((ins, j) => emitInstruction(e, ins, j, leaveBefore, locals, goTo, goToComputed));
     if (block.end === End.FALL) goTo(block.next, true);
     else if (block.end === End.INTERPRET) exitAt(block.next, EXIT_INTERPRET);
@@ -788,6 +792,8 @@ interface Locals {
   tmp: number;
   ea: number;
   ramOffset: number;
+  /** The parameter holding the hart's state block offset. */
+  state: number;
 }
 
 const LOADS = new Map<Op, [number, W]>([
@@ -941,7 +947,11 @@ function emitInstruction(
     f.mem(store[1], l.ramOffset, 0);
     return;
   }
-  if (d.op >= Op.AMOSWAP_W && d.op <= Op.AMOMAXU_D && d.op !== Op.LR_D && d.op !== Op.SC_D) {
+  if (d.op === Op.LR_W || d.op === Op.LR_D || d.op === Op.SC_W || d.op === Op.SC_D) {
+    emitReservation(e, l, d, () => leaveBefore(j, off));
+    return;
+  }
+  if (d.op >= Op.AMOSWAP_W && d.op <= Op.AMOMAXU_D) {
     emitAtomic(e, l, d, () => leaveBefore(j, off));
     return;
   }
@@ -1163,6 +1173,66 @@ function emitInstruction(
     default:
       throw new Error(`jit: no translation for op ${d.op} (${d.name})`);
   }
+}
+
+/**
+ * LR and SC (A extension 8.2) with the interpreter's semantics (execute-other.ts, as QEMU): LR
+ * records the address and the value read; SC succeeds when it targets the reserved address and
+ * memory still holds that value; every SC ends the reservation. The reservation lives in the
+ * hart's state block, shared with the interpreter. Misaligned or TLB-missing accesses leave for
+ * the interpreter before anything changes (it raises the exception or takes the slow path).
+ */
+function emitReservation(e: Emitter, l: Locals, d: DecodedInstruction, leave: () => void): void {
+  const { f, reg, setReg } = e;
+  const word = d.op === Op.LR_W || d.op === Op.SC_W;
+  const load = word ? W.I64_LOAD32_S : W.I64_LOAD;
+  if (d.op === Op.LR_W || d.op === Op.LR_D) {
+    emitAccess(e, l, d.rs1, 0, word ? 4 : 8, false, leave, true);
+    f.mem(load, l.ramOffset, 0);
+    f.set(l.tmp);
+    f.get(l.state);
+    f.i32(1);
+    f.mem(W.I32_STORE, HART_STATE.RES_VALID, 2);
+    f.get(l.state);
+    f.get(l.addr);
+    f.mem(W.I64_STORE, HART_STATE.RES_ADDRESS, 3);
+    f.get(l.state);
+    f.get(l.tmp);
+    f.mem(W.I64_STORE, HART_STATE.RES_VALUE, 3);
+    f.get(l.tmp);
+    setReg(d.rd);
+    return;
+  }
+  emitAccess(e, l, d.rs1, 0, word ? 4 : 8, true, leave, true);
+  f.set(l.ea);
+  f.get(l.state);
+  f.mem(W.I32_LOAD, HART_STATE.RES_VALID, 2);
+  f.get(l.state);
+  f.mem(W.I64_LOAD, HART_STATE.RES_ADDRESS, 3);
+  f.get(l.addr);
+  f.op(W.I64_EQ);
+  f.op(W.I32_AND);
+  f.get(l.ea);
+  f.mem(load, l.ramOffset, 0);
+  f.get(l.state);
+  f.mem(W.I64_LOAD, HART_STATE.RES_VALUE, 3);
+  f.op(W.I64_EQ);
+  f.op(W.I32_AND);
+  f.open(W.IF);
+  f.get(l.ea);
+  reg(d.rs2);
+  f.mem(word ? W.I64_STORE32 : W.I64_STORE, l.ramOffset, 0);
+  f.i64(0);
+  f.set(l.tmp);
+  f.else();
+  f.i64(1);
+  f.set(l.tmp);
+  f.end();
+  f.get(l.state);
+  f.i32(0);
+  f.mem(W.I32_STORE, HART_STATE.RES_VALID, 2);
+  f.get(l.tmp);
+  setReg(d.rd);
 }
 
 /**
