@@ -17,6 +17,10 @@ export const HART_STATE = {
   RES_VALID: 1036,
   RES_ADDRESS: 1040,
   RES_VALUE: 1048,
+  /** 1 while mstatus.FS is Dirty (translated FP loads and stores run only then), else 0. */
+  FS_DIRTY: 1056,
+  /** The float unit's fflags and frm (two i32). */
+  FP_CONTROL: 1064,
   TLB_READ_TAG: 4096,
   TLB_WRITE_TAG: 4096 + TLB_ENTRIES_TOTAL * 8,
   TLB_EXEC_TAG: 4096 + TLB_ENTRIES_TOTAL * 16,

@@ -23,6 +23,7 @@ import {
   MSTATUS_MPP_SHIFT,
   MSTATUS_MPRV,
   MSTATUS_MXR,
+  MSTATUS_FS,
   MSTATUS_SIE,
   MSTATUS_SPIE,
   MSTATUS_SPP,
@@ -76,8 +77,17 @@ export class Hart {
   pc = 0x80000000;
   priv = PRIV_M;
 
-  // Machine-level CSRs. mstatus keeps its low 32 bits; UXL/SXL/SD are composed on read.
-  mstatus = 0;
+  // Machine-level CSRs. mstatus keeps its low 32 bits; UXL/SXL/SD are composed on read. Its FS
+  // field is mirrored into the state block for translated code (HART_STATE.FS_DIRTY).
+  private mstatusBits = 0;
+  private readonly fsDirty: Int32Array;
+  get mstatus(): number {
+    return this.mstatusBits;
+  }
+  set mstatus(value: number) {
+    this.mstatusBits = value;
+    this.fsDirty[0] = (value & MSTATUS_FS) === MSTATUS_FS ? 1 : 0;
+  }
   medeleg = 0;
   mideleg = 0;
   mie = 0;
@@ -199,6 +209,7 @@ export class Hart {
     this.exitPc = new Float64Array(buffer, offset + HART_STATE.EXIT_PC, 1);
     this.exitKind = new Int32Array(buffer, offset + HART_STATE.EXIT_KIND, 1);
     this.reservation32 = new Int32Array(buffer, offset + HART_STATE.RES_VALID, 3);
+    this.fsDirty = new Int32Array(buffer, offset + HART_STATE.FS_DIRTY, 1);
     this.reservation64 = new BigInt64Array(buffer, offset + HART_STATE.RES_VALUE, 1);
     this.tlbReadTag = new Float64Array(buffer, offset + HART_STATE.TLB_READ_TAG, n).fill(NaN);
     this.tlbWriteTag = new Float64Array(buffer, offset + HART_STATE.TLB_WRITE_TAG, n).fill(NaN);
@@ -206,7 +217,7 @@ export class Hart {
     this.tlbReadOffset = new Int32Array(buffer, offset + HART_STATE.TLB_READ_OFFSET, n);
     this.tlbWriteOffset = new Int32Array(buffer, offset + HART_STATE.TLB_WRITE_OFFSET, n);
     this.tlbExecOffset = new Int32Array(buffer, offset + HART_STATE.TLB_EXEC_OFFSET, n);
-    this.fpu = new FloatUnit(this.fregs);
+    this.fpu = new FloatUnit(this.fregs, new Int32Array(buffer, offset + HART_STATE.FP_CONTROL, 2));
     this.pmp.onChange = () => this.flushTranslations();
     this.updateTranslationContext();
   }

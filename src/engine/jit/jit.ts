@@ -20,6 +20,8 @@ import type { MachineMemory } from '../cpu/hart-state.js';
 import { runSlice as interpret } from '../cpu/interpreter.js';
 import { probeFetch } from '../cpu/mmu.js';
 import { buildDispatcher } from './dispatcher.js';
+import { MSTATUS_FS } from '../cpu/csr-numbers.js';
+import type { FpOp } from '../cpu/fpu/fp-ops.js';
 import {
   DEFAULT_LIMITS,
   EXIT_BUDGET,
@@ -140,7 +142,33 @@ export class Jit {
     this.maxCodeBytes = options.maxCodeBytes ?? 96 * 1024 * 1024;
     this.burst = options.burst ?? 256;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.imports = { env: { memory: memory.memory } };
+    const byState = new Map(harts.map((h) => [h.state.offset, h]));
+    this.imports = {
+      env: {
+        memory: memory.memory,
+        // F/D computation for translated code: the interpreter's path (execute-other.ts, Op.FP).
+        // 0 = done; 1 = illegal here (FS off, reserved rounding mode), nothing changed.
+        fp: (state: number, a: number, b: number): number => {
+          const h = byState.get(state)!;
+          if ((h.mstatus & MSTATUS_FS) === 0) return 1;
+          if (
+            !h.fpu.execute(
+              (a & 0xff) as FpOp,
+              (a >>> 8) & 0xff,
+              (a >>> 16) & 0xff,
+              a >>> 24,
+              b & 0xff,
+              b >>> 8,
+              h.regs,
+            )
+          ) {
+            return 1;
+          }
+          h.mstatus |= MSTATUS_FS;
+          return 0;
+        },
+      },
+    };
     const dispatcher = new WebAssembly.Instance(
       new WebAssembly.Module(buildDispatcher(memory.codeIndexOffset)),
       {

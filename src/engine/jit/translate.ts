@@ -25,6 +25,7 @@
 import type { GuestRam } from '../memory.js';
 import { decodeInstruction, type DecodedInstruction } from '../cpu/decoder.js';
 import { Op } from '../cpu/opcodes.js';
+import { FpOp } from '../cpu/fpu/fp-ops.js';
 import { HART_STATE } from '../cpu/hart-state.js';
 import { TLB_ENTRIES } from '../cpu/tlb-size.js';
 import {
@@ -170,6 +171,11 @@ const SUPPORTED = new Set<Op>([
   Op.SC_W,
   Op.LR_D,
   Op.SC_D,
+  Op.FLW,
+  Op.FLD,
+  Op.FSW,
+  Op.FSD,
+  Op.FP,
   Op.AMOSWAP_W,
   Op.AMOADD_W,
   Op.AMOXOR_W,
@@ -320,8 +326,9 @@ function discover(ram: GuestRam, pageOffset: number, entries: number[], limits: 
 }
 
 // Helper functions appended to every module (indices after the page function).
+// Function indices: 0 is the imported FP helper (jit.ts), 1 the page function, then these.
 const enum Helper {
-  DIV = 1,
+  DIV = 2,
   DIVU,
   REM,
   REMU,
@@ -339,6 +346,9 @@ const enum Helper {
 const TYPE_PAGE = 0;
 const TYPE_BINARY = 1;
 const TYPE_UNARY = 2;
+const TYPE_FP = 3;
+/** Index of the imported FP function: fp(state, aux | rd << 8 | rs1 << 16 | rs2 << 24, rs3 | rm << 8). */
+const IMPORT_FP = 0;
 
 const I64_MIN = -(1n << 63n);
 
@@ -554,6 +564,10 @@ interface Emitter {
   f: FunctionWriter;
   reg: (r: number) => void;
   setReg: (r: number) => void;
+  /** Copy integer register r's local to the register file in memory (before a call reading it). */
+  flush: (r: number) => void;
+  /** Reload integer register r's local from memory (after a call that may have written it). */
+  reload: (r: number) => void;
 }
 
 /** Translate the page at RAM offset `pageOffset`, starting from `entries` (offsets in the page). */
@@ -586,6 +600,8 @@ export function translatePage(
   const rt4 = f.local(ValType.I32);
   const tmp = f.local(ValType.I64);
   const ea = f.local(ValType.I32);
+  const fl = [f.local(ValType.F64), f.local(ValType.F64), f.local(ValType.F64), f.local(ValType.F64)];
+  const fh = [f.local(ValType.F64), f.local(ValType.F64), f.local(ValType.F64), f.local(ValType.F64)];
   const vb = P_VBASE;
 
   // Guest registers live in locals for the whole call: loaded at entry, stored at the exit.
@@ -613,7 +629,22 @@ export function translatePage(
     f.set(regLocal.get(r)!);
     written.add(r);
   };
-  const e: Emitter = { f, reg, setReg };
+  const flush = (r: number) => {
+    const local = regLocal.get(r);
+    if (local === undefined) return;
+    f.get(P_STATE);
+    f.get(local);
+    f.mem(W.I64_STORE, HART_STATE.INT_REGS + 8 * r, 3);
+  };
+  const reload = (r: number) => {
+    const local = regLocal.get(r);
+    if (local === undefined) return;
+    f.get(P_STATE);
+    f.mem(W.I64_LOAD, HART_STATE.INT_REGS + 8 * r, 3);
+    f.set(local);
+    written.add(r);
+  };
+  const e: Emitter = { f, reg, setReg, flush, reload };
 
   // ---- prologue ----
   f.get(P_STATE);
@@ -716,7 +747,22 @@ export function translatePage(
       f.set(P_N);
       exitAt(off, EXIT_INTERPRET);
     };
-    const locals: Locals = { vb, epc, ekind, addr, vpn, ti, rt8, rt4, tmp, ea, ramOffset, state: P_STATE };
+    const locals: Locals = {
+      vb,
+      epc,
+      ekind,
+      addr,
+      vpn,
+      ti,
+      rt8,
+      rt4,
+      tmp,
+      ea,
+      ramOffset,
+      state: P_STATE,
+      fl,
+      fh,
+    };
     block.body.forEach((ins, j) => emitInstruction(e, ins, j, leaveBefore, locals, goTo, goToComputed));
     if (block.end === End.FALL) goTo(block.next, true);
     else if (block.end === End.INTERPRET) exitAt(block.next, EXIT_INTERPRET);
@@ -755,6 +801,7 @@ export function translatePage(
     PAGE_TYPE,
     { params: [ValType.I64, ValType.I64], results: [ValType.I64] },
     { params: [ValType.I64], results: [ValType.I64] },
+    { params: [ValType.I32, ValType.I32, ValType.I32], results: [ValType.I32] },
   ];
   const functions = [
     { type: TYPE_PAGE, body: f.body(), exportName: 'run' as string | null },
@@ -767,7 +814,7 @@ export function translatePage(
     });
   }
   return {
-    bytes: buildModule(types, functions),
+    bytes: buildModule(types, functions, false, [{ name: 'fp', type: TYPE_FP }]),
     starts: blocks.map((b) => b.start),
     resume,
     instructions: count,
@@ -794,6 +841,9 @@ interface Locals {
   ramOffset: number;
   /** The parameter holding the hart's state block offset. */
   state: number;
+  /** f64 scratch locals for FP fast paths. */
+  fl: number[];
+  fh: number[];
 }
 
 const LOADS = new Map<Op, [number, W]>([
@@ -953,6 +1003,28 @@ function emitInstruction(
   }
   if (d.op >= Op.AMOSWAP_W && d.op <= Op.AMOMAXU_D) {
     emitAtomic(e, l, d, () => leaveBefore(j, off));
+    return;
+  }
+  if (d.op === Op.FP) {
+    const native = emitNativeFloat(e, l, d);
+    // Computational F/D instructions run in the interpreter's float unit (exact flags and
+    // rounding), called from here; the integer registers it may read or write (rs1, rd) are
+    // passed through memory. It refuses, changing nothing, when the instruction is illegal.
+    e.flush(rs1);
+    e.flush(rd);
+    f.get(l.state);
+    f.i32(d.aux | (rd << 8) | (rs1 << 16) | (rs2 << 24));
+    f.i32(d.rs3 | (d.rm << 8));
+    f.call(IMPORT_FP);
+    f.open(W.IF);
+    leaveBefore(j, off);
+    f.end();
+    e.reload(rd);
+    if (native) f.end(); // fpdone
+    return;
+  }
+  if (d.op === Op.FLD || d.op === Op.FLW || d.op === Op.FSD || d.op === Op.FSW) {
+    emitFloatAccess(e, l, d, () => leaveBefore(j, off));
     return;
   }
   const branch = BRANCHES.get(d.op);
@@ -1173,6 +1245,288 @@ function emitInstruction(
     default:
       throw new Error(`jit: no translation for op ${d.op} (${d.name})`);
   }
+}
+
+const SIGN = -(1n << 63n);
+/** Bounds of the FMUL fast path: Dekker's product is exact when no part under- or overflows. */
+const MUL_MIN_RESULT = 2 ** -968;
+const MUL_MAX_INPUT = 2 ** 995;
+
+/**
+ * Native code for the commonest double-precision operations when the result needs no rounding
+ * mode but RNE and raises no flag but inexact: sign injection and moves (no flags at all),
+ * comparisons of non-NaN values, and add/sub/mul with finite, non-tiny results, whose inexact flag
+ * comes from the exact error term (TwoSum; Dekker's product). Everything else (NaNs, infinities,
+ * overflow, underflow, other rounding modes, FS not Dirty) falls to the float-unit call emitted
+ * after this. Returns true when it opened the blocks 'fpdone' (left open for the caller) and
+ * 'fpslow' (closed here, so the caller's code is the slow path).
+ */
+function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean {
+  const { f, reg, setReg } = e;
+  const op = d.aux as FpOp;
+  const arith = op === FpOp.FADD_D || op === FpOp.FSUB_D || op === FpOp.FMUL_D;
+  const simple =
+    op === FpOp.FSGNJ_D ||
+    op === FpOp.FSGNJN_D ||
+    op === FpOp.FSGNJX_D ||
+    op === FpOp.FMV_X_D ||
+    op === FpOp.FMV_D_X ||
+    op === FpOp.FEQ_D ||
+    op === FpOp.FLT_D ||
+    op === FpOp.FLE_D;
+  if (!simple && !(arith && (d.rm === 0 || d.rm === 7))) return false;
+  const fr = (r: number) => HART_STATE.FLOAT_REGS + 8 * r;
+  const [a, b, r, t] = l.fl;
+  f.open(W.BLOCK, 'fpdone');
+  f.open(W.BLOCK, 'fpslow');
+  f.get(l.state);
+  f.mem(W.I32_LOAD, HART_STATE.FS_DIRTY, 2);
+  f.op(W.I32_EQZ);
+  f.brIf('fpslow');
+  if (arith && d.rm === 7) {
+    f.get(l.state);
+    f.mem(W.I32_LOAD, HART_STATE.FP_CONTROL + 4, 2); // frm: only RNE here
+    f.brIf('fpslow');
+  }
+  const loadF = (reg: number, into: number) => {
+    f.get(l.state);
+    f.mem(W.F64_LOAD, fr(reg), 3);
+    f.set(into);
+  };
+  const storeResult = () => {
+    f.get(l.state);
+    f.get(r);
+    f.mem(W.F64_STORE, fr(d.rd), 3);
+  };
+  const inexact = () => {
+    // fflags |= NX
+    f.get(l.state);
+    f.get(l.state);
+    f.mem(W.I32_LOAD, HART_STATE.FP_CONTROL, 2);
+    f.i32(1);
+    f.op(W.I32_OR);
+    f.mem(W.I32_STORE, HART_STATE.FP_CONTROL, 2);
+  };
+  switch (op) {
+    case FpOp.FSGNJ_D:
+    case FpOp.FSGNJN_D:
+    case FpOp.FSGNJX_D:
+      f.get(l.state);
+      f.get(l.state);
+      f.mem(W.I64_LOAD, fr(d.rs1), 3);
+      if (op !== FpOp.FSGNJX_D) {
+        f.i64(~SIGN);
+        f.op(W.I64_AND);
+      }
+      f.get(l.state);
+      f.mem(W.I64_LOAD, fr(d.rs2), 3);
+      if (op === FpOp.FSGNJN_D) {
+        f.i64(-1);
+        f.op(W.I64_XOR);
+      }
+      f.i64(SIGN);
+      f.op(W.I64_AND);
+      f.op(op === FpOp.FSGNJX_D ? W.I64_XOR : W.I64_OR);
+      f.mem(W.I64_STORE, fr(d.rd), 3);
+      break;
+    case FpOp.FMV_X_D:
+      f.get(l.state);
+      f.mem(W.I64_LOAD, fr(d.rs1), 3);
+      setReg(d.rd);
+      break;
+    case FpOp.FMV_D_X:
+      f.get(l.state);
+      reg(d.rs1);
+      f.mem(W.I64_STORE, fr(d.rd), 3);
+      break;
+    case FpOp.FEQ_D:
+    case FpOp.FLT_D:
+    case FpOp.FLE_D:
+      // NaN operands set flags (NV for flt/fle, for signalling NaNs with feq): slow path.
+      loadF(d.rs1, a);
+      loadF(d.rs2, b);
+      f.get(a);
+      f.get(a);
+      f.op(W.F64_NE);
+      f.get(b);
+      f.get(b);
+      f.op(W.F64_NE);
+      f.op(W.I32_OR);
+      f.brIf('fpslow');
+      f.get(a);
+      f.get(b);
+      f.op(op === FpOp.FEQ_D ? W.F64_EQ : op === FpOp.FLT_D ? W.F64_LT : W.F64_LE);
+      f.op(W.I64_EXTEND_I32_U);
+      setReg(d.rd);
+      break;
+    case FpOp.FADD_D:
+    case FpOp.FSUB_D:
+      loadF(d.rs1, a);
+      loadF(d.rs2, b);
+      if (op === FpOp.FSUB_D) {
+        f.get(b);
+        f.op(W.F64_NEG);
+        f.set(b);
+      }
+      f.get(a);
+      f.get(b);
+      f.op(W.F64_ADD);
+      f.tee(r);
+      // Finite (r - r is NaN for NaN and infinities): else the slow path decides the flags.
+      f.get(r);
+      f.op(W.F64_SUB);
+      f.f64(0);
+      f.op(W.F64_EQ);
+      f.op(W.I32_EQZ);
+      f.brIf('fpslow');
+      // TwoSum (Knuth): err = (a - (r - bv)) + (b - bv), bv = r - a; inexact iff err != 0. A
+      // sum that is tiny is exact, so underflow never applies.
+      f.get(r);
+      f.get(a);
+      f.op(W.F64_SUB);
+      f.set(t);
+      f.get(a);
+      f.get(r);
+      f.get(t);
+      f.op(W.F64_SUB);
+      f.op(W.F64_SUB);
+      f.get(b);
+      f.get(t);
+      f.op(W.F64_SUB);
+      f.op(W.F64_ADD);
+      f.f64(0);
+      f.op(W.F64_NE);
+      f.open(W.IF);
+      inexact();
+      f.end();
+      storeResult();
+      break;
+    case FpOp.FMUL_D: {
+      const [ah, al, bh, bl] = l.fh;
+      loadF(d.rs1, a);
+      loadF(d.rs2, b);
+      f.get(a);
+      f.get(b);
+      f.op(W.F64_MUL);
+      f.tee(r);
+      f.get(r);
+      f.op(W.F64_SUB);
+      f.f64(0);
+      f.op(W.F64_EQ);
+      f.op(W.I32_EQZ);
+      f.brIf('fpslow');
+      f.get(r);
+      f.f64(0);
+      f.op(W.F64_EQ);
+      f.open(W.IF);
+      // A zero product is exact only with a zero factor (else it underflowed).
+      f.get(a);
+      f.f64(0);
+      f.op(W.F64_EQ);
+      f.get(b);
+      f.f64(0);
+      f.op(W.F64_EQ);
+      f.op(W.I32_OR);
+      f.op(W.I32_EQZ);
+      f.brIf('fpslow');
+      f.else();
+      f.get(r);
+      f.op(W.F64_ABS);
+      f.f64(MUL_MIN_RESULT);
+      f.op(W.F64_LT);
+      f.get(a);
+      f.op(W.F64_ABS);
+      f.f64(MUL_MAX_INPUT);
+      f.op(W.F64_GE);
+      f.op(W.I32_OR);
+      f.get(b);
+      f.op(W.F64_ABS);
+      f.f64(MUL_MAX_INPUT);
+      f.op(W.F64_GE);
+      f.op(W.I32_OR);
+      f.brIf('fpslow');
+      // Veltkamp split into 26-bit halves, then Dekker: err = ((ah*bh - r) + ah*bl + al*bh) + al*bl.
+      const split = (x: number, hi: number, lo: number) => {
+        f.f64(134217729);
+        f.get(x);
+        f.op(W.F64_MUL);
+        f.tee(t);
+        f.get(t);
+        f.get(x);
+        f.op(W.F64_SUB);
+        f.op(W.F64_SUB);
+        f.tee(hi);
+        f.get(x);
+        f.get(hi);
+        f.op(W.F64_SUB);
+        f.set(lo);
+        f.op(W.DROP);
+      };
+      split(a, ah, al);
+      split(b, bh, bl);
+      f.get(ah);
+      f.get(bh);
+      f.op(W.F64_MUL);
+      f.get(r);
+      f.op(W.F64_SUB);
+      f.get(ah);
+      f.get(bl);
+      f.op(W.F64_MUL);
+      f.op(W.F64_ADD);
+      f.get(al);
+      f.get(bh);
+      f.op(W.F64_MUL);
+      f.op(W.F64_ADD);
+      f.get(al);
+      f.get(bl);
+      f.op(W.F64_MUL);
+      f.op(W.F64_ADD);
+      f.f64(0);
+      f.op(W.F64_NE);
+      f.open(W.IF);
+      inexact();
+      f.end();
+      f.end();
+      storeResult();
+      break;
+    }
+  }
+  f.br('fpdone');
+  f.end(); // fpslow: the float-unit call follows
+  return true;
+}
+
+/**
+ * FLD/FLW/FSD/FSW. They need mstatus.FS on and set it to Dirty; translated code runs them only
+ * while FS is Dirty already (HART_STATE.FS_DIRTY, kept by the hart), else the interpreter does.
+ * FLW NaN-boxes the single (unprivileged spec 21.2).
+ */
+function emitFloatAccess(e: Emitter, l: Locals, d: DecodedInstruction, leave: () => void): void {
+  const { f } = e;
+  f.get(l.state);
+  f.mem(W.I32_LOAD, HART_STATE.FS_DIRTY, 2);
+  f.op(W.I32_EQZ);
+  f.open(W.IF);
+  leave();
+  f.end();
+  const double = d.op === Op.FLD || d.op === Op.FSD;
+  if (d.op === Op.FLD || d.op === Op.FLW) {
+    emitAccess(e, l, d.rs1, d.imm, double ? 8 : 4, false, leave);
+    f.mem(double ? W.I64_LOAD : W.I64_LOAD32_U, l.ramOffset, 0);
+    if (!double) {
+      f.i64(-0x100000000);
+      f.op(W.I64_OR);
+    }
+    f.set(l.tmp);
+    f.get(l.state);
+    f.get(l.tmp);
+    f.mem(W.I64_STORE, HART_STATE.FLOAT_REGS + 8 * d.rd, 3);
+    return;
+  }
+  emitAccess(e, l, d.rs1, d.imm, double ? 8 : 4, true, leave);
+  f.get(l.state);
+  f.mem(W.I64_LOAD, HART_STATE.FLOAT_REGS + 8 * d.rs2, 3);
+  f.mem(double ? W.I64_STORE : W.I64_STORE32, l.ramOffset, 0);
 }
 
 /**

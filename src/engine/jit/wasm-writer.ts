@@ -46,6 +46,7 @@ export const enum W {
   I64_STORE32 = 0x3e,
   I32_CONST = 0x41,
   I64_CONST = 0x42,
+  F64_CONST = 0x44,
   I32_EQZ = 0x45,
   I32_EQ = 0x46,
   I32_NE = 0x47,
@@ -65,6 +66,15 @@ export const enum W {
   I64_GE_S = 0x59,
   I64_GE_U = 0x5a,
   F64_EQ = 0x61,
+  F64_NE = 0x62,
+  F64_LT = 0x63,
+  F64_LE = 0x65,
+  F64_GE = 0x66,
+  F64_ABS = 0x99,
+  F64_NEG = 0x9a,
+  F64_ADD = 0xa0,
+  F64_SUB = 0xa1,
+  F64_MUL = 0xa2,
   I32_CLZ = 0x67,
   I32_CTZ = 0x68,
   I32_POPCNT = 0x69,
@@ -227,6 +237,11 @@ export class FunctionWriter {
     this.code.s32(value);
   }
 
+  f64(value: number): void {
+    this.code.byte(W.F64_CONST);
+    this.code.f64(value);
+  }
+
   i64(value: bigint | number): void {
     this.code.byte(W.I64_CONST);
     this.code.s64(value);
@@ -338,14 +353,16 @@ export interface FunctionType {
 }
 
 /**
- * A module importing one memory ("env"."memory"), and with `table` a function table
- * ("env"."table"), and exporting its functions by name. Functions are given as (type index,
- * body, export name or null).
+ * A module importing one memory ("env"."memory"), with `table` a function table ("env"."table"),
+ * and the functions `functionImports` ("env".name, by type index; they take the first function
+ * indices), and exporting its own functions by name. Functions are given as (type index, body,
+ * export name or null).
  */
 export function buildModule(
   types: FunctionType[],
   functions: { type: number; body: ByteWriter; exportName: string | null }[],
   table = false,
+  functionImports: { name: string; type: number }[] = [],
 ): Uint8Array {
   const out = new ByteWriter();
   for (const b of [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]) out.byte(b);
@@ -368,7 +385,13 @@ export function buildModule(
     importSec.u32(text.length);
     for (let i = 0; i < text.length; i++) importSec.byte(text.charCodeAt(i));
   };
-  importSec.u32(table ? 2 : 1);
+  importSec.u32(1 + (table ? 1 : 0) + functionImports.length);
+  for (const fi of functionImports) {
+    name('env');
+    name(fi.name);
+    importSec.byte(0x00); // function
+    importSec.u32(fi.type);
+  }
   name('env');
   name('memory');
   importSec.byte(0x02); // memory
@@ -387,12 +410,13 @@ export function buildModule(
   funcSec.u32(functions.length);
   for (const f of functions) funcSec.u32(f.type);
   section(3, funcSec);
-  const exported = functions.map((f, i) => [f.exportName, i] as const).filter(([n]) => n !== null);
+  const first = functionImports.length;
+  const exported = functions.map((f, i) => [f.exportName, first + i] as const).filter(([n]) => n !== null);
   const exportSec = new ByteWriter();
   exportSec.u32(exported.length);
-  for (const [name, index] of exported) {
-    exportSec.u32(name!.length);
-    for (let i = 0; i < name!.length; i++) exportSec.byte(name!.charCodeAt(i));
+  for (const [exportName, index] of exported) {
+    exportSec.u32(exportName!.length);
+    for (let i = 0; i < exportName!.length; i++) exportSec.byte(exportName!.charCodeAt(i));
     exportSec.byte(0x00);
     exportSec.u32(index);
   }

@@ -62,16 +62,35 @@ for (const op of [
 }
 
 export class FloatUnit {
+  /**
+   * fflags and frm live in a two-word control block (a view of the hart's state block, where
+   * translated code reads frm and ORs flags in; see hart-state.ts HART_STATE.FP_CONTROL).
+   */
+  private readonly control: Int32Array;
   /** Accrued exception flags: NX=1 UF=2 OF=4 DZ=8 NV=16. Operations only OR into it. */
-  fflags = 0;
+  get fflags(): number {
+    return this.control[0];
+  }
+  set fflags(flags: number) {
+    this.control[0] = flags;
+  }
   /** Dynamic rounding mode 0..7 as written by CSR code (5..7 make dynamic-rm instructions illegal). */
-  frm = 0;
+  get frm(): number {
+    return this.control[1];
+  }
+  set frm(mode: number) {
+    this.control[1] = mode;
+  }
 
   private readonly f64: Float64Array;
   private readonly f32: Float32Array;
   private readonly i32: Int32Array;
 
-  constructor(readonly regs: FloatRegisterFile) {
+  constructor(
+    readonly regs: FloatRegisterFile,
+    control: Int32Array = new Int32Array(2),
+  ) {
+    this.control = control;
     this.f64 = regs.f64;
     this.f32 = regs.f32;
     this.i32 = regs.i32;
