@@ -686,6 +686,12 @@ export function translatePage(
     }
     // The next block's code follows this one's: just fall into it.
     if (last && k === current + 1) return;
+    // A later block's code starts where its (still open) label ends: branch there directly.
+    if (k > current) {
+      f.br(`b${k}`);
+      return;
+    }
+    // An earlier block (a loop): through the dispatch at the top.
     f.i32(off >>> 1);
     f.set(idx);
     f.br('top');
