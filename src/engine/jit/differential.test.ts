@@ -436,7 +436,8 @@ function checkSeed(seed: number, variant: Variant): { traps: number; translation
   const retired = fast.machine.harts[0].retired();
   assert.ok(
     stats.instructions > variant.minShare * retired,
-    `${context}: translated code executed ${stats.instructions} of ${retired} instructions`,
+    `${context}: translated code executed ${stats.instructions} of ${retired} instructions; ` +
+      `jit stats: ${JSON.stringify(stats)}`,
   );
   return { traps: trapCount(ref.machine, program), translations: stats.translations };
 }

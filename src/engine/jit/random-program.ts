@@ -1216,7 +1216,7 @@ export function generateProgram(seed: number, options: RandomProgramOptions = {}
   const loop = asm.label();
   asm.bind(loop);
   const firstBodyEntry = asm.listing.length;
-  if (options.traps ?? true) g.trapBudget = Math.max(2, Math.floor(bodyInstructions / 80));
+  if (options.traps ?? true) g.trapBudget = Math.max(1, Math.floor(bodyInstructions / 120));
   // Where the self-modifying snippet goes (if any), and how often it rewrites: at least once, at
   // most about five times per run.
   const selfModifying = options.selfModifying ?? drawnSelfModifying;

@@ -251,6 +251,19 @@ const SUPPORTED = new Set<Op>([
   Op.CZERO_NEZ,
 ]);
 
+/** Decoded instructions by their bits (read-only; shared by translations). */
+const decoded = new Map<number, DecodedInstruction>();
+
+function decode(bits: number): DecodedInstruction {
+  let d = decoded.get(bits);
+  if (d === undefined) {
+    if (decoded.size >= 1 << 16) decoded.clear();
+    d = decodeInstruction(bits);
+    decoded.set(bits, d);
+  }
+  return d;
+}
+
 /** Read the instruction bits at `off` of the page at RAM offset `pageOffset` (-1 if they cross). */
 function fetchBits(ram: GuestRam, pageOffset: number, off: number): number {
   const lo = ram.u16[(pageOffset + off) >>> 1];
@@ -298,7 +311,7 @@ function discover(ram: GuestRam, pageOffset: number, entries: number[], limits: 
         block.next = off;
         break;
       }
-      const d = decodeInstruction(bits);
+      const d = decode(bits);
       if (!SUPPORTED.has(d.op)) {
         block.end = End.INTERPRET;
         block.next = off;

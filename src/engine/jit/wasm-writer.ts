@@ -214,7 +214,7 @@ export class ByteWriter {
 
 /** Emits one function body, keeping the stack of open control labels. */
 export class FunctionWriter {
-  readonly code = new ByteWriter();
+  readonly code = new ByteWriter(65536);
   private readonly labels: (string | null)[] = [];
   /** Stack position of each open named label (names are unique while open). */
   private readonly labelAt = new Map<string, number>();
@@ -329,7 +329,7 @@ export class FunctionWriter {
   /** The encoded body: local declarations (run-length grouped), code, final end. */
   body(): ByteWriter {
     if (this.labels.length !== 0) throw new Error('wasm writer: unclosed blocks');
-    const out = new ByteWriter();
+    const out = new ByteWriter(this.code.length + 64);
     const groups: [number, ValType][] = [];
     for (const t of this.locals) {
       const last = groups[groups.length - 1];
@@ -364,7 +364,7 @@ export function buildModule(
   table = false,
   functionImports: { name: string; type: number }[] = [],
 ): Uint8Array {
-  const out = new ByteWriter();
+  const out = new ByteWriter(functions.reduce((n, f) => n + f.body.length, 0) + 1024);
   for (const b of [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]) out.byte(b);
   const section = (id: number, content: ByteWriter) => {
     out.byte(id);
@@ -421,7 +421,7 @@ export function buildModule(
     exportSec.u32(index);
   }
   section(7, exportSec);
-  const codeSec = new ByteWriter();
+  const codeSec = new ByteWriter(functions.reduce((n, f) => n + f.body.length + 8, 0));
   codeSec.u32(functions.length);
   for (const f of functions) codeSec.vector(f.body);
   section(10, codeSec);
