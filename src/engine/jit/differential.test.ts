@@ -380,7 +380,9 @@ function locate(seed: number, variant: Variant, iterations: number, chunk: numbe
     if (suspects.length === 0) continue;
     suspects.sort((p, q) => p.j - q.j);
     const lines = suspects.map((s) =>
-      s.j === Infinity ? `  ${s.text}` : `  ${s.text}, last written at ${hex(steps[s.j].pc)}`,
+      s.j === Infinity
+        ? `  ${s.text}`
+        : `  ${s.text}, last written by ${describeStep(steps[s.j].bits, steps[s.j].pc, steps[s.j].before)}`,
     );
     // The earliest suspect may only have passed a wrong value on (a store of a register the JIT
     // computed wrongly): list where its operands came from, a few levels back.

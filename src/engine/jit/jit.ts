@@ -227,14 +227,19 @@ export class Jit {
         page = (h.fetchOffset + inPage) >>> 12;
         const code = this.code[page];
         if (code !== undefined && kind === EXIT_MISS) {
-          // Inside a translated block (a slice or an exit ended there): interpret to its end,
-          // where translated code takes over again.
+          // Inside a translated block: interpret to its end, where translated code takes over
+          // again. When translated code jumped here (it ran before missing), the offset is a real
+          // jump target: count it towards retranslating the page with a block starting there.
+          // (Slices, exits and interrupts also resume mid-block: those offsets are arbitrary.)
           const rest = code.resume[inPage >>> 1];
           if (rest !== 0) {
+            const jumpedHere = executed !== 0;
+            if (jumpedHere && this.noteEntry(page, inPage)) continue;
             const done = interpret(h, n < rest ? n : rest, false, true);
             n -= done;
             stats.interpreted += done;
             stats.resumes++;
+            if (jumpedHere) this.heat[page] += done;
             if (h.sliceStopped) break;
             continue;
           }
