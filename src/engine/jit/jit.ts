@@ -29,6 +29,7 @@ import {
   EXIT_JUMP,
   EXIT_MISS,
   translatePage,
+  type PageTranslation,
   type TranslateLimits,
 } from './translate.js';
 
@@ -45,6 +46,12 @@ export interface JitOptions {
   /** Longest run of the interpreter between looks at the code cache (default 256). */
   burst?: number;
   limits?: Partial<TranslateLimits>;
+  /**
+   * Compile translations on V8's background threads (WebAssembly.compile) and install them when
+   * ready, instead of blocking the guest. Needs the caller to return to the event loop between
+   * runs (the VM runner does); synchronous runs (tests, bare metal) keep the default, false.
+   */
+  asyncCompile?: boolean;
 }
 
 export interface JitStats {
@@ -67,6 +74,8 @@ export interface JitStats {
   flushes: number;
   /** Pages given up because translated code kept leaving after a few instructions. */
   abandoned: number;
+  /** Asynchronous compilations whose page was written (or the cache flushed) meanwhile. */
+  discarded: number;
 }
 
 type Dispatch = (state: number, budget: number, dataSet: number, fetchSet: number) => number;
@@ -103,6 +112,7 @@ export class Jit {
     invalidations: 0,
     flushes: 0,
     abandoned: 0,
+    discarded: 0,
   };
   private readonly code: (PageCode | undefined)[];
   private readonly heat: Float64Array;
@@ -123,6 +133,12 @@ export class Jit {
   private readonly freeSlots: number[] = [];
   private nextSlot = 1;
   private readonly dispatch: Dispatch;
+  /** Asynchronous compilation: pages being compiled, write versions, flush epoch, a failure. */
+  private readonly asyncCompile: boolean;
+  private readonly compiling: Uint8Array;
+  private readonly versions: Uint32Array;
+  private epoch = 0;
+  private asyncError: Error | undefined;
 
   constructor(
     private readonly memory: MachineMemory,
@@ -141,6 +157,9 @@ export class Jit {
     this.maxPages = options.maxPages ?? 16384;
     this.maxCodeBytes = options.maxCodeBytes ?? 96 * 1024 * 1024;
     this.burst = options.burst ?? 256;
+    this.asyncCompile = options.asyncCompile ?? false;
+    this.compiling = new Uint8Array(pages);
+    this.versions = new Uint32Array(pages);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     const byState = new Map(harts.map((h) => [h.state.offset, h]));
     this.imports = {
@@ -184,6 +203,7 @@ export class Jit {
    * value, same early return when the slice must end), using translated code where there is some.
    */
   runSlice(h: Hart, budget: number): number {
+    if (this.asyncError !== undefined) throw this.asyncError;
     h.endSlice = false;
     const state = h.state.offset;
     const exitPc = h.exitPc;
@@ -291,17 +311,59 @@ export class Jit {
       this.heat[page] = -Infinity; // cold for good: never counted again
       return false;
     }
+    if (this.compiling[page] !== 0) return false;
     const previous = this.code[page];
     const entries = new Set(previous?.entries ?? []);
     for (const o of seen) entries.add(o);
-    this.translate(page, [...entries]);
-    return true;
+    return this.translate(page, [...entries]);
   }
 
-  private translate(page: number, entries: number[]): void {
+  /** Translate the page; true when the translation is installed (false while it compiles). */
+  private translate(page: number, entries: number[]): boolean {
     const started = performance.now();
     const result = translatePage(this.ram, this.memory.ramOffset, page * 4096, entries, this.limits);
-    const module = new WebAssembly.Module(result.bytes);
+    this.stats.translations++;
+    if (this.translations[page] < 255) this.translations[page]++;
+    this.heat[page] = 0;
+    this.pending.delete(page);
+    if (!this.asyncCompile) {
+      this.install(page, new WebAssembly.Module(result.bytes), result, entries);
+      this.stats.translateMs += performance.now() - started;
+      return true;
+    }
+    // Compile on V8's background threads; meanwhile the page runs as before (interpreted, or its
+    // previous translation). Protecting the page now means any write from here on bumps its
+    // version, and a result compiled from older bytes is thrown away.
+    this.protect(page);
+    this.compiling[page] = 1;
+    const version = this.versions[page];
+    const epoch = this.epoch;
+    WebAssembly.compile(result.bytes).then(
+      (module) => {
+        this.compiling[page] = 0;
+        if (this.versions[page] !== version || this.epoch !== epoch) {
+          this.stats.discarded++;
+          return;
+        }
+        const installStarted = performance.now();
+        this.install(page, module, result, entries);
+        this.stats.translateMs += performance.now() - installStarted;
+      },
+      (err: unknown) => {
+        this.compiling[page] = 0;
+        this.asyncError ??= err instanceof Error ? err : new Error(String(err));
+      },
+    );
+    this.stats.translateMs += performance.now() - started;
+    return false;
+  }
+
+  private install(
+    page: number,
+    module: WebAssembly.Module,
+    result: PageTranslation,
+    entries: number[],
+  ): void {
     const instance = new WebAssembly.Instance(module, this.imports);
     const previous = this.code[page];
     if (previous !== undefined) this.drop(page, previous);
@@ -324,12 +386,7 @@ export class Jit {
     };
     this.stats.pages++;
     this.stats.codeBytes += result.bytes.length;
-    this.stats.translations++;
-    if (this.translations[page] < 255) this.translations[page]++;
-    this.heat[page] = 0;
-    this.pending.delete(page);
     this.protect(page);
-    this.stats.translateMs += performance.now() - started;
   }
 
   private allocateSlot(): number {
@@ -362,6 +419,7 @@ export class Jit {
 
   /** The page was written: its translation is stale. */
   invalidate(page: number): void {
+    this.versions[page]++;
     const code = this.code[page];
     if (code === undefined) {
       this.ram.codePages[page] = 0;
@@ -390,6 +448,7 @@ export class Jit {
     }
     this.heat.fill(0);
     this.pending.clear();
+    this.epoch++;
     this.stats.flushes++;
   }
 }

@@ -253,8 +253,10 @@ const SUPPORTED = new Set<Op>([
 
 /** Decoded instructions by their bits (read-only; shared by translations). */
 const decoded = new Map<number, DecodedInstruction>();
+const decodedCompressed: (DecodedInstruction | undefined)[] = new Array(65536).fill(undefined);
 
 function decode(bits: number): DecodedInstruction {
+  if (bits < 65536) return (decodedCompressed[bits] ??= decodeInstruction(bits));
   let d = decoded.get(bits);
   if (d === undefined) {
     if (decoded.size >= 1 << 16) decoded.clear();

@@ -320,10 +320,20 @@ export class FunctionWriter {
   }
 
   brTable(targets: string[], fallback: string): void {
+    // Many entries name the same few labels: look each label up once.
+    const depths = new Map<string, number>();
+    const depthOf = (label: string) => {
+      let d = depths.get(label);
+      if (d === undefined) {
+        d = this.depth(label);
+        depths.set(label, d);
+      }
+      return d;
+    };
     this.code.byte(W.BR_TABLE);
     this.code.u32(targets.length);
-    for (const t of targets) this.code.u32(this.depth(t));
-    this.code.u32(this.depth(fallback));
+    for (const t of targets) this.code.u32(depthOf(t));
+    this.code.u32(depthOf(fallback));
   }
 
   /** The encoded body: local declarations (run-length grouped), code, final end. */

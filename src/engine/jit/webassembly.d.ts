@@ -33,4 +33,5 @@ declare namespace WebAssembly {
     readonly exports: Record<string, unknown>;
   }
   function validate(bytes: Uint8Array): boolean;
+  function compile(bytes: Uint8Array): Promise<Module>;
 }
