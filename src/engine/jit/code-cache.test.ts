@@ -7,6 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { runBareMetal } from '../../host/bare-metal.js';
+import { Machine } from '../machine.js';
+import { bootBareMetal, parseBareMetalImage } from '../boot.js';
+import { RAM_BASE } from '../memmap.js';
 
 // This file runs from dist/src/engine/jit/; the ISA programs stay in the source tree.
 const SMC = new URL('../../../../tests/isa/build/smc.elf', import.meta.url);
@@ -48,5 +51,29 @@ test(
     });
     assert.equal(result.finisher, 'pass');
     assert.equal(result.jit!.flushes, 0);
+  },
+);
+
+test(
+  'background compilation installs translations, and drops those of pages written meanwhile',
+  { skip: !existsSync(SMC) && 'tests/isa not built' },
+  async () => {
+    const machine = new Machine({
+      memoryBytes: 128 << 20,
+      clock: 'icount',
+      jitOptions: { hotThreshold: 10, asyncCompile: true },
+    });
+    bootBareMetal(machine, parseBareMetalImage(new Uint8Array(readFileSync(SMC)), RAM_BASE));
+    let total = 0;
+    while (machine.finishEvent === undefined && total < 200_000_000) {
+      machine.run(20_000);
+      total = machine.retired();
+      // Compiled modules arrive as promise callbacks: give the event loop a turn.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal(machine.finishEvent?.kind, 'pass');
+    const stats = machine.jit!.stats;
+    assert.ok(stats.instructions > 0, `translated code never ran: ${JSON.stringify(stats)}`);
+    assert.ok(stats.translations > stats.pages, 'smc.S rewrites its code: pages are translated again');
   },
 );
