@@ -1,8 +1,9 @@
 // Differential test of the two execution tiers: random programs (random-program.ts) run once on
 // the interpreter alone and once with the JIT, and everything architectural must come out the
-// same — registers, pc, privilege, trap CSRs, the retired-instruction count and every byte of RAM
-// (the programs log each trap and store all registers to RAM, so a divergence in the middle of a
-// run is visible at the end even when later instructions overwrite the registers involved).
+// same — registers (integer and FP), fflags and frm, pc, privilege, trap CSRs, the
+// retired-instruction count and every byte of RAM (the programs log each trap, fold the FP flags
+// they read into a checksum and store all registers and fcsr to RAM, so a divergence in the middle
+// of a run is visible at the end even when later instructions overwrite the registers involved).
 // The interpreter is the reference.
 //
 // RVISOR_DIFF_SEEDS=n runs seeds 1..n (default 40); RVISOR_DIFF_SEED=a,b,c runs just those.
@@ -12,13 +13,19 @@ import assert from 'node:assert/strict';
 import { Machine } from '../machine.js';
 import { bootBareMetal, parseBareMetalImage } from '../boot.js';
 import { decodeInstruction } from '../cpu/decoder.js';
-import { disassemble, INT_REGISTER_NAMES } from '../cpu/disassembler.js';
+import { disassemble, FP_REGISTER_NAMES, INT_REGISTER_NAMES } from '../cpu/disassembler.js';
 import { expandCompressed } from '../cpu/compressed.js';
 import { Op } from '../cpu/opcodes.js';
+import { FpOp } from '../cpu/fpu/fp-ops.js';
 import { SINK_REGISTER } from '../cpu/registers.js';
 import type { JitOptions } from './jit.js';
 import {
   CODE_BASE,
+  FCSR_RESULT,
+  FFLAGS_SUM,
+  FP_POOL,
+  FP_POOL_LABELS,
+  FP_RESULT,
   RESULT,
   TRAP_COUNT,
   TRAP_LOG,
@@ -50,9 +57,14 @@ interface Variant {
   sliceSize?: number;
   /** Least share of the retired instructions that translated code must have executed. */
   minShare: number;
+  /**
+   * The same for programs that turn FS off for a stretch of the loop: every FP instruction there
+   * is an illegal-instruction trap, whose handler (CSR accesses, mret) runs in the interpreter.
+   */
+  minShareFsOff: number;
 }
 
-const STANDARD: Variant = { jitOptions: { hotThreshold: HOT_THRESHOLD }, minShare: 0.5 };
+const STANDARD: Variant = { jitOptions: { hotThreshold: HOT_THRESHOLD }, minShare: 0.5, minShareFsOff: 0.25 };
 
 /**
  * Tiny blocks and few of them per page (so blocks are split, jumps leave for blocks that are not in
@@ -64,6 +76,7 @@ const CRAMPED: Variant = {
   jitOptions: { hotThreshold: HOT_THRESHOLD, burst: 16, limits: { maxBlockInstructions: 4, maxBlocks: 100 } },
   sliceSize: 97,
   minShare: 0.01,
+  minShareFsOff: 0.01,
 };
 
 interface Run {
@@ -101,19 +114,172 @@ function trapCount(m: Machine, program: GeneratedProgram): number {
   return Number(new DataView(m.ram.u8.buffer, m.ram.u8.byteOffset).getBigUint64(at, true));
 }
 
-/** Body instructions that write register r, disassembled (where to look first). */
-function writersOf(program: GeneratedProgram, r: number): string[] {
+/** F/D operations writing an integer register (the rest write an FP one). */
+const FP_INT_DESTINATION = new Set<FpOp>([
+  FpOp.FCVT_W_S,
+  FpOp.FCVT_WU_S,
+  FpOp.FCVT_L_S,
+  FpOp.FCVT_LU_S,
+  FpOp.FMV_X_W,
+  FpOp.FEQ_S,
+  FpOp.FLT_S,
+  FpOp.FLE_S,
+  FpOp.FCLASS_S,
+  FpOp.FCVT_W_D,
+  FpOp.FCVT_WU_D,
+  FpOp.FCVT_L_D,
+  FpOp.FCVT_LU_D,
+  FpOp.FMV_X_D,
+  FpOp.FEQ_D,
+  FpOp.FLT_D,
+  FpOp.FLE_D,
+  FpOp.FCLASS_D,
+]);
+/** F/D operations reading an integer register (rs1). */
+const FP_INT_SOURCE = new Set<FpOp>([
+  FpOp.FCVT_S_W,
+  FpOp.FCVT_S_WU,
+  FpOp.FCVT_S_L,
+  FpOp.FCVT_S_LU,
+  FpOp.FMV_W_X,
+  FpOp.FCVT_D_W,
+  FpOp.FCVT_D_WU,
+  FpOp.FCVT_D_L,
+  FpOp.FCVT_D_LU,
+  FpOp.FMV_D_X,
+]);
+/** F/D operations with an rs2 operand (the fused ones have rs3 too). */
+const FP_BINARY = new Set<FpOp>([
+  FpOp.FADD_S,
+  FpOp.FSUB_S,
+  FpOp.FMUL_S,
+  FpOp.FDIV_S,
+  FpOp.FSGNJ_S,
+  FpOp.FSGNJN_S,
+  FpOp.FSGNJX_S,
+  FpOp.FMIN_S,
+  FpOp.FMAX_S,
+  FpOp.FEQ_S,
+  FpOp.FLT_S,
+  FpOp.FLE_S,
+  FpOp.FADD_D,
+  FpOp.FSUB_D,
+  FpOp.FMUL_D,
+  FpOp.FDIV_D,
+  FpOp.FSGNJ_D,
+  FpOp.FSGNJN_D,
+  FpOp.FSGNJX_D,
+  FpOp.FMIN_D,
+  FpOp.FMAX_D,
+  FpOp.FEQ_D,
+  FpOp.FLT_D,
+  FpOp.FLE_D,
+]);
+const FP_FUSED = new Set<FpOp>([
+  FpOp.FMADD_S,
+  FpOp.FMSUB_S,
+  FpOp.FNMSUB_S,
+  FpOp.FNMADD_S,
+  FpOp.FMADD_D,
+  FpOp.FMSUB_D,
+  FpOp.FNMSUB_D,
+  FpOp.FNMADD_D,
+]);
+
+/** F/D operations whose funct3 is part of the opcode, not a rounding mode. */
+const FP_FIXED_FUNCT3 = new Set<FpOp>([
+  FpOp.FSGNJ_S,
+  FpOp.FSGNJN_S,
+  FpOp.FSGNJX_S,
+  FpOp.FMIN_S,
+  FpOp.FMAX_S,
+  FpOp.FMV_X_W,
+  FpOp.FEQ_S,
+  FpOp.FLT_S,
+  FpOp.FLE_S,
+  FpOp.FCLASS_S,
+  FpOp.FMV_W_X,
+  FpOp.FSGNJ_D,
+  FpOp.FSGNJN_D,
+  FpOp.FSGNJX_D,
+  FpOp.FMIN_D,
+  FpOp.FMAX_D,
+  FpOp.FMV_X_D,
+  FpOp.FEQ_D,
+  FpOp.FLT_D,
+  FpOp.FLE_D,
+  FpOp.FCLASS_D,
+  FpOp.FMV_D_X,
+]);
+
+/** A register of either file: x (integer) or f (FP). */
+interface Register {
+  file: 'x' | 'f';
+  r: number;
+}
+
+const registerName = ({ file, r }: Register): string =>
+  file === 'x' ? INT_REGISTER_NAMES[r] : FP_REGISTER_NAMES[r];
+
+/** Major opcodes whose rs2 field is a register operand (R, S and B formats). */
+const READS_RS2 = new Set([0x33, 0x3b, 0x23, 0x63]);
+
+/**
+ * The registers an instruction writes (x0 and the sink excluded) and reads (x0 included: it shows
+ * as zero), by register file.
+ */
+function registerUse(bits: number): { writes: Register | undefined; reads: Register[] } {
+  const d = decodeInstruction(bits);
+  const x = (r: number): Register => ({ file: 'x', r });
+  const f = (r: number): Register => ({ file: 'f', r });
+  switch (d.op) {
+    case Op.FLW:
+    case Op.FLD:
+      return { writes: f(d.rd), reads: [x(d.rs1)] };
+    case Op.FSW:
+    case Op.FSD:
+      return { writes: undefined, reads: [x(d.rs1), f(d.rs2)] };
+    case Op.FP: {
+      const op = d.aux as FpOp;
+      const reads = [FP_INT_SOURCE.has(op) ? x(d.rs1) : f(d.rs1)];
+      if (FP_BINARY.has(op) || FP_FUSED.has(op)) reads.push(f(d.rs2));
+      if (FP_FUSED.has(op)) reads.push(f(d.rs3));
+      if (!FP_INT_DESTINATION.has(op)) return { writes: f(d.rd), reads };
+      return { writes: d.rd === 0 ? undefined : x(d.rd), reads };
+    }
+  }
+  const word = (bits & 3) !== 3 ? expandCompressed(bits & 0xffff) : bits;
+  // zext.h is an OP-32 encoding whose rs2 field is fixed, not an operand.
+  const reads = READS_RS2.has(word & 0x7f) && d.op !== Op.ZEXT_H ? [x(d.rs1), x(d.rs2)] : [x(d.rs1)];
+  // Stores and branches decode with rd 0 and x0 destinations as the sink.
+  return { writes: d.rd === 0 || d.rd === SINK_REGISTER ? undefined : x(d.rd), reads };
+}
+
+const writes = (bits: number, reg: Register): boolean => {
+  const w = registerUse(bits).writes;
+  return w !== undefined && w.file === reg.file && w.r === reg.r;
+};
+
+/** Body instructions that write register `reg`, disassembled (where to look first). */
+function writersOf(program: GeneratedProgram, reg: Register): string[] {
   const { loopStart, loopEnd } = program.layout;
   const lines: string[] = [];
   for (const e of program.listing) {
     if (e.offset < loopStart || e.offset >= loopEnd) continue;
-    // Stores and branches decode with rd 0 and x0 destinations as the sink, so rd === r (r > 0)
-    // is exactly "writes r".
-    if (r > 0 && decodeInstruction(e.bits).rd === r) {
+    if (writes(e.bits, reg))
       lines.push(`  ${hex(CODE_BASE + e.offset)}: ${disassemble(e.bits, CODE_BASE + e.offset)}`);
-    }
   }
   return lines.length > 12 ? [...lines.slice(0, 12), `  ... ${lines.length - 12} more`] : lines;
+}
+
+/** An FP register's bits, and the value they hold as a double or (NaN-boxed) single. */
+function describeFloat(bits: bigint): string {
+  const u = BigInt.asUintN(64, bits);
+  const view = new DataView(new ArrayBuffer(8));
+  view.setBigUint64(0, u, true);
+  const value =
+    u >> 32n === 0xffffffffn ? `single ${view.getFloat32(0, true)}` : `${view.getFloat64(0, true)}`;
+  return `${hex(u)} (${value})`;
 }
 
 /** Where a RAM offset is, in the program's terms. */
@@ -125,6 +291,14 @@ function describeRamOffset(program: GeneratedProgram, offset: number): string {
   if (address >= dataBase && address < dataBase + dataSize) return `data buffer +${hex(address - dataBase)}`;
   const t = address - trapArea;
   if (t >= RESULT && t < RESULT + 256) return `result area: x${(t - RESULT) >> 3} (byte ${(t - RESULT) & 7})`;
+  if (t >= FP_RESULT && t < FP_RESULT + 256) {
+    return `result area: f${(t - FP_RESULT) >> 3} (byte ${(t - FP_RESULT) & 7})`;
+  }
+  if (t >= FCSR_RESULT && t < FCSR_RESULT + 8) return 'result area: fcsr';
+  if (t >= FFLAGS_SUM && t < FFLAGS_SUM + 8) return 'checksum of the fflags values read in the loop';
+  if (t >= FP_POOL && t < FP_POOL + 8 * FP_POOL_LABELS.length) {
+    return `FP pool entry ${(t - FP_POOL) >> 3} (${FP_POOL_LABELS[(t - FP_POOL) >> 3]})`;
+  }
   if (t >= TRAP_LOG && t < TRAP_LOG + 32 * TRAP_LOG_ENTRIES) {
     const field = ['mcause', 'mepc', 'mtval', 'minstret'][((t - TRAP_LOG) >> 3) & 3];
     const entry = (t - TRAP_LOG) >> 5;
@@ -149,13 +323,17 @@ function firstDifference(program: GeneratedProgram, ref: Machine, jit: Machine):
     ['mtval', a.mtval, b.mtval],
     ['mstatus', a.mstatus, b.mstatus],
   ];
+  scalar.push(['fflags', a.fpu.fflags, b.fpu.fflags], ['frm', a.fpu.frm, b.fpu.frm]);
   for (let r = 0; r < 32; r++) scalar.push([`x${r}`, a.regs.x[r], b.regs.x[r]]);
+  for (let r = 0; r < 32; r++) scalar.push([`f${r}`, a.fregs.bits[r], b.fregs.bits[r]]);
   for (const [name, x, y] of scalar) {
     if (x === y) continue;
-    const show = (v: bigint | number | string) => (typeof v === 'string' ? v : `${hex(v)} (${v})`);
+    const float = /^f\d/.test(name);
+    const show = (v: bigint | number | string) =>
+      typeof v === 'string' ? v : float ? describeFloat(BigInt(v)) : `${hex(v)} (${v})`;
     let text = `${name}: interpreter ${show(x)}, jit ${show(y)}`;
-    if (name.startsWith('x')) {
-      const writers = writersOf(program, Number(name.slice(1)));
+    if (/^[xf]\d/.test(name)) {
+      const writers = writersOf(program, { file: float ? 'f' : 'x', r: Number(name.slice(1)) });
       if (writers.length > 0) text += `\nloop-body instructions writing ${name}:\n${writers.join('\n')}`;
     }
     return text;
@@ -207,11 +385,15 @@ function checkListing(program: GeneratedProgram): void {
     assert.notEqual(d.op, Op.ILLEGAL, `${where}: ${hex(e.bits)} decodes as illegal`);
     assert.equal(d.name, e.name, `${where}: ${hex(e.bits)} decodes as ${d.name}`);
     assert.equal(d.length, e.size, `${where}: length`);
-    const { rd, rs1, rs2, imm } = e.expect;
-    if (rd !== undefined) assert.equal(d.rd, rd === 0 ? SINK_REGISTER : rd, `${where}: rd`);
+    const { rd, rs1, rs2, rs3, imm, rm } = e.expect;
+    // The F/D forms report rd as written (f0 is a register; the float unit itself skips x0).
+    const rawRd = d.op === Op.FP || d.op === Op.FLW || d.op === Op.FLD;
+    if (rd !== undefined) assert.equal(d.rd, rd === 0 && !rawRd ? SINK_REGISTER : rd, `${where}: rd`);
     if (rs1 !== undefined) assert.equal(d.rs1, rs1, `${where}: rs1`);
     if (rs2 !== undefined) assert.equal(d.rs2, rs2, `${where}: rs2`);
+    if (rs3 !== undefined) assert.equal(d.rs3, rs3, `${where}: rs3`);
     if (imm !== undefined) assert.equal(d.imm, imm, `${where}: imm`);
+    if (rm !== undefined) assert.equal(d.rm, rm, `${where}: rm`);
   }
   assert.equal(offset, layout.codeSize);
 }
@@ -223,6 +405,8 @@ test('generated instructions decode as the generator encoded them', () => {
     { traps: false },
     { selfModifying: true },
     { bodyInstructions: 1500 },
+    { float: true, fpStatus: 1, fsOff: true },
+    { float: false },
   ];
   for (const options of variants) {
     for (let seed = 1; seed <= 25; seed++) {
@@ -233,6 +417,9 @@ test('generated instructions decode as the generator encoded them', () => {
       }
       if (options.traps === false) {
         assert.ok(!program.listing.some((e) => e.name === 'illegal' || e.name === 'ecall'));
+      }
+      if (options.float === false) {
+        assert.ok(!program.listing.some((e) => /^f(?!ence)/.test(e.name)), 'FP instructions');
       }
     }
   }
@@ -245,8 +432,28 @@ test('generated instructions decode as the generator encoded them', () => {
     'remw remuw add.uw sh1add sh2add sh3add sh1add.uw sh2add.uw sh3add.uw slli.uw andn orn xnor clz clzw ' +
     'ctz ctzw cpop cpopw max maxu min minu sext.b sext.h zext.h rol rolw ror rorw rori roriw orc.b rev8 ' +
     'bclr bclri bext bexti binv binvi bset bseti czero.eqz czero.nez beq bne blt bge bltu bgeu jal jalr ' +
-    'lb lh lw ld lbu lhu lwu sb sh sw sd csrrs csrrw ecall ebreak mret fence illegal';
-  for (const name of expected.split(' ')) assert.ok(seen.has(name), `no ${name} in 40 programs`);
+    'lb lh lw ld lbu lhu lwu sb sh sw sd csrrs csrrw ecall ebreak mret fence illegal ' +
+    'csrrc csrrwi csrrsi csrrci flw fld fsw fsd fmadd.s fmsub.s fnmsub.s fnmadd.s fmadd.d fmsub.d fnmsub.d ' +
+    'fnmadd.d fcvt.s.d fcvt.d.s';
+  const perFormat =
+    'fadd fsub fmul fdiv fsqrt fsgnj fsgnjn fsgnjx fmin fmax fcvt.w fcvt.wu fcvt.l fcvt.lu fclass ' +
+    'feq flt fle';
+  const names = expected.split(' ');
+  for (const letter of ['s', 'd']) {
+    for (const name of perFormat.split(' ')) names.push(`${name}.${letter}`);
+    for (const int of ['w', 'wu', 'l', 'lu']) names.push(`fcvt.${letter}.${int}`);
+  }
+  names.push('fmv.x.w', 'fmv.w.x', 'fmv.x.d', 'fmv.d.x');
+  for (const name of names) assert.ok(seen.has(name), `no ${name} in 40 programs`);
+  // Every static rounding mode, the dynamic one and the reserved ones occur.
+  const modes = new Set<number>();
+  for (let seed = 1; seed <= 40; seed++) {
+    for (const e of generateProgram(seed).listing) {
+      const d = decodeInstruction(e.bits);
+      if (d.op === Op.FP && !FP_FIXED_FUNCT3.has(d.aux as FpOp)) modes.add(d.rm);
+    }
+  }
+  for (let rm = 0; rm < 8; rm++) assert.ok(modes.has(rm), `no rounding mode ${rm} in 40 programs`);
 });
 
 interface Comparison {
@@ -290,30 +497,48 @@ function instructionAt(m: Machine, pc: number): number {
   return (low & 3) !== 3 ? low : (low | (u[o + 2] << 16) | (u[o + 3] << 24)) >>> 0;
 }
 
-/** Major opcodes whose rs2 field is a register operand (R, S and B formats). */
-const READS_RS2 = new Set([0x33, 0x3b, 0x23, 0x63]);
-
-/** The registers an instruction reads (x0 included: it shows as zero). */
-function sourcesOf(bits: number): number[] {
-  const d = decodeInstruction(bits);
-  const word = (bits & 3) !== 3 ? expandCompressed(bits & 0xffff) : bits;
-  // zext.h is an OP-32 encoding whose rs2 field is fixed, not an operand.
-  return READS_RS2.has(word & 0x7f) && d.op !== Op.ZEXT_H ? [d.rs1, d.rs2] : [d.rs1];
+/** What the reference looked like before (and, for fflags, after) one instruction. */
+interface Step {
+  pc: number;
+  bits: number;
+  before: BigInt64Array;
+  fbefore: BigInt64Array;
+  flags: number;
+  flagsAfter: number;
+  frm: number;
 }
 
-/** An instruction with the values of its source registers, as in the reference before it ran. */
-function describeStep(bits: number, pc: number, before: BigInt64Array): string {
-  const values = sourcesOf(bits).map((r) => `${INT_REGISTER_NAMES[r]} = ${hex(before[r])}`);
-  return `${hex(pc)}: ${disassemble(bits, pc)}   [${values.join(', ')}]`;
+/** An instruction with the values of its source registers (and fcsr), as in the reference before it ran. */
+function describeStep(st: Step): string {
+  const values = registerUse(st.bits).reads.map(
+    (reg) =>
+      `${registerName(reg)} = ${reg.file === 'x' ? hex(st.before[reg.r]) : describeFloat(st.fbefore[reg.r])}`,
+  );
+  const d = decodeInstruction(st.bits);
+  if (d.op === Op.FP) {
+    if (d.rm === 7 && !FP_FIXED_FUNCT3.has(d.aux as FpOp)) values.push(`frm = ${st.frm}`);
+    values.push(`fflags ${hex(st.flags)} -> ${hex(st.flagsAfter)}`);
+  }
+  return `${hex(st.pc)}: ${disassemble(st.bits, st.pc)}   [${values.join(', ')}]`;
 }
+
+/** Bytes written by a store instruction, by operation. */
+const STORE_SIZES: Partial<Record<number, number>> = {
+  [Op.SB]: 1,
+  [Op.SH]: 2,
+  [Op.SW]: 4,
+  [Op.SD]: 8,
+  [Op.FSW]: 4,
+  [Op.FSD]: 8,
+};
 
 /**
  * Find where the tiers part: the JIT machine runs in chunks of `chunk` attempted instructions,
  * the reference is stepped to the same retired count after each, and the first chunk after which
- * registers, pc or the data/trap pages differ is reported instruction by instruction (as the
- * reference executed it, with source operand values), starting with the earliest last writer of a
- * differing register or byte. The states agreed before that chunk, so the culprit is in it.
- * Only used once a seed is known to fail.
+ * registers, fflags/frm, pc or the data/trap pages differ is reported instruction by instruction
+ * (as the reference executed it, with source operand values), starting with the earliest last
+ * writer of a differing register or byte. The states agreed before that chunk, so the culprit is
+ * in it. Only used once a seed is known to fail.
  */
 function locate(seed: number, variant: Variant, iterations: number, chunk: number): string | undefined {
   const program = generateProgram(seed, { iterations });
@@ -326,10 +551,20 @@ function locate(seed: number, variant: Variant, iterations: number, chunk: numbe
   for (let attempted = 0; attempted < INSTRUCTION_CAP && fast.finishEvent === undefined; attempted += chunk) {
     fast.run(chunk);
     const target = b.retired();
-    const steps: { pc: number; bits: number; before: BigInt64Array }[] = [];
+    const steps: Step[] = [];
     const step = () => {
-      steps.push({ pc: a.pc, bits: instructionAt(ref, a.pc), before: a.regs.x.slice() });
+      const st: Step = {
+        pc: a.pc,
+        bits: instructionAt(ref, a.pc),
+        before: a.regs.x.slice(),
+        fbefore: a.fregs.bits.slice(),
+        flags: a.fpu.fflags,
+        flagsAfter: 0,
+        frm: a.fpu.frm,
+      };
       ref.run(1);
+      st.flagsAfter = a.fpu.fflags;
+      steps.push(st);
     };
     while (a.retired() < target && ref.finishEvent === undefined) step();
     // Equal retired counts leave one ambiguity: a trapping instruction retires nothing, so the
@@ -345,27 +580,48 @@ function locate(seed: number, variant: Variant, iterations: number, chunk: numbe
       if (a.retired() !== before) break; // it retired something: the pcs really differ
     }
     const suspects: { j: number; text: string }[] = [];
-    const lastWriter = (
-      match: (d: ReturnType<typeof decodeInstruction>, before: BigInt64Array) => boolean,
-    ) => {
+    const lastWhere = (match: (st: Step) => boolean) => {
       let j = steps.length - 1;
-      while (j >= 0 && !match(decodeInstruction(steps[j].bits), steps[j].before)) j--;
+      while (j >= 0 && !match(steps[j])) j--;
       return j;
     };
-    for (let r = 1; r < 32; r++) {
-      if (a.regs.x[r] === b.regs.x[r]) continue;
-      const j = lastWriter((d) => d.rd === r);
-      const values = `interpreter ${hex(a.regs.x[r])}, jit ${hex(b.regs.x[r])}`;
-      suspects.push({ j: j < 0 ? Infinity : j, text: `${INT_REGISTER_NAMES[r]} differs (${values})` });
+    for (const file of ['x', 'f'] as const) {
+      for (let r = file === 'x' ? 1 : 0; r < 32; r++) {
+        const [u, v] = file === 'x' ? [a.regs.x[r], b.regs.x[r]] : [a.fregs.bits[r], b.fregs.bits[r]];
+        if (u === v) continue;
+        const reg = { file, r };
+        const j = lastWhere((st) => writes(st.bits, reg));
+        const show = file === 'x' ? hex : describeFloat;
+        const values = `interpreter ${show(u)}, jit ${show(v)}`;
+        suspects.push({ j: j < 0 ? Infinity : j, text: `${registerName(reg)} differs (${values})` });
+      }
+    }
+    for (const [name, u, v] of [
+      ['fflags', a.fpu.fflags, b.fpu.fflags],
+      ['frm', a.fpu.frm, b.fpu.frm],
+    ] as const) {
+      if (u === v) continue;
+      // The last instruction that changed it in the reference, else the last FP computation or
+      // fcsr access (one that should have changed it and did not in the reference, or did in the JIT).
+      let j = lastWhere((st) => name === 'fflags' && st.flags !== st.flagsAfter);
+      if (j < 0) {
+        j = lastWhere((st) => {
+          const d = decodeInstruction(st.bits);
+          return d.op === Op.FP || (d.op >= Op.CSRRW && d.op <= Op.CSRRCI && d.imm >= 1 && d.imm <= 3);
+        });
+      }
+      const text = `${name} differs (interpreter ${hex(u)}, jit ${hex(v)})`;
+      suspects.push({ j: j < 0 ? Infinity : j, text });
     }
     let i = from;
     while (i < to && ref.ram.u8[i] === fast.ram.u8[i]) i++;
     if (i < to) {
       const address = BigInt(CODE_BASE + i);
-      const j = lastWriter((d, before) => {
-        const size = { [Op.SB]: 1, [Op.SH]: 2, [Op.SW]: 4, [Op.SD]: 8 }[d.op as number];
+      const j = lastWhere((st) => {
+        const d = decodeInstruction(st.bits);
+        const size = STORE_SIZES[d.op];
         if (size === undefined) return false;
-        const start = before[d.rs1] + BigInt(d.imm);
+        const start = st.before[d.rs1] + BigInt(d.imm);
         return address >= start && address < start + BigInt(size);
       });
       const values = `interpreter ${hex(ref.ram.u8[i])}, jit ${hex(fast.ram.u8[i])}`;
@@ -380,9 +636,7 @@ function locate(seed: number, variant: Variant, iterations: number, chunk: numbe
     if (suspects.length === 0) continue;
     suspects.sort((p, q) => p.j - q.j);
     const lines = suspects.map((s) =>
-      s.j === Infinity
-        ? `  ${s.text}`
-        : `  ${s.text}, last written by ${describeStep(steps[s.j].bits, steps[s.j].pc, steps[s.j].before)}`,
+      s.j === Infinity ? `  ${s.text}` : `  ${s.text}, last written by ${describeStep(steps[s.j])}`,
     );
     // The earliest suspect may only have passed a wrong value on (a store of a register the JIT
     // computed wrongly): list where its operands came from, a few levels back.
@@ -391,20 +645,20 @@ function locate(seed: number, variant: Variant, iterations: number, chunk: numbe
       const seen = new Set<number>();
       while (work.length > 0 && seen.size < 8) {
         const j = work.shift()!;
-        for (const r of sourcesOf(steps[j].bits)) {
-          if (r === 0) continue;
+        for (const reg of registerUse(steps[j].bits).reads) {
+          if (reg.file === 'x' && reg.r === 0) continue;
           let k = j - 1;
-          while (k >= 0 && decodeInstruction(steps[k].bits).rd !== r) k--;
+          while (k >= 0 && !writes(steps[k].bits, reg)) k--;
           if (k < 0 || seen.has(k)) continue;
           seen.add(k);
           work.push(k);
           lines.push(
-            `    ${INT_REGISTER_NAMES[r]} of ${hex(steps[j].pc)} comes from ${hex(steps[k].pc)}: ${disassemble(steps[k].bits, steps[k].pc)}`,
+            `    ${registerName(reg)} of ${hex(steps[j].pc)} comes from ${hex(steps[k].pc)}: ${disassemble(steps[k].bits, steps[k].pc)}`,
           );
         }
       }
     }
-    const trace = steps.map((st) => `    ${describeStep(st.bits, st.pc, st.before)}`);
+    const trace = steps.map((st) => `    ${describeStep(st)}`);
     return (
       `with ${iterations} iterations, the states first differ after the JIT chunk ending at retired count ` +
       `${target}:\n${lines.join('\n')}\n  the chunk as the reference ran it:\n${trace.join('\n')}`
@@ -413,40 +667,129 @@ function locate(seed: number, variant: Variant, iterations: number, chunk: numbe
   return undefined;
 }
 
+/** Whether an instruction is a CSR instruction on fflags or fcsr (one that may read the flags). */
+function readsFlags(bits: number): boolean {
+  const csr = bits >>> 20;
+  return (bits & 0x7f) === 0x73 && ((bits >>> 12) & 3) !== 0 && (csr === 1 || csr === 3);
+}
+
+/**
+ * Run the program and record every value of fflags that a CSR instruction read, with its pc and
+ * the retired count before it. The flags are read through the float unit's `fflags` accessor, so
+ * wrapping it on the instance sees them without changing what runs.
+ */
+function flagReads(program: GeneratedProgram, variant: Variant | undefined): [number, number, number][] {
+  const machine = boot(program, variant);
+  const h = machine.harts[0];
+  const unit = h.fpu;
+  const accessor = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(unit), 'fflags')!;
+  const reads: [number, number, number][] = [];
+  Object.defineProperty(unit, 'fflags', {
+    get(): number {
+      const value = accessor.get!.call(unit) as number;
+      if (readsFlags(instructionAt(machine, h.pc))) reads.push([h.pc, value, Number(h.retired())]);
+      return value;
+    },
+    set(value: number) {
+      accessor.set!.call(unit, value);
+    },
+  });
+  for (
+    let attempted = 0;
+    machine.finishEvent === undefined && attempted < INSTRUCTION_CAP;
+    attempted += SLICE
+  ) {
+    if (machine.run(SLICE) === 'idle') break;
+  }
+  return reads;
+}
+
+/**
+ * The first fflags value read by a CSR instruction that differs between the tiers, with what the
+ * reference ran since the read before it (the programs clear the flags before the instructions
+ * they check and read them right after, so this names the instruction whose flags differ; the
+ * chunks of `locate` cannot, since fflags are sticky and what differs first is a checksum).
+ */
+function firstFlagsReadDifference(seed: number, variant: Variant, iterations: number): string | undefined {
+  const program = generateProgram(seed, { iterations });
+  const a = flagReads(program, undefined);
+  const b = flagReads(program, variant);
+  let i = 0;
+  while (i < a.length && i < b.length && a[i][0] === b[i][0] && a[i][1] === b[i][1]) i++;
+  if (i === a.length && i === b.length) return undefined;
+  if (i === a.length || i === b.length) return `the tiers read fflags ${a.length} and ${b.length} times`;
+  const [pc, value, retired] = a[i];
+  const since = i > 0 ? a[i - 1][2] + 1 : 0;
+  const ref = boot(program, undefined);
+  const h = ref.harts[0];
+  while (Number(h.retired()) < since && ref.finishEvent === undefined)
+    ref.run(Math.min(SLICE, since - Number(h.retired())));
+  const steps: Step[] = [];
+  while (Number(h.retired()) <= retired && ref.finishEvent === undefined && steps.length < 4096) {
+    const st: Step = {
+      pc: h.pc,
+      bits: instructionAt(ref, h.pc),
+      before: h.regs.x.slice(),
+      fbefore: h.fregs.bits.slice(),
+      flags: h.fpu.fflags,
+      flagsAfter: 0,
+      frm: h.fpu.frm,
+    };
+    ref.run(1);
+    st.flagsAfter = h.fpu.fflags;
+    steps.push(st);
+  }
+  const shown = steps.slice(-40).map((st) => `    ${describeStep(st)}`);
+  return (
+    `with ${iterations} iterations, fflags read number ${i} (at ${hex(pc)}, retired count ${retired}) differs: ` +
+    `interpreter ${hex(value)}, jit ${hex(b[i][1])}${b[i][0] !== pc ? ` (the jit read it at ${hex(b[i][0])})` : ''}; ` +
+    `the reference since the previous read${steps.length > 40 ? ' (the last 40 instructions)' : ''}:\n${shown.join('\n')}`
+  );
+}
+
 /** Run seed's program on both tiers and fail with the first difference; returns traps and translations. */
-function checkSeed(seed: number, variant: Variant): { traps: number; translations: number } {
+function checkSeed(seed: number, variant: Variant): { traps: number; translations: number; float: boolean } {
   const { program, ref, fast, difference } = compare(seed, variant);
+  const float = program.float
+    ? `, floating point (FS ${['off', 'Initial', 'Clean', 'Dirty'][program.fpStatus]} at the start` +
+      `${program.fsOff ? ', off for a stretch' : ''})`
+    : '';
   const context =
     `seed ${seed} (RVISOR_DIFF_SEED=${seed} reproduces it): ${program.iterations} iterations of ` +
-    `${program.bodyInstructions} body instructions${program.selfModifying ? ' (self-modifying)' : ''}, ` +
+    `${program.bodyInstructions} body instructions${program.selfModifying ? ' (self-modifying)' : ''}${float}, ` +
     `loop at ${hex(CODE_BASE + program.layout.loopStart)}..${hex(CODE_BASE + program.layout.loopEnd)}`;
   assert.ok(ref.finished, `${context}: the interpreter did not finish (pc ${hex(ref.machine.harts[0].pc)})`);
   assert.equal(ref.machine.finishEvent?.kind, 'pass', context);
   const stats = fast.machine.jit!.stats;
   if (difference !== undefined) {
     const fewest = fewestFailingIterations(seed, variant, program.iterations);
+    const flags = program.float ? firstFlagsReadDifference(seed, variant, fewest) : undefined;
     assert.fail(
       `${context}\nfirst difference: ${difference}\n` +
         `traps: interpreter ${trapCount(ref.machine, program)}, jit ${trapCount(fast.machine, program)}; ` +
         `jit stats: ${JSON.stringify(stats)}\n` +
+        (flags === undefined ? '' : `${flags}\n`) +
         (locate(seed, variant, fewest, 64) ??
           locate(seed, variant, fewest, 1024) ??
           'stepping the two machines side by side found no difference'),
     );
   }
-  // Not vacuous: most instructions must have run as translated code.
+  // Not vacuous: most instructions must have run as translated code (FP instructions included:
+  // those translated code does not run natively it hands to the float unit without leaving).
   const retired = fast.machine.harts[0].retired();
+  const minShare = program.fsOff ? variant.minShareFsOff : variant.minShare;
   assert.ok(
-    stats.instructions > variant.minShare * retired,
+    stats.instructions > 0 && stats.instructions > minShare * retired,
     `${context}: translated code executed ${stats.instructions} of ${retired} instructions; ` +
       `jit stats: ${JSON.stringify(stats)}`,
   );
-  return { traps: trapCount(ref.machine, program), translations: stats.translations };
+  return { traps: trapCount(ref.machine, program), translations: stats.translations, float: program.float };
 }
 
 test('the JIT and the interpreter agree on random programs', async (t) => {
   let traps = 0;
   let translations = 0;
+  let float = 0;
   let passed = 0;
   const seeds = seedsToRun();
   for (const seed of seeds) {
@@ -454,6 +797,7 @@ test('the JIT and the interpreter agree on random programs', async (t) => {
       const result = checkSeed(seed, STANDARD);
       traps += result.traps;
       translations += result.translations;
+      if (result.float) float++;
       passed++;
     });
   }
@@ -461,6 +805,7 @@ test('the JIT and the interpreter agree on random programs', async (t) => {
   if (passed === seeds.length) {
     assert.ok(translations > 0, 'nothing was translated');
     if (seeds.length >= 10) assert.ok(traps > 0, 'no program took a trap');
+    if (seeds.length >= 10) assert.ok(float > 0, 'no program used floating point');
   }
 });
 

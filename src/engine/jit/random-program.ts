@@ -7,6 +7,16 @@
 // faulting accesses and, in some programs, a store that rewrites one of the loop's own
 // instructions; then an epilogue that stores every register to RAM and writes the test finisher.
 //
+// Most programs also use the F and D extensions: the prologue turns mstatus.FS on (Dirty, or
+// Initial/Clean so that the first FP instruction must dirty it), fills f0..f31 from a pool of
+// interesting values (signed zeros, infinities, quiet and signalling NaNs, subnormals, the limits
+// of the JIT's native FMUL path, sums and products that are exact or not, singles NaN-boxed or
+// not) and sets fcsr; the body mixes in every F/D computational instruction with static and
+// dynamic rounding modes, FP loads and stores with the integer accesses' addressing patterns,
+// fcsr accesses, and (a few programs) reserved rounding modes and stretches with FS off, whose
+// FP instructions trap as illegal. The flags are read, cleared and folded into a checksum in RAM
+// now and then, and the epilogue stores f0..f31 and fcsr too.
+//
 // Why a loop: the JIT only translates pages that are hot, so the random body must run many times
 // with different register values (and different addresses: some accesses depend on the loop
 // counter, so whether they cross a page changes from one iteration to the next) for its
@@ -43,6 +53,17 @@ export const TRAP_LOG = 0x20;
 export const TRAP_LOG_ENTRIES = 32;
 /** x1..x31 are stored at RESULT + 8 * i at the end (x0's slot stays zero). */
 export const RESULT = 0x500;
+/** f0..f31 are stored at FP_RESULT + 8 * i at the end (programs with floating point only). */
+export const FP_RESULT = 0x600;
+/** fcsr at the end. */
+export const FCSR_RESULT = 0x700;
+/**
+ * A checksum of the fflags values read (and cleared) in the loop, and of mstatus read after FP
+ * accesses with FS not Dirty: rotate left by 5, xor.
+ */
+export const FFLAGS_SUM = 0x708;
+/** The pool of interesting FP values (FP_POOL_LABELS.length doublewords) the registers are loaded from. */
+export const FP_POOL = 0x800;
 
 export interface RandomProgramOptions {
   /** Loop trips (default: random 50..300, 50..120 for long bodies). At most 2047 (one addi sets it). */
@@ -62,6 +83,15 @@ export interface RandomProgramOptions {
   compressed?: boolean;
   /** Emit faulting accesses, ecall, ebreak and an illegal instruction (default true). */
   traps?: boolean;
+  /** Use the F and D extensions (default: six programs in seven). */
+  float?: boolean;
+  /**
+   * mstatus.FS when the loop starts: 3 Dirty (default in most programs), or 1 Initial / 2 Clean,
+   * which the loop also goes back to now and then, so that translated code finds FS not Dirty.
+   */
+  fpStatus?: 1 | 2 | 3;
+  /** Turn FS off for a stretch of the loop, whose FP instructions then trap (default: one in eight). */
+  fsOff?: boolean;
 }
 
 /** Operands the decoder must report for an instruction (rd as written: x0, not the sink). */
@@ -69,7 +99,10 @@ export interface ExpectedOperands {
   rd?: number;
   rs1?: number;
   rs2?: number;
+  rs3?: number;
   imm?: number;
+  /** The funct3 field of an F/D computational instruction (rounding mode or operation). */
+  rm?: number;
 }
 
 export interface ListingEntry {
@@ -106,6 +139,10 @@ export interface GeneratedProgram {
   bodyInstructions: number;
   /** Whether the loop rewrites one of its instructions (see RandomProgramOptions). */
   selfModifying: boolean;
+  /** Whether the program uses F and D, FS at the loop's start, whether FS goes off in the loop. */
+  float: boolean;
+  fpStatus: 1 | 2 | 3;
+  fsOff: boolean;
 }
 
 /** mulberry32: small, fast and good enough; plain 32-bit arithmetic so no BigInt is needed. */
@@ -162,6 +199,9 @@ const OPC_BRANCH = 0x63;
 const OPC_JALR = 0x67;
 const OPC_JAL = 0x6f;
 const OPC_SYSTEM = 0x73;
+const OPC_LOAD_FP = 0x07;
+const OPC_STORE_FP = 0x27;
+const OPC_OP_FP = 0x53;
 
 function encR(opcode: number, funct3: number, funct7: number, rd: number, rs1: number, rs2: number): number {
   return ((funct7 << 25) | (rs2 << 20) | (rs1 << 15) | (funct3 << 12) | (rd << 7) | opcode) >>> 0;
@@ -171,16 +211,29 @@ function encI(opcode: number, funct3: number, rd: number, rs1: number, imm: numb
   return (((imm & 0xfff) << 20) | (rs1 << 15) | (funct3 << 12) | (rd << 7) | opcode) >>> 0;
 }
 
-function encS(funct3: number, rs1: number, rs2: number, imm: number): number {
+function encS(funct3: number, rs1: number, rs2: number, imm: number, opcode = OPC_STORE): number {
   return (
     ((((imm >> 5) & 0x7f) << 25) |
       (rs2 << 20) |
       (rs1 << 15) |
       (funct3 << 12) |
       ((imm & 0x1f) << 7) |
-      OPC_STORE) >>>
+      opcode) >>>
     0
   );
+}
+
+/** R4 format (fused multiply-add): fmt 0 single, 1 double. */
+function encR4(
+  opcode: number,
+  fmt: number,
+  rm: number,
+  rd: number,
+  rs1: number,
+  rs2: number,
+  rs3: number,
+): number {
+  return ((rs3 << 27) | (fmt << 25) | (rs2 << 20) | (rs1 << 15) | (rm << 12) | (rd << 7) | opcode) >>> 0;
 }
 
 function encB(funct3: number, rs1: number, rs2: number, imm: number): number {
@@ -416,6 +469,316 @@ const STORES: readonly (readonly [string, number, number])[] = [
   ['sd', 3, 8],
 ];
 
+/** FP loads and stores: [name, funct3, size]. */
+const FP_LOADS: readonly (readonly [string, number, number])[] = [
+  ['flw', 2, 4],
+  ['fld', 3, 8],
+];
+const FP_STORES: readonly (readonly [string, number, number])[] = [
+  ['fsw', 2, 4],
+  ['fsd', 3, 8],
+];
+
+/** Register class of an FP operand: an FP register, an integer register, or a fixed field. */
+type FpOperand = 'f' | 'x' | number;
+
+/**
+ * F/D computational instructions (OP-FP, unprivileged spec chapters 20 and 21): [name, funct7,
+ * destination class, rs1 class, rs2 class or fixed rs2 field, fixed funct3 or -1 for a rounding
+ * mode]. Built for both formats from one table: funct7 = funct5 << 2 | fmt, and in the names `$`
+ * is the format letter (s, d) and `#` the fmv one (w, d).
+ */
+const FP_OPS: readonly (readonly [string, number, 'f' | 'x', 'f' | 'x', FpOperand, number])[] = (() => {
+  const base: [string, number, 'f' | 'x', 'f' | 'x', FpOperand, number][] = [
+    ['fadd.$', 0x00, 'f', 'f', 'f', -1],
+    ['fsub.$', 0x01, 'f', 'f', 'f', -1],
+    ['fmul.$', 0x02, 'f', 'f', 'f', -1],
+    ['fdiv.$', 0x03, 'f', 'f', 'f', -1],
+    ['fsqrt.$', 0x0b, 'f', 'f', 0, -1],
+    ['fsgnj.$', 0x04, 'f', 'f', 'f', 0],
+    ['fsgnjn.$', 0x04, 'f', 'f', 'f', 1],
+    ['fsgnjx.$', 0x04, 'f', 'f', 'f', 2],
+    ['fmin.$', 0x05, 'f', 'f', 'f', 0],
+    ['fmax.$', 0x05, 'f', 'f', 'f', 1],
+    ['fcvt.w.$', 0x18, 'x', 'f', 0, -1],
+    ['fcvt.wu.$', 0x18, 'x', 'f', 1, -1],
+    ['fcvt.l.$', 0x18, 'x', 'f', 2, -1],
+    ['fcvt.lu.$', 0x18, 'x', 'f', 3, -1],
+    ['fmv.x.#', 0x1c, 'x', 'f', 0, 0],
+    ['fclass.$', 0x1c, 'x', 'f', 0, 1],
+    ['feq.$', 0x14, 'x', 'f', 'f', 2],
+    ['flt.$', 0x14, 'x', 'f', 'f', 1],
+    ['fle.$', 0x14, 'x', 'f', 'f', 0],
+    ['fcvt.$.w', 0x1a, 'f', 'x', 0, -1],
+    ['fcvt.$.wu', 0x1a, 'f', 'x', 1, -1],
+    ['fcvt.$.l', 0x1a, 'f', 'x', 2, -1],
+    ['fcvt.$.lu', 0x1a, 'f', 'x', 3, -1],
+    ['fmv.#.x', 0x1e, 'f', 'x', 0, 0],
+  ];
+  const ops: (readonly [string, number, 'f' | 'x', 'f' | 'x', FpOperand, number])[] = [];
+  for (const [fmt, letter, mv] of [
+    [0, 's', 'w'],
+    [1, 'd', 'd'],
+  ] as const) {
+    for (const [name, funct5, rd, rs1, rs2, funct3] of base) {
+      ops.push([name.replace('$', letter).replace('#', mv), (funct5 << 2) | fmt, rd, rs1, rs2, funct3]);
+    }
+  }
+  ops.push(['fcvt.s.d', 0x20, 'f', 'f', 1, -1]);
+  ops.push(['fcvt.d.s', 0x21, 'f', 'f', 0, -1]);
+  return ops;
+})();
+
+/** The double-precision operations translated code runs natively (in RNE, for some operands). */
+const NATIVE_FP_OPS = FP_OPS.filter(([name]) => ['fadd.d', 'fsub.d', 'fmul.d'].includes(name));
+
+/** Fused multiply-add: [name, opcode, fmt]. */
+const FUSED_OPS: readonly (readonly [string, number, number])[] = [
+  ['fmadd.s', 0x43, 0],
+  ['fmsub.s', 0x47, 0],
+  ['fnmsub.s', 0x4b, 0],
+  ['fnmadd.s', 0x4f, 0],
+  ['fmadd.d', 0x43, 1],
+  ['fmsub.d', 0x47, 1],
+  ['fnmsub.d', 0x4b, 1],
+  ['fnmadd.d', 0x4f, 1],
+];
+
+/** A 64-bit pattern as [high word, low word] (unsigned). */
+type Pattern = readonly [number, number];
+
+const patternView = new DataView(new ArrayBuffer(8));
+/** A double's bits. */
+function double(x: number): Pattern {
+  patternView.setFloat64(0, x, true);
+  return [patternView.getUint32(4, true), patternView.getUint32(0, true)];
+}
+/** 16 hex digits. */
+function bits64(hex: string): Pattern {
+  return [parseInt(hex.slice(0, 8), 16), parseInt(hex.slice(8), 16)];
+}
+/** A single (a number, rounded to single, or 8 hex digits), NaN-boxed or under `high` upper bits. */
+function single(x: number | string, high = 0xffffffff): Pattern {
+  if (typeof x === 'string') return [high, parseInt(x, 16)];
+  patternView.setFloat32(0, x, true);
+  return [high, patternView.getUint32(0, true)];
+}
+
+/**
+ * The values f0..f31 start from and the loop reloads now and then, with the labels failure
+ * messages use. 2^995 and 2^-968 are where the JIT's native FMUL hands over to the float unit
+ * (MUL_MAX_INPUT, MUL_MIN_RESULT in translate.ts); 2^27 + 1 is Veltkamp's splitter.
+ */
+const FP_POOL_VALUES: readonly (readonly [string, Pattern])[] = [
+  ['+0', double(0)],
+  ['-0', double(-0)],
+  ['1', double(1)],
+  ['-1', double(-1)],
+  ['+inf', double(Infinity)],
+  ['-inf', double(-Infinity)],
+  ['qNaN', bits64('7ff8000000000000')],
+  ['-qNaN(payload)', bits64('fff8000000000001')],
+  ['sNaN', bits64('7ff0000000000001')],
+  ['sNaN(payload)', bits64('7ff4000000000000')],
+  ['-sNaN', bits64('fff000000000dead')],
+  ['min subnormal', bits64('0000000000000001')],
+  ['max subnormal', bits64('000fffffffffffff')],
+  ['-max subnormal', bits64('800fffffffffffff')],
+  ['2^-1022', double(2 ** -1022)],
+  ['-(2^-1022+ulp)', bits64('8010000000000001')],
+  ['DBL_MAX', double(Number.MAX_VALUE)],
+  ['-DBL_MAX', double(-Number.MAX_VALUE)],
+  ['2^995', double(2 ** 995)],
+  ['2^995-ulp', bits64('7e1fffffffffffff')],
+  ['-(2^995-ulp)', bits64('fe1fffffffffffff')],
+  ['1.5*2^995', double(1.5 * 2 ** 995)],
+  ['2^-968', double(2 ** -968)],
+  ['2^-968+ulp', bits64('0370000000000001')],
+  ['2^-968-ulp', bits64('036fffffffffffff')],
+  ['2^-484', double(2 ** -484)],
+  ['2^-484-ulp', bits64('21afffffffffffff')],
+  ['-2^-484', double(-(2 ** -484))],
+  ['2^28', double(2 ** 28)],
+  ['2^29', double(2 ** 29)],
+  ['2^-26', double(2 ** -26)],
+  ['2^27+1', double(2 ** 27 + 1)],
+  ['2', double(2)],
+  ['0.5', double(0.5)],
+  ['1.5', double(1.5)],
+  ['2.5', double(2.5)],
+  ['-1.5', double(-1.5)],
+  ['-0.5', double(-0.5)],
+  ['-0.75', double(-0.75)],
+  ['1+ulp', double(1 + 2 ** -52)],
+  ['2^-52', double(2 ** -52)],
+  ['2^-53', double(2 ** -53)],
+  ['3*2^-54', double(3 * 2 ** -54)],
+  ['0.1', double(0.1)],
+  ['0.2', double(0.2)],
+  ['0.3', double(0.3)],
+  ['1/3', double(1 / 3)],
+  ['-2/3', double(-2 / 3)],
+  ['2^53', double(2 ** 53)],
+  ['2^53+2', double(2 ** 53 + 2)],
+  ['2^63', double(2 ** 63)],
+  ['-2^63', double(-(2 ** 63))],
+  ['2^63-1024', double(2 ** 63 - 1024)],
+  ['2^64', double(2 ** 64)],
+  ['2^31-1', double(2 ** 31 - 1)],
+  ['2^31-0.5', double(2 ** 31 - 0.5)],
+  ['2^31', double(2 ** 31)],
+  ['-2^31', double(-(2 ** 31))],
+  ['-2^31-0.5', double(-(2 ** 31) - 0.5)],
+  ['-2^31-1', double(-(2 ** 31) - 1)],
+  ['2^32-1', double(2 ** 32 - 1)],
+  ['2^32', double(2 ** 32)],
+  ['FLT_MAX (double)', double(3.4028234663852886e38)],
+  ['FLT_MAX+half ulp (double)', bits64('47effffff0000000')],
+  ['2^-126 (double)', double(2 ** -126)],
+  ['2^-149 (double)', double(2 ** -149)],
+  ['2^-150 (double)', double(2 ** -150)],
+  ['1+2^-24 (double)', double(1 + 2 ** -24)],
+  // singles, NaN-boxed
+  ['s +0', single(0)],
+  ['s -0', single(-0)],
+  ['s 1', single(1)],
+  ['s -1', single(-1)],
+  ['s +inf', single(Infinity)],
+  ['s -inf', single(-Infinity)],
+  ['s qNaN', single('7fc00000')],
+  ['s -qNaN(payload)', single('ffc00123')],
+  ['s sNaN', single('7f800001')],
+  ['s sNaN(payload)', single('7fa00000')],
+  ['s min subnormal', single('00000001')],
+  ['s max subnormal', single('007fffff')],
+  ['s 2^-126', single(2 ** -126)],
+  ['s FLT_MAX', single('7f7fffff')],
+  ['s -FLT_MAX', single('ff7fffff')],
+  ['s 2^64', single(2 ** 64)],
+  ['s 2^-75', single(2 ** -75)],
+  ['s 1.5', single(1.5)],
+  ['s 2.5', single(2.5)],
+  ['s -0.5', single(-0.5)],
+  ['s 0.1', single(0.1)],
+  ['s 1/3', single(1 / 3)],
+  ['s 1+ulp', single(1 + 2 ** -23)],
+  ['s 2^-24', single(2 ** -24)],
+  ['s 2^24', single(2 ** 24)],
+  ['s 2^31', single(2 ** 31)],
+  ['s -2^31', single(-(2 ** 31))],
+  ['s 2^32', single(2 ** 32)],
+  ['s 2^63', single(2 ** 63)],
+  ['s -2^63', single(-(2 ** 63))],
+  // singles not NaN-boxed: the single-precision instructions must read them as the canonical NaN
+  ['s 1, upper bits 0', single(1, 0)],
+  ['s 1, upper bits 0xfffffffe', single(1, 0xfffffffe)],
+  ['s +0, upper bits 0x7fffffff', single(0, 0x7fffffff)],
+  ['s qNaN, upper bits 0xffff0000', single('7fc00000', 0xffff0000)],
+];
+
+/**
+ * Entries of the pool after the fixed ones, random for each program: any 64 bits, doubles with
+ * interesting exponents, NaN-boxed singles likewise (a third each, in this order).
+ */
+const FP_POOL_RANDOM = 12;
+/** FP_POOL_VALUES' labels, then the random entries': the pool entries in order. */
+export const FP_POOL_LABELS: readonly string[] = [
+  ...FP_POOL_VALUES.map(([label]) => label),
+  ...Array.from({ length: FP_POOL_RANDOM }, (_, i) => `random ${i}`),
+];
+const POOL_INDEX = new Map(FP_POOL_VALUES.map(([label], i) => [label, i]));
+/** Pool entries holding doubles (or any bits) and NaN-boxed singles. */
+const POOL_BY_FORMAT: Record<FpFormat, readonly number[]> = {
+  d: FP_POOL_LABELS.flatMap((label, i) =>
+    label.startsWith('s ') || i >= FP_POOL_LABELS.length - FP_POOL_RANDOM / 3 ? [] : [i],
+  ),
+  s: FP_POOL_LABELS.flatMap((label, i) =>
+    label.startsWith('s ') || i >= FP_POOL_LABELS.length - FP_POOL_RANDOM / 3 ? [i] : [],
+  ),
+};
+
+/** Single or double precision. */
+type FpFormat = 's' | 'd';
+
+/**
+ * The formats an F/D instruction reads and writes in FP registers (undefined for an integer
+ * side), from its name: `op.fmt`, `fcvt.to.from`, `fmv.x.w` / `fmv.w.x` (w is single there).
+ */
+function fpFormats(name: string): { dest: FpFormat | undefined; src: FpFormat | undefined } {
+  const parts = name.split('.');
+  const format = (t: string): FpFormat | undefined =>
+    t === 's' || t === 'w' ? 's' : t === 'd' ? 'd' : undefined;
+  if (parts[0] === 'fcvt') {
+    return { dest: parts[1] === 's' || parts[1] === 'd' ? parts[1] : undefined, src: format(parts[2]) };
+  }
+  if (parts[0] === 'fmv')
+    return parts[1] === 'x'
+      ? { dest: undefined, src: format(parts[2]) }
+      : { dest: format(parts[1]), src: undefined };
+  return { dest: format(parts[1]), src: format(parts[1]) };
+}
+
+/**
+ * Operand pairs around the edges of the native add/sub/mul paths: exact and inexact sums and
+ * products, results at and just past the FMUL bounds, overflow, underflow, signed zeros.
+ */
+const FP_EDGE_PAIRS: readonly (readonly [string, string])[] = [
+  ['2^995-ulp', '2^28'],
+  ['2^995', '2^28'],
+  ['2^995-ulp', '2^29'],
+  ['1.5*2^995', '2^28'],
+  ['-(2^995-ulp)', '2^-968'],
+  ['DBL_MAX', '1+ulp'],
+  ['DBL_MAX', 'DBL_MAX'],
+  ['DBL_MAX', '-DBL_MAX'],
+  ['2^-484', '2^-484'],
+  ['2^-484-ulp', '2^-484'],
+  ['-2^-484', '2^-484'],
+  ['2^-968', '1'],
+  ['2^-968-ulp', '1'],
+  ['2^-968+ulp', '1'],
+  ['2^-968', '0.5'],
+  ['2^-968', '2^-968'],
+  ['2^-968', '-0.75'],
+  ['2^-1022', '0.5'],
+  ['min subnormal', '0.5'],
+  ['min subnormal', '1.5'],
+  ['max subnormal', '2^-1022'],
+  ['max subnormal', 'min subnormal'],
+  ['-max subnormal', '2^-1022'],
+  ['-(2^-1022+ulp)', '2^-1022'],
+  ['1', '2^-53'],
+  ['1', '3*2^-54'],
+  ['1', '2^-52'],
+  ['1+ulp', '1+ulp'],
+  ['1+ulp', '-1'],
+  ['0.1', '0.2'],
+  ['0.1', '0.3'],
+  ['1/3', '-2/3'],
+  ['2^53', '1'],
+  ['2^53+2', '1'],
+  ['2^27+1', '2^27+1'],
+  ['1.5', '1.5'],
+  ['1', '-1'],
+  ['-0', '-0'],
+  ['+0', '-0'],
+  ['-0', '2'],
+  ['+0', '+inf'],
+  ['+inf', '-inf'],
+  ['+inf', '1'],
+  ['sNaN', '1'],
+  ['qNaN', '1'],
+  ['-qNaN(payload)', '-sNaN'],
+  ['s 1', '1'],
+];
+
+const CSR_FFLAGS = 0x001;
+const CSR_FRM = 0x002;
+const CSR_FCSR = 0x003;
+const CSR_MSTATUS = 0x300;
+/** lui's 20-bit field for mstatus.FS = v (bits 13-14): v << 13 = (2 * v) << 12. */
+const fsUpper = (v: number) => 2 * v;
+
 /** Counters that must agree between the tiers: mcycle, minstret, cycle, instret (never time). */
 const COUNTER_CSRS = [0xb00, 0xb02, 0xc00, 0xc02];
 const CSR_MTVEC = 0x305;
@@ -518,6 +881,20 @@ const DESTINATIONS = ALL_REGISTERS.filter((r) => r !== 0 && !RESERVED.has(r));
 /** x8..x15 that compressed forms may write (x8 and x9 are reserved). */
 const PRIME_DESTINATIONS = [10, 11, 12, 13, 14, 15];
 const PRIME_SOURCES = [8, 9, 10, 11, 12, 13, 14, 15];
+/** f8..f15, the FP registers c.fld and c.fsd can name. */
+const PRIME_FP_REGISTERS = [8, 9, 10, 11, 12, 13, 14, 15];
+
+/** gp + POOL_BIAS is the base register value for pool loads (the pool is beyond a 12-bit offset). */
+const POOL_BIAS = 0x7f0;
+
+/** Program-level choices about floating point (see RandomProgramOptions). */
+interface FloatPlan {
+  float: boolean;
+  fpStatus: 1 | 2 | 3;
+  fsOff: boolean;
+  /** Weight of the FP snippets relative to the integer ones. */
+  scale: number;
+}
 
 type Snippet = () => void;
 
@@ -534,11 +911,15 @@ class Generator {
   trapBudget = 0;
   /** Patch targets of selfModify waiting to be placed later in the body. */
   private readonly pendingTargets: { label: Label; rd: number }[] = [];
+  /** FS resets (back to Initial/Clean) and FS-off stretches still to place in the body. */
+  fsResets = 0;
+  fsOffStretches = 0;
 
   constructor(
     private readonly rng: Rng,
     private readonly compressed: boolean,
     private readonly dataPages: number,
+    private readonly fp: FloatPlan = { float: false, fpStatus: 3, fsOff: false, scale: 0 },
   ) {}
 
   // -- operand choice --
@@ -559,6 +940,54 @@ class Generator {
   /** A source: any register (reserved ones included: reading them is harmless), x0 a bit more often. */
   private src(): number {
     return this.rng.chance(0.06) ? 0 : this.rng.pick(ALL_REGISTERS);
+  }
+
+  /**
+   * An FP register (f0 is an ordinary register). f0..f15 mostly hold doubles and f16..f31 NaN-boxed
+   * singles: an operation of one format mostly takes its registers from its half, so that not
+   * every input is a NaN to it (a double as a single, or a boxed single as a double, is one), but
+   * one time in six from anywhere.
+   */
+  private freg(format?: FpFormat, exclude: readonly number[] = []): number {
+    for (;;) {
+      const r =
+        format === undefined || this.rng.chance(1 / 6)
+          ? this.rng.below(32)
+          : this.rng.below(16) + (format === 's' ? 16 : 0);
+      if (!exclude.includes(r)) return r;
+    }
+  }
+
+  /** The format register r mostly holds (see freg). */
+  private static formatOf(r: number): FpFormat {
+    return r < 16 ? 'd' : 's';
+  }
+
+  /** A static rounding mode (0..4), mostly RNE, or dynamic (7); rarely a reserved one (a trap). */
+  private roundingMode(): number {
+    if (this.trapBudget > 0 && this.rng.chance(0.01)) {
+      this.trapBudget--;
+      return this.rng.range(5, 6);
+    }
+    return this.rng.weighted([
+      [4, 0],
+      [1, 1],
+      [1, 2],
+      [1, 3],
+      [1, 4],
+      [4, 7],
+    ]);
+  }
+
+  /** A valid frm, mostly RNE (where the JIT's native paths apply). */
+  private validFrm(): number {
+    return this.rng.weighted([
+      [6, 0],
+      [1, 1],
+      [1, 2],
+      [1, 3],
+      [1, 4],
+    ]);
   }
 
   private primeDest(): number {
@@ -627,6 +1056,30 @@ class Generator {
   store(name: string, rs2: number, rs1: number, imm: number): void {
     const [, funct3] = STORES.find(([n]) => n === name)!;
     this.asm.emit(4, encS(funct3, rs1, rs2, imm), name, { rs1, rs2, imm });
+  }
+
+  fload(name: string, rd: number, rs1: number, imm: number): void {
+    const [, funct3] = FP_LOADS.find(([n]) => n === name)!;
+    this.asm.emit(4, encI(OPC_LOAD_FP, funct3, rd, rs1, imm), name, { rd, rs1, imm });
+  }
+
+  fstore(name: string, rs2: number, rs1: number, imm: number): void {
+    const [, funct3] = FP_STORES.find(([n]) => n === name)!;
+    this.asm.emit(4, encS(funct3, rs1, rs2, imm, OPC_STORE_FP), name, { rs1, rs2, imm });
+  }
+
+  /** An OP-FP instruction; rs2 is ignored when the operation has a fixed rs2 field, rm when funct3 is fixed. */
+  fpOp(op: (typeof FP_OPS)[number], rd: number, rs1: number, rs2: number, rm: number): void {
+    const [name, funct7, , , rs2Class, funct3] = op;
+    const field = typeof rs2Class === 'number' ? rs2Class : rs2;
+    const f3 = funct3 >= 0 ? funct3 : rm;
+    this.asm.emit(4, encR(OPC_OP_FP, f3, funct7, rd, rs1, field), name, { rd, rs1, rs2: field, rm: f3 });
+  }
+
+  /** csrrw/csrrs/csrrc (funct3 1..3, rs1 a register) or csrrwi/csrrsi/csrrci (5..7, rs1 a 5-bit value). */
+  csr(funct3: number, rd: number, csr: number, rs1: number): void {
+    const name = ['', 'csrrw', 'csrrs', 'csrrc', '', 'csrrwi', 'csrrsi', 'csrrci'][funct3];
+    this.asm.emit(4, encI(OPC_SYSTEM, funct3, rd, rs1, csr), name, { rd, rs1, imm: csr });
   }
 
   csrr(rd: number, csr: number): void {
@@ -913,18 +1366,32 @@ class Generator {
       this.asm.emitTo(2, 'jal', { rd: 0 }, skip, (delta) => ({ bits: encCJ(delta), imm: delta })); // c.j
     }
     const n = this.rng.range(1, 4);
-    for (let k = 0; k < n; k++) this.simple();
+    for (let k = 0; k < n; k++) {
+      if (this.fp.float && this.rng.chance(0.2)) this.fpCompute();
+      else this.simple();
+    }
     this.asm.bind(skip);
   }
 
-  /** A load or store inside the data buffer, with one of several addressing patterns. */
-  private memory(): void {
+  /**
+   * A load or store inside the data buffer, with one of several addressing patterns; `float`: an
+   * FP one (flw, fld, fsw, fsd, c.fld, c.fsd).
+   */
+  private memory(float = false): void {
     const isStore = this.rng.chance(0.4);
-    const [name, , size] = isStore ? this.rng.pick(STORES) : this.rng.pick(LOADS);
+    const [name, , size] = float
+      ? this.rng.pick(isStore ? FP_STORES : FP_LOADS)
+      : isStore
+        ? this.rng.pick(STORES)
+        : this.rng.pick(LOADS);
     const aligned = this.rng.chance(0.5);
     const align = (v: number) => (aligned ? v - (((v % size) + size) % size) : v);
     const access = (base: number, imm: number) => {
-      if (isStore) this.store(name, this.src(), base, imm);
+      if (float) {
+        const format = size === 4 ? 's' : 'd';
+        if (isStore) this.fstore(name, this.freg(format), base, imm);
+        else this.fload(name, this.freg(format), base, imm);
+      } else if (isStore) this.store(name, this.src(), base, imm);
       else this.load(name, this.dest(), base, imm);
     };
     const page = () => this.rng.range(1, this.dataPages - 1);
@@ -970,6 +1437,22 @@ class Generator {
         return;
       }
       default: {
+        if (float) {
+          // c.fld / c.fsd with s1 (x9) as base and f8..f15.
+          const off = this.rng.range(0, 31) * 8;
+          const f = this.rng.pick(PRIME_FP_REGISTERS);
+          if (isStore) {
+            this.asm.emit(2, encCD(5, DATA_BASE_REGISTER, f, off), 'fsd', {
+              rs1: DATA_BASE_REGISTER,
+              rs2: f,
+              imm: off,
+            });
+          } else {
+            const bits = encCD(1, DATA_BASE_REGISTER, f, off);
+            this.asm.emit(2, bits, 'fld', { rd: f, rs1: DATA_BASE_REGISTER, imm: off });
+          }
+          return;
+        }
         // c.lw / c.ld / c.sw / c.sd with s1 (x9) as base.
         const wide = this.rng.chance(0.5);
         const off = wide ? this.rng.range(0, 31) * 8 : this.rng.range(0, 31) * 4;
@@ -990,7 +1473,12 @@ class Generator {
   /** An access to an address where nothing is mapped: an access fault the handler skips. */
   private faultingAccess(): void {
     const isStore = this.rng.chance(0.35);
-    const [name, , size] = isStore ? this.rng.pick(STORES) : this.rng.pick(LOADS);
+    const float = this.fp.float && this.rng.chance(0.25);
+    const [name, , size] = float
+      ? this.rng.pick(isStore ? FP_STORES : FP_LOADS)
+      : isStore
+        ? this.rng.pick(STORES)
+        : this.rng.pick(LOADS);
     let base = 0; // physical 0..0x7ff: below the first device (the test finisher at 0x100000)
     let imm = this.rng.range(0, 2048 - size);
     const where = this.rng.below(3);
@@ -1004,7 +1492,10 @@ class Generator {
       this.addi(base, 0, -1); // the top of the address space
       imm = this.rng.range(-64, 0);
     }
-    if (isStore) this.store(name, this.src(), base, imm);
+    if (float) {
+      if (isStore) this.fstore(name, this.freg(), base, imm);
+      else this.fload(name, this.freg(size === 4 ? 's' : 'd'), base, imm);
+    } else if (isStore) this.store(name, this.src(), base, imm);
     else this.load(name, this.dest(), base, imm);
   }
 
@@ -1013,10 +1504,13 @@ class Generator {
    * It reads as zero and has no side effects (unlike a store there, which could end the run).
    */
   private deviceLoad(): void {
-    const [name, , size] = this.rng.pick(LOADS);
+    const float = this.fp.float && this.rng.chance(0.3);
+    const [name, , size] = this.rng.pick(float ? FP_LOADS : LOADS);
     const t = this.nonZeroDest();
     this.lui(t, 0x100);
-    this.load(name, this.dest(), t, this.rng.range(0, 2047 >> Math.log2(size)) * size);
+    const imm = this.rng.range(0, 2047 >> Math.log2(size)) * size;
+    if (float) this.fload(name, this.freg(size === 4 ? 's' : 'd'), t, imm);
+    else this.load(name, this.dest(), t, imm);
   }
 
   private system(): void {
@@ -1093,6 +1587,297 @@ class Generator {
     while (this.pendingTargets.length > 0) this.patchTarget(this.pendingTargets.shift()!);
   }
 
+  // -- floating point --
+
+  /** One F/D computational instruction with random operands (`rm` overrides the rounding mode). */
+  private fpCompute(op = this.rng.pick(FP_OPS), rm?: number): void {
+    const [name, , rdClass, rs1Class, rs2Class, funct3] = op;
+    const { dest, src } = fpFormats(name);
+    const rd = rdClass === 'f' ? this.freg(dest) : this.dest();
+    const rs1 = rs1Class === 'f' ? this.freg(src) : this.src();
+    // Same-register operands: fsgnj rd, rs, rs is fmv/fabs/fneg; x - x, x * x, x == x.
+    const rs2 = rs2Class === 'f' ? (this.rng.chance(0.08) ? rs1 : this.freg(src)) : 0;
+    this.fpOp(op, rd, rs1, rs2, funct3 >= 0 ? funct3 : (rm ?? this.roundingMode()));
+  }
+
+  private fpFused(rm = this.roundingMode()): void {
+    const [name, opcode, fmt] = this.rng.pick(FUSED_OPS);
+    const format = fmt === 0 ? 's' : 'd';
+    const rd = this.freg(format);
+    const rs1 = this.freg(format);
+    const rs2 = this.freg(format);
+    const rs3 = this.rng.chance(0.1) ? rs1 : this.freg(format);
+    this.asm.emit(4, encR4(opcode, fmt, rm, rd, rs1, rs2, rs3), name, { rd, rs1, rs2, rs3, rm });
+  }
+
+  /** A register holding gp + POOL_BIAS, for poolLoad. */
+  private poolBase(): number {
+    const t = this.nonZeroDest();
+    this.addi(t, TRAP_AREA_REGISTER, POOL_BIAS);
+    return t;
+  }
+
+  /**
+   * fld of pool entry `index` into fd, or (one time in six) flw of one of its halves: the low
+   * word of a single entry is the same single, the high word of any is something else.
+   */
+  private poolLoad(base: number, fd: number, index: number): void {
+    const offset = FP_POOL - POOL_BIAS + 8 * index;
+    if (this.rng.chance(1 / 6)) this.fload('flw', fd, base, offset + 4 * this.rng.below(2));
+    else this.fload('fld', fd, base, offset);
+  }
+
+  /** A pool entry for a register of `format`'s half (see freg), one time in six any entry. */
+  private poolIndex(format?: FpFormat): number {
+    if (format === undefined || this.rng.chance(1 / 6)) return this.rng.below(FP_POOL_LABELS.length);
+    return this.rng.pick(POOL_BY_FORMAT[format]);
+  }
+
+  /** Interesting values back into a few registers (the loop's arithmetic drifts away from them). */
+  private fpReload(): void {
+    const base = this.poolBase();
+    const n = this.rng.range(1, 3);
+    for (let k = 0; k < n; k++) {
+      const f = this.freg();
+      this.poolLoad(base, f, this.poolIndex(Generator.formatOf(f)));
+    }
+  }
+
+  /**
+   * Two pool values (mostly a pair from FP_EDGE_PAIRS) and an operation on them: mostly
+   * fadd/fsub/fmul.d in RNE (static or dynamic), the cases the JIT runs natively or hands over.
+   */
+  private fpEdge(): void {
+    const base = this.poolBase();
+    const a = this.freg('d');
+    const b = this.freg('d', [a]);
+    let i: number;
+    let j: number;
+    if (this.rng.chance(0.7)) {
+      const [p, q] = this.rng.pick(FP_EDGE_PAIRS);
+      [i, j] = this.rng.chance(0.5)
+        ? [POOL_INDEX.get(p)!, POOL_INDEX.get(q)!]
+        : [POOL_INDEX.get(q)!, POOL_INDEX.get(p)!];
+    } else {
+      i = this.poolIndex('d');
+      j = this.poolIndex('d');
+    }
+    this.fload('fld', a, base, FP_POOL - POOL_BIAS + 8 * i);
+    this.fload('fld', b, base, FP_POOL - POOL_BIAS + 8 * j);
+    const op = this.rng.chance(0.75)
+      ? this.rng.pick(NATIVE_FP_OPS)
+      : this.rng.pick(FP_OPS.filter(([, , , rs1]) => rs1 === 'f'));
+    const rm = this.rng.weighted<() => number>([
+      [6, () => 0],
+      [3, () => 7],
+      [2, () => this.rng.range(1, 4)],
+    ])();
+    this.isolatingFlags(() =>
+      this.fpOp(op, op[2] === 'f' ? this.freg(fpFormats(op[0]).dest) : this.dest(), a, b, rm),
+    );
+  }
+
+  /**
+   * Half the time, clear fflags before `emit` and fold them into the checksum after it: the
+   * flags are sticky and most are set most of the time, so a flag the JIT fails to raise (or
+   * raises wrongly) would otherwise rarely show.
+   */
+  private isolatingFlags(emit: Snippet): void {
+    if (!this.rng.chance(0.5)) {
+      emit();
+      return;
+    }
+    this.csr(5, 0, CSR_FFLAGS, 0); // fsflagsi 0
+    emit();
+    this.foldFlags();
+  }
+
+  /** An FP comparison deciding a forward branch over a few instructions. */
+  private fpCompareBranch(): void {
+    const op = this.rng.pick(FP_OPS.filter(([name]) => /^f(eq|lt|le)\./.test(name)));
+    const rd = this.nonZeroDest();
+    const { src } = fpFormats(op[0]);
+    this.isolatingFlags(() => this.fpOp(op, rd, this.freg(src), this.freg(src), 0));
+    const skip = this.asm.label();
+    if (this.rng.chance(0.5)) this.branch('bne', 1, rd, 0, skip);
+    else this.branch('beq', 0, rd, 0, skip);
+    const n = this.rng.range(1, 3);
+    for (let k = 0; k < n; k++) {
+      if (this.rng.chance(0.5)) this.fpCompute();
+      else this.simple();
+    }
+    this.asm.bind(skip);
+  }
+
+  /** fcsr accesses: fsrm, fsflags, frflags, frcsr, fscsr and the set/clear forms. */
+  private fpCsr(): void {
+    switch (this.rng.below(8)) {
+      case 0: {
+        // fsrmi / fsrm with a valid mode (a reserved one is fpReservedFrm's business)
+        const mode = this.validFrm();
+        if (this.rng.chance(0.5)) this.csr(5, this.dest(), CSR_FRM, mode);
+        else {
+          const t = this.nonZeroDest();
+          this.addi(t, 0, mode);
+          this.csr(1, this.dest(), CSR_FRM, t);
+        }
+        return;
+      }
+      case 1:
+        // fsflagsi, or fsflags from a random register (only its low 5 bits count)
+        if (this.rng.chance(0.5)) this.csr(5, this.dest(), CSR_FFLAGS, this.rng.range(0, 31));
+        else this.csr(1, this.dest(), CSR_FFLAGS, this.src());
+        return;
+      case 2:
+        this.csr(this.rng.pick([6, 7]), this.dest(), CSR_FFLAGS, this.rng.range(0, 31));
+        return;
+      case 3:
+        this.csr(2, this.dest(), CSR_FFLAGS, 0); // frflags
+        return;
+      case 4:
+        this.csr(2, this.dest(), this.rng.pick([CSR_FCSR, CSR_FRM]), 0); // frcsr, frrm
+        return;
+      case 5: {
+        // fscsr: a valid mode, random flags
+        const t = this.nonZeroDest();
+        this.addi(t, 0, (this.validFrm() << 5) | this.rng.range(0, 31));
+        this.csr(1, this.dest(), CSR_FCSR, t);
+        return;
+      }
+      default:
+        this.foldFlags();
+        return;
+    }
+  }
+
+  /**
+   * Read and clear fflags and fold the value into the checksum at FFLAGS_SUM, so that flags that
+   * differ between the tiers show at the end even when later instructions would raise them too.
+   */
+  private foldFlags(): void {
+    const t = this.nonZeroDest();
+    this.csr(1, t, CSR_FFLAGS, 0); // csrrw t, fflags, x0
+    this.fold(t);
+  }
+
+  /** Fold register t into the checksum at FFLAGS_SUM. */
+  private fold(t: number): void {
+    const u = this.nonZeroDest([t]);
+    this.load('ld', u, TRAP_AREA_REGISTER, FFLAGS_SUM);
+    this.i('rori', OPC_OP_IMM, 5, u, u, (0x18 << 6) | 59); // rotate left by 5
+    this.asm.listing[this.asm.listing.length - 1].expect.imm = 59;
+    this.r('xor', OPC_OP, 4, 0, u, u, t);
+    this.store('sd', u, TRAP_AREA_REGISTER, FFLAGS_SUM);
+  }
+
+  /** frm := 5..7, one or two dynamic-rm instructions (illegal: traps), frm back to a valid mode. */
+  private fpReservedFrm(): void {
+    this.csr(5, this.dest(), CSR_FRM, this.rng.range(5, 7));
+    const n = this.rng.range(1, 2);
+    for (let k = 0; k < n; k++) {
+      if (this.rng.chance(0.25)) this.fpFused(7);
+      else this.fpCompute(this.rng.pick(FP_OPS.filter(([, , , , , funct3]) => funct3 < 0)), 7);
+    }
+    if (this.rng.chance(0.5)) this.fpCompute(); // often legal: a static mode, or no mode at all
+    this.csr(5, 0, CSR_FRM, this.validFrm());
+  }
+
+  /** mstatus.FS := v (through off: csrc then csrs), in temporary t. */
+  private setFs(t: number, v: number): void {
+    this.lui(t, fsUpper(3));
+    this.csr(3, 0, CSR_MSTATUS, t);
+    if (v !== 0) {
+      this.lui(t, fsUpper(v));
+      this.csr(2, 0, CSR_MSTATUS, t);
+    }
+  }
+
+  /**
+   * FS back to Initial or Clean (as a kernel does after saving the FP state), every iteration or
+   * every fourth: the next FP instruction must go through the interpreter's path and dirty it
+   * (FP loads and computations do, stores do not). Mostly a few FP accesses follow, then a look
+   * at mstatus, folded into the checksum.
+   */
+  private fsReset(): void {
+    const t = this.nonZeroDest();
+    const skip = this.asm.label();
+    const guarded = this.rng.chance(0.5);
+    if (guarded) {
+      this.i('andi', OPC_OP_IMM, 7, t, LOOP_COUNTER_REGISTER, 3);
+      this.branch('bne', 1, t, 0, skip);
+    }
+    this.setFs(t, this.rng.chance(0.5) ? this.fp.fpStatus : this.rng.range(1, 2));
+    if (this.rng.chance(0.75)) {
+      const n = this.rng.range(1, 2);
+      for (let k = 0; k < n; k++) this.memory(true);
+      const u = this.nonZeroDest();
+      this.csrr(u, CSR_MSTATUS);
+      this.fold(u);
+    }
+    this.asm.bind(skip);
+  }
+
+  /** FS off for a few FP instructions, each an illegal-instruction trap, then on again. */
+  private fsOffStretch(): void {
+    const t = this.nonZeroDest();
+    this.setFs(t, 0);
+    const n = this.rng.range(1, 3);
+    for (let k = 0; k < n; k++) {
+      switch (this.rng.below(5)) {
+        case 0:
+          this.memory(true);
+          break;
+        case 1:
+          this.fpFused();
+          break;
+        case 2:
+          this.csr(2, this.dest(), this.rng.pick([CSR_FFLAGS, CSR_FRM, CSR_FCSR]), 0);
+          break;
+        default:
+          this.fpCompute();
+      }
+    }
+    const u = this.nonZeroDest();
+    const on = this.rng.weighted<number>([
+      [3, 3],
+      [1, 2],
+      [1, 1],
+    ]);
+    this.setFs(u, on);
+    if (on !== 3 && this.rng.chance(0.5)) {
+      this.memory(true);
+      this.csrr(u, CSR_MSTATUS);
+      this.fold(u);
+    }
+  }
+
+  /** Place the FS snippets not placed yet (at the end of the body at the latest). */
+  flushFloatSnippets(): void {
+    for (; this.fsResets > 0; this.fsResets--) this.fsReset();
+    for (; this.fsOffStretches > 0; this.fsOffStretches--) this.fsOffStretch();
+  }
+
+  /**
+   * The FP part of the prologue: FS Dirty, f0..f31 from the pool, fcsr, then FS as the plan says.
+   * Runs after gp is set; uses t0 and t1 (loaded with random values later).
+   */
+  fpPrologue(): void {
+    this.setFs(T0, 3);
+    this.addi(T1, TRAP_AREA_REGISTER, POOL_BIAS);
+    for (let f = 0; f < 32; f++) this.poolLoad(T1, f, this.poolIndex(Generator.formatOf(f)));
+    const flags = this.rng.chance(0.5) ? 0 : this.rng.range(0, 31);
+    this.addi(T0, 0, (this.validFrm() << 5) | flags);
+    this.csr(1, 0, CSR_FCSR, T0);
+    if (this.fp.fpStatus !== 3) this.setFs(T0, this.fp.fpStatus);
+  }
+
+  /** The FP part of the epilogue: f0..f31 and fcsr into the result area (t0 is stored already). */
+  fpEpilogue(): void {
+    for (let f = 0; f < 32; f++) this.fstore('fsd', f, TRAP_AREA_REGISTER, FP_RESULT + 8 * f);
+    this.csr(2, T0, CSR_FCSR, 0);
+    this.store('sd', T0, TRAP_AREA_REGISTER, FCSR_RESULT);
+  }
+
   /** One element of the loop body. */
   bodySnippet(): void {
     const choices: [number, Snippet][] = [
@@ -1105,6 +1890,38 @@ class Generator {
       [0.3, () => this.deviceLoad()],
       [0.3, () => this.asm.emit(4, encI(OPC_MISC_MEM, 0, 0, 0, 0x0ff), 'fence')],
     ];
+    if (this.fp.float) {
+      const k = this.fp.scale;
+      choices.push(
+        [12 * k, () => this.fpCompute()],
+        [3 * k, () => this.isolatingFlags(() => this.fpCompute())],
+        [3 * k, () => this.fpFused()],
+        [1.5 * k, () => this.foldFlags()],
+        [6 * k, () => this.memory(true)],
+        [4 * k, () => this.fpEdge()],
+        [2 * k, () => this.fpReload()],
+        [1.5 * k, () => this.fpCompareBranch()],
+        [1.5 * k, () => this.fpCsr()],
+      );
+      if (this.fsResets > 0) {
+        choices.push([
+          1,
+          () => {
+            this.fsResets--;
+            this.fsReset();
+          },
+        ]);
+      }
+      if (this.fsOffStretches > 0) {
+        choices.push([
+          1,
+          () => {
+            this.fsOffStretches--;
+            this.fsOffStretch();
+          },
+        ]);
+      }
+    }
     if (this.pendingTargets.length > 0) {
       choices.push([3, () => this.patchTarget(this.pendingTargets.shift()!)]);
     }
@@ -1115,6 +1932,7 @@ class Generator {
       };
       choices.push([0.6, trap(() => this.faultingAccess())]);
       choices.push([0.4, trap(() => this.system())]);
+      if (this.fp.float) choices.push([0.3, trap(() => this.fpReservedFrm())]);
     }
     this.rng.weighted(choices)();
   }
@@ -1179,6 +1997,18 @@ export function generateProgram(seed: number, options: RandomProgramOptions = {}
   const drawnIterations = long ? rng.range(50, 120) : rng.range(50, 300);
   const drawnSelfModifying = rng.chance(0.2);
   const drawnPatchAt = rng.below(1 << 20);
+  const drawnFloat = rng.below(7) !== 0;
+  const drawnFpStatus = rng.weighted<1 | 2 | 3>([
+    [6, 3],
+    [1, 2],
+    [1, 1],
+  ]);
+  const drawnFsOff = rng.chance(1 / 8);
+  const drawnFpScale = rng.weighted([
+    [1, 0.4],
+    [2, 1],
+    [1, 2.5],
+  ]);
   // Drawn even when overridden, so that changing only the iteration count keeps the same body
   // (a failing seed can be rerun with fewer iterations to see when the tiers start to differ).
   const bodyInstructions = options.bodyInstructions ?? drawnBody;
@@ -1193,7 +2023,15 @@ export function generateProgram(seed: number, options: RandomProgramOptions = {}
   const dataSize = dataPages * 4096;
   const trapArea = dataBase + dataSize;
 
-  const g = new Generator(rng, options.compressed ?? true, dataPages);
+  const float = options.float ?? drawnFloat;
+  const fpStatus = float ? (options.fpStatus ?? drawnFpStatus) : 3;
+  const fsOff = float && (options.fsOff ?? drawnFsOff);
+  const g = new Generator(rng, options.compressed ?? true, dataPages, {
+    float,
+    fpStatus,
+    fsOff,
+    scale: drawnFpScale,
+  });
   const asm = g.asm;
   const main = asm.label();
   const handler = asm.label();
@@ -1210,6 +2048,7 @@ export function generateProgram(seed: number, options: RandomProgramOptions = {}
   g.csrw(CSR_MTVEC, T0);
   g.laAbsolute(TRAP_AREA_REGISTER, trapArea);
   g.laAbsolute(DATA_BASE_REGISTER, dataBase);
+  if (float) g.fpPrologue();
   for (const r of DESTINATIONS) g.loadRandomValue(r);
   g.addi(LOOP_COUNTER_REGISTER, 0, iterations);
 
@@ -1217,6 +2056,10 @@ export function generateProgram(seed: number, options: RandomProgramOptions = {}
   asm.bind(loop);
   const firstBodyEntry = asm.listing.length;
   if (options.traps ?? true) g.trapBudget = Math.max(1, Math.floor(bodyInstructions / 120));
+  // Programs starting with FS Initial/Clean go back to it in the loop (else only the first,
+  // interpreted iteration would see it); FS-off stretches trap every iteration, so few of them.
+  if (fpStatus !== 3) g.fsResets = bodyInstructions > 600 ? 2 : 1;
+  if (fsOff) g.fsOffStretches = bodyInstructions > 600 ? 2 : 1;
   // Where the self-modifying snippet goes (if any), and how often it rewrites: at least once, at
   // most about five times per run.
   const selfModifying = options.selfModifying ?? drawnSelfModifying;
@@ -1229,6 +2072,7 @@ export function generateProgram(seed: number, options: RandomProgramOptions = {}
     } else g.bodySnippet();
   }
   g.flushPatchTargets();
+  g.flushFloatSnippets();
   g.addi(LOOP_COUNTER_REGISTER, LOOP_COUNTER_REGISTER, -1);
   if (asm.offset - loop.offset < 4000) {
     g.branch('bne', 1, LOOP_COUNTER_REGISTER, 0, loop);
@@ -1243,6 +2087,7 @@ export function generateProgram(seed: number, options: RandomProgramOptions = {}
 
   // Every register (gp included) into the result area, then PASS to the test finisher.
   for (let r = 1; r < 32; r++) g.store('sd', r, TRAP_AREA_REGISTER, RESULT + 8 * r);
+  if (float) g.fpEpilogue();
   g.lui(T0, 0x100);
   g.lui(T1, 0x5);
   g.i('addiw', OPC_OP_IMM_32, 0, T1, T1, 0x555);
@@ -1262,6 +2107,15 @@ export function generateProgram(seed: number, options: RandomProgramOptions = {}
   // The data buffer starts with random bytes so that loads see varied values from the start.
   const data = dataBase - CODE_BASE;
   for (let i = 0; i < dataSize; i++) bytes[data + i] = rng.below(256);
+  // The FP pool: the fixed values, then this program's random ones.
+  const pool = [...FP_POOL_VALUES.map(([, value]) => value)];
+  for (let k = 0; k < FP_POOL_RANDOM; k++)
+    pool.push(randomFloatPattern(rng, Math.floor((3 * k) / FP_POOL_RANDOM)));
+  const view = new DataView(bytes.buffer);
+  pool.forEach(([high, low], k) => {
+    view.setUint32(trapArea - CODE_BASE + FP_POOL + 8 * k, low, true);
+    view.setUint32(trapArea - CODE_BASE + FP_POOL + 8 * k + 4, high, true);
+  });
 
   return {
     seed,
@@ -1271,7 +2125,33 @@ export function generateProgram(seed: number, options: RandomProgramOptions = {}
     iterations,
     bodyInstructions,
     selfModifying,
+    float,
+    fpStatus,
+    fsOff,
   };
+}
+
+/**
+ * A random pool entry: any 64 bits (kind 0), a double with an exponent near an interesting one
+ * (the native FMUL bounds, the subnormal range, 1, the top, infinity/NaN) and a random
+ * significand (1), or a NaN-boxed single likewise (2).
+ */
+function randomFloatPattern(rng: Rng, kind: number): Pattern {
+  const significandHigh = rng.below(1 << 20);
+  const low = rng.next();
+  switch (kind) {
+    case 0:
+      return [rng.next(), low];
+    case 1: {
+      const exponent = rng.pick([2018, 2017, 55, 56, 0, 1, 1023, 1022, 2046, 2047]) + rng.range(-1, 1);
+      const e = Math.min(2047, Math.max(0, exponent));
+      return [((rng.below(2) << 31) | (e << 20) | significandHigh) >>> 0, low];
+    }
+    default: {
+      const e = Math.min(255, Math.max(0, rng.pick([0, 1, 127, 254, 255, 64, 190]) + rng.range(-1, 1)));
+      return [0xffffffff, ((rng.below(2) << 31) | (e << 23) | (low & 0x7fffff)) >>> 0];
+    }
+  }
 }
 
 /** The flat binary for `seed`: load it at CODE_BASE (see generateProgram for the layout). */

@@ -1272,6 +1272,8 @@ const SIGN = -(1n << 63n);
 /** Bounds of the FMUL fast path: Dekker's product is exact when no part under- or overflows. */
 const MUL_MIN_RESULT = 2 ** -968;
 const MUL_MAX_INPUT = 2 ** 995;
+/** The high partial product ah*bh may round up past DBL_MAX when the result is this large. */
+const MUL_MAX_RESULT = 2 ** 1023;
 
 /**
  * Native code for the commonest double-precision operations when the result needs no rounding
@@ -1455,6 +1457,11 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
       f.op(W.F64_ABS);
       f.f64(MUL_MIN_RESULT);
       f.op(W.F64_LT);
+      f.get(r);
+      f.op(W.F64_ABS);
+      f.f64(MUL_MAX_RESULT);
+      f.op(W.F64_GE);
+      f.op(W.I32_OR);
       f.get(a);
       f.op(W.F64_ABS);
       f.f64(MUL_MAX_INPUT);
