@@ -37,9 +37,9 @@ export class GuestRam {
     this.buffer = buffer ?? new ArrayBuffer(size);
     this.byteOffset = byteOffset;
     this.u8 = new Uint8Array(this.buffer, byteOffset, size);
-    this.u16 = new Uint16Array(this.buffer, byteOffset, size >> 1);
-    this.i32 = new Int32Array(this.buffer, byteOffset, size >> 2);
-    this.i64 = new BigInt64Array(this.buffer, byteOffset, size >> 3);
+    this.u16 = new Uint16Array(this.buffer, byteOffset, size / 2);
+    this.i32 = new Int32Array(this.buffer, byteOffset, size / 4);
+    this.i64 = new BigInt64Array(this.buffer, byteOffset, size / 8);
     this.view = new DataView(this.buffer, byteOffset, size);
     this.codePages = new Uint8Array(size >>> 12);
   }
