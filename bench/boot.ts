@@ -51,8 +51,6 @@ async function bootRvisor(
   const machine = new Machine({
     memoryBytes: MEMORY,
     harts,
-    // As `rvisor run`: translations compile in the background while the loop below yields.
-    jitOptions: { asyncCompile: true },
     onConsoleOutput: (byte) => {
       console += String.fromCharCode(byte);
       if (console.length > 4096) console = console.slice(-2048);

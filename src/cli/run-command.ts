@@ -130,8 +130,6 @@ export async function runCommand(argv: string[]): Promise<number> {
     harts,
     clock: icount ? 'icount' : 'host',
     jit: !options.has('no-jit'),
-    // The VM runner returns to the event loop between bursts: translations compile off-thread.
-    jitOptions: { asyncCompile: true },
     onConsoleOutput: (byte) => sink.console?.write(byte),
   });
   // virtio devices, in slot order: disks first (so they are vda, vdb, ... in order), then the

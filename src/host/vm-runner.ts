@@ -24,9 +24,7 @@ export interface VmExit {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function runVm(machine: Machine, options: VmRunOptions): Promise<VmExit> {
-  // Short enough that translations compiled in the background (jitOptions.asyncCompile) are
-  // installed within a few milliseconds; long enough that the event loop costs nothing.
-  const burst = options.burst ?? 500_000;
+  const burst = options.burst ?? 2_000_000;
   // A device finishing work (disk I/O, console input) ends an idle sleep at once.
   let wake: (() => void) | undefined;
   const previousHook = machine.onDeviceEvent;
