@@ -27,8 +27,14 @@ export const HART_STATE = {
   TLB_READ_OFFSET: 4096 + TLB_ENTRIES_TOTAL * 24,
   TLB_WRITE_OFFSET: 4096 + TLB_ENTRIES_TOTAL * 28,
   TLB_EXEC_OFFSET: 4096 + TLB_ENTRIES_TOTAL * 32,
+  /**
+   * The read and write TLB tags again, for translated code: the page's virtual address as an
+   * i64 (1, never a page address, when empty), so wasm compares integers, not doubles.
+   */
+  TLB_READ_PAGE: 4096 + TLB_ENTRIES_TOTAL * 36,
+  TLB_WRITE_PAGE: 4096 + TLB_ENTRIES_TOTAL * 44,
   /** Bytes per hart, a multiple of 4 KiB. */
-  SIZE: 4096 + TLB_ENTRIES_TOTAL * 36 + 4096,
+  SIZE: 4096 + TLB_ENTRIES_TOTAL * 52 + 4096,
 } as const;
 
 /** A hart's state block: a buffer and the byte offset of the block inside it. */

@@ -405,7 +405,9 @@ export class Jit {
     for (const h of this.harts) {
       const tags = h.tlbWriteTag;
       const offsets = h.tlbWriteOffset;
-      for (let i = 0; i < offsets.length; i++) if (offsets[i] === offset) tags[i] = NaN;
+      for (let i = 0; i < offsets.length; i++) {
+        if (offsets[i] === offset) h.clearDataTag(tags, h.tlbWritePage, i);
+      }
     }
   }
 

@@ -609,7 +609,6 @@ export function translatePage(
   const epc = f.local(ValType.I64);
   const ekind = f.local(ValType.I32);
   const addr = f.local(ValType.I64);
-  const vpn = f.local(ValType.I64);
   const ti = f.local(ValType.I32);
   const rt8 = f.local(ValType.I32);
   const rt4 = f.local(ValType.I32);
@@ -773,7 +772,6 @@ export function translatePage(
       epc,
       ekind,
       addr,
-      vpn,
       ti,
       rt8,
       rt4,
@@ -853,7 +851,6 @@ interface Locals {
   epc: number;
   ekind: number;
   addr: number;
-  vpn: number;
   ti: number;
   rt8: number;
   rt4: number;
@@ -1703,8 +1700,7 @@ function emitAccess(
   f.op(W.I64_ADD);
   f.tee(l.addr);
   f.i64(12);
-  f.op(W.I64_SHR_S);
-  f.tee(l.vpn);
+  f.op(W.I64_SHR_U);
   f.op(W.I32_WRAP_I64);
   f.i32(TLB_ENTRIES - 1);
   f.op(W.I32_AND);
@@ -1713,10 +1709,12 @@ function emitAccess(
   f.op(W.I32_SHL);
   f.get(l.rt8);
   f.op(W.I32_ADD);
-  f.mem(W.F64_LOAD, store ? HART_STATE.TLB_WRITE_TAG : HART_STATE.TLB_READ_TAG, 3);
-  f.get(l.vpn);
-  f.op(W.F64_CONVERT_I64_S);
-  f.op(W.F64_EQ);
+  // The entry's page address (i64) against the access's.
+  f.mem(W.I64_LOAD, store ? HART_STATE.TLB_WRITE_PAGE : HART_STATE.TLB_READ_PAGE, 3);
+  f.get(l.addr);
+  f.i64(-4096);
+  f.op(W.I64_AND);
+  f.op(W.I64_EQ);
   if (aligned) {
     f.get(l.addr);
     f.op(W.I32_WRAP_I64);
