@@ -614,8 +614,10 @@ export function translatePage(
   const rt4 = f.local(ValType.I32);
   const tmp = f.local(ValType.I64);
   const ea = f.local(ValType.I32);
-  const fl = [f.local(ValType.F64), f.local(ValType.F64), f.local(ValType.F64), f.local(ValType.F64)];
-  const fh = [f.local(ValType.F64), f.local(ValType.F64), f.local(ValType.F64), f.local(ValType.F64)];
+  // f64 scratch for the FP fast paths, declared on first use (every local costs an
+  // initialisation on each call of the function).
+  let floatScratch: number[] | undefined;
+  const fl = () => (floatScratch ??= Array.from({ length: 8 }, () => f.local(ValType.F64)));
   const vb = P_VBASE;
 
   // Guest registers live in locals for the whole call: loaded at entry, stored at the exit.
@@ -780,7 +782,6 @@ export function translatePage(
       ramOffset,
       state: P_STATE,
       fl,
-      fh,
     };
     block.body.forEach((ins, j) => emitInstruction(e, ins, j, leaveBefore, locals, goTo, goToComputed));
     if (block.end === End.FALL) goTo(block.next, true);
@@ -860,8 +861,8 @@ interface Locals {
   /** The parameter holding the hart's state block offset. */
   state: number;
   /** f64 scratch locals for FP fast paths. */
-  fl: number[];
-  fh: number[];
+  /** Eight f64 scratch locals, allocated on first call. */
+  fl: () => number[];
 }
 
 const LOADS = new Map<Op, [number, W]>([
@@ -1296,7 +1297,7 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
     op === FpOp.FLE_D;
   if (!simple && !(arith && (d.rm === 0 || d.rm === 7))) return false;
   const fr = (r: number) => HART_STATE.FLOAT_REGS + 8 * r;
-  const [a, b, r, t] = l.fl;
+  const [a, b, r, t] = l.fl();
   f.open(W.BLOCK, 'fpdone');
   f.open(W.BLOCK, 'fpslow');
   f.get(l.state);
@@ -1422,7 +1423,7 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
       storeResult();
       break;
     case FpOp.FMUL_D: {
-      const [ah, al, bh, bl] = l.fh;
+      const [, , , , ah, al, bh, bl] = l.fl();
       loadF(d.rs1, a);
       loadF(d.rs2, b);
       f.get(a);
