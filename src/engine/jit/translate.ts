@@ -28,14 +28,7 @@ import { Op } from '../cpu/opcodes.js';
 import { FpOp } from '../cpu/fpu/fp-ops.js';
 import { HART_STATE } from '../cpu/hart-state.js';
 import { TLB_ENTRIES } from '../cpu/tlb-size.js';
-import {
-  buildModule,
-  FunctionWriter,
-  ValType,
-  W,
-  type ByteWriter,
-  type FunctionType,
-} from './wasm-writer.js';
+import { buildModule, FunctionWriter, ValType, W, ByteWriter, type FunctionType } from './wasm-writer.js';
 
 /** Exit kinds written to HART_STATE.EXIT_KIND. */
 export const EXIT_JUMP = 0;
@@ -252,16 +245,23 @@ const SUPPORTED = new Set<Op>([
 ]);
 
 /** Decoded instructions by their bits (read-only; shared by translations). */
-const decoded = new Map<number, DecodedInstruction>();
+const decoded = new Map<number, Map<number, DecodedInstruction>>();
 const decodedCompressed: (DecodedInstruction | undefined)[] = new Array(65536).fill(undefined);
 
 function decode(bits: number): DecodedInstruction {
   if (bits < 65536) return (decodedCompressed[bits] ??= decodeInstruction(bits));
-  let d = decoded.get(bits);
+  // Keyed by the high half, then the low half: small-integer keys hash fast.
+  const high = bits >>> 16;
+  let inner = decoded.get(high);
+  if (inner === undefined) {
+    if (decoded.size >= 4096) decoded.clear();
+    inner = new Map();
+    decoded.set(high, inner);
+  }
+  let d = inner.get(bits & 0xffff);
   if (d === undefined) {
-    if (decoded.size >= 1 << 16) decoded.clear();
     d = decodeInstruction(bits);
-    decoded.set(bits, d);
+    inner.set(bits & 0xffff, d);
   }
   return d;
 }
@@ -286,8 +286,9 @@ function discover(ram: GuestRam, pageOffset: number, entries: number[], limits: 
       work.push(off);
     }
   };
-  while (work.length > 0 && blocks.size < limits.maxBlocks && total < limits.maxInstructions) {
-    const start = work.shift()!;
+  let next = 0;
+  while (next < work.length && blocks.size < limits.maxBlocks && total < limits.maxInstructions) {
+    const start = work[next++];
     const block: Block = { start, body: [], end: End.FALL, next: start };
     let off = start;
     for (;;) {
@@ -604,7 +605,7 @@ export function translatePage(
   const P_N = 2;
   const P_STATE = 3;
   const P_DATASET = 4;
-  const f = new FunctionWriter(5);
+  const f = new FunctionWriter(5, pageCode);
   const idx = f.local(ValType.I32);
   const epc = f.local(ValType.I64);
   const ekind = f.local(ValType.I32);
@@ -840,6 +841,9 @@ export function translatePage(
     instructions: count,
   };
 }
+
+/** Scratch for page-function code, reused by every translation (body() copies it out). */
+const pageCode = new ByteWriter(65536);
 
 /** Signature of a page function (see the file comment). */
 export const PAGE_TYPE: FunctionType = {

@@ -214,13 +214,20 @@ export class ByteWriter {
 
 /** Emits one function body, keeping the stack of open control labels. */
 export class FunctionWriter {
-  readonly code = new ByteWriter(65536);
+  readonly code: ByteWriter;
   private readonly labels: (string | null)[] = [];
   /** Stack position of each open named label (names are unique while open). */
   private readonly labelAt = new Map<string, number>();
   private readonly locals: ValType[] = [];
 
-  constructor(readonly paramCount: number) {}
+  /** `code` may be a reused scratch buffer: body() copies the bytes out. */
+  constructor(
+    readonly paramCount: number,
+    code: ByteWriter = new ByteWriter(4096),
+  ) {
+    code.length = 0;
+    this.code = code;
+  }
 
   /** Declare a local; returns its index (after the parameters). */
   local(type: ValType): number {
