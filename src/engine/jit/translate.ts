@@ -266,6 +266,9 @@ function decode(bits: number): DecodedInstruction {
   return d;
 }
 
+const SUPPORTED_OP = new Uint8Array(Op.COUNT);
+for (const op of SUPPORTED) SUPPORTED_OP[op] = 1;
+
 /** Read the instruction bits at `off` of the page at RAM offset `pageOffset` (-1 if they cross). */
 function fetchBits(ram: GuestRam, pageOffset: number, off: number): number {
   const lo = ram.u16[(pageOffset + off) >>> 1];
@@ -277,15 +280,16 @@ function fetchBits(ram: GuestRam, pageOffset: number, off: number): number {
 /** Discover the blocks reachable inside the page from `entries`. */
 function discover(ram: GuestRam, pageOffset: number, entries: number[], limits: TranslateLimits): Block[] {
   const blocks = new Map<number, Block>();
-  const queued = new Set<number>(entries);
-  const work = [...entries];
+  const queued = new Uint8Array(4096);
+  const work: number[] = [];
   let total = 0;
   const enqueue = (off: number) => {
-    if (off >= 0 && off < 4096 && !queued.has(off)) {
-      queued.add(off);
+    if (off >= 0 && off < 4096 && queued[off] === 0) {
+      queued[off] = 1;
       work.push(off);
     }
   };
+  for (const off of entries) enqueue(off);
   let next = 0;
   while (next < work.length && blocks.size < limits.maxBlocks && total < limits.maxInstructions) {
     const start = work[next++];
@@ -297,7 +301,7 @@ function discover(ram: GuestRam, pageOffset: number, entries: number[], limits: 
         block.next = off;
         break;
       }
-      if (off !== start && queued.has(off)) {
+      if (off !== start && queued[off] !== 0) {
         block.end = End.FALL;
         block.next = off;
         break;
@@ -315,7 +319,7 @@ function discover(ram: GuestRam, pageOffset: number, entries: number[], limits: 
         break;
       }
       const d = decode(bits);
-      if (!SUPPORTED.has(d.op)) {
+      if (SUPPORTED_OP[d.op] === 0) {
         block.end = End.INTERPRET;
         block.next = off;
         if (!endsFlow(d.op)) enqueue(off + d.length);
