@@ -272,6 +272,7 @@ export function writeCsr(h: Hart, csr: number, value: bigint): void {
       return;
     case C.CSR_SENVCFG:
       h.senvcfg = legalEnvcfg(value & SENVCFG_WRITABLE, h.senvcfg);
+      h.updateTranslationContext();
       return;
     case C.CSR_SSCRATCH:
       h.sscratch = value;
@@ -344,6 +345,7 @@ export function writeCsr(h: Hart, csr: number, value: bigint): void {
       return;
     case C.CSR_MENVCFG:
       h.menvcfg = legalEnvcfg(BigInt.asUintN(64, value) & MENVCFG_WRITABLE, h.menvcfg);
+      h.updateTranslationContext();
       h.updateSupervisorTimer();
       h.endSlice = true;
       return;

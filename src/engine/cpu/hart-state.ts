@@ -19,6 +19,8 @@ export const HART_STATE = {
   RES_VALUE: 1048,
   /** 1 while mstatus.FS is Dirty (translated FP loads and stores run only then), else 0. */
   FS_DIRTY: 1056,
+  /** 1 when CBO.ZERO is allowed at the current privilege (menvcfg/senvcfg.CBZE), else 0. */
+  CBO_ZERO_OK: 1060,
   /** The float unit's fflags and frm (two i32). */
   FP_CONTROL: 1064,
   TLB_READ_TAG: 4096,

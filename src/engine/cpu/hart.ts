@@ -24,6 +24,7 @@ import {
   MSTATUS_MPRV,
   MSTATUS_MXR,
   MSTATUS_FS,
+  ENVCFG_CBZE,
   MSTATUS_SIE,
   MSTATUS_SPIE,
   MSTATUS_SPP,
@@ -81,6 +82,7 @@ export class Hart {
   // field is mirrored into the state block for translated code (HART_STATE.FS_DIRTY).
   private mstatusBits = 0;
   private readonly fsDirty: Int32Array;
+  private readonly cboZeroOk: Int32Array;
   get mstatus(): number {
     return this.mstatusBits;
   }
@@ -213,6 +215,7 @@ export class Hart {
     this.exitKind = new Int32Array(buffer, offset + HART_STATE.EXIT_KIND, 1);
     this.reservation32 = new Int32Array(buffer, offset + HART_STATE.RES_VALID, 3);
     this.fsDirty = new Int32Array(buffer, offset + HART_STATE.FS_DIRTY, 1);
+    this.cboZeroOk = new Int32Array(buffer, offset + HART_STATE.CBO_ZERO_OK, 1);
     this.reservation64 = new BigInt64Array(buffer, offset + HART_STATE.RES_VALUE, 1);
     this.tlbReadTag = new Float64Array(buffer, offset + HART_STATE.TLB_READ_TAG, n).fill(NaN);
     this.tlbWriteTag = new Float64Array(buffer, offset + HART_STATE.TLB_WRITE_TAG, n).fill(NaN);
@@ -257,6 +260,7 @@ export class Hart {
     this.pmp.addr.fill(0n);
     this.pmp.writeCfg(0, 0n);
     this.flushTranslations();
+    this.updateTranslationContext();
   }
 
   // ---- Interrupt lines (devices call these through InterruptSink) ----
@@ -403,6 +407,12 @@ export class Hart {
 
   /** Recompute which TLB sets apply after a change of privilege or mstatus. */
   updateTranslationContext(): void {
+    // Zicboz: CBO.ZERO below M needs menvcfg.CBZE, and in U also senvcfg.CBZE (mirrored for
+    // translated code; envcfg writes call this too).
+    const zeroOk =
+      this.priv === PRIV_M ||
+      ((this.menvcfg & ENVCFG_CBZE) !== 0n && (this.priv === PRIV_S || (this.senvcfg & ENVCFG_CBZE) !== 0n));
+    this.cboZeroOk[0] = zeroOk ? 1 : 0;
     const sum = (this.mstatus & MSTATUS_SUM) !== 0;
     this.dataSet = Hart.setFor(this.dataPrivilege, sum);
     this.fetchSet = Hart.setFor(this.priv, false);

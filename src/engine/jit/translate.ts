@@ -242,6 +242,7 @@ const SUPPORTED = new Set<Op>([
   Op.BSETI,
   Op.CZERO_EQZ,
   Op.CZERO_NEZ,
+  Op.CBO_ZERO,
 ]);
 
 /** Decoded instructions by their bits (read-only; shared by translations). */
@@ -1054,6 +1055,24 @@ function emitInstruction(
     emitFloatAccess(e, l, d, () => leaveBefore(j, off));
     return;
   }
+  if (d.op === Op.CBO_ZERO) {
+    // Zicboz: zero the 64-byte block holding rs1 when CBO.ZERO is allowed here (the hart
+    // mirrors menvcfg/senvcfg.CBZE for the current privilege) and the block is writable RAM.
+    f.get(l.state);
+    f.mem(W.I32_LOAD, HART_STATE.CBO_ZERO_OK, 2);
+    f.op(W.I32_EQZ);
+    f.open(W.IF);
+    leaveBefore(j, off);
+    f.end();
+    emitAccess(e, l, rs1, 0, 64, true, () => leaveBefore(j, off), true, -64);
+    f.set(l.ea);
+    for (let k = 0; k < 64; k += 8) {
+      f.get(l.ea);
+      f.i64(0);
+      f.mem(W.I64_STORE, l.ramOffset + k, 0);
+    }
+    return;
+  }
   const branch = BRANCHES.get(d.op);
   if (branch !== undefined) {
     reg(rs1);
@@ -1702,11 +1721,16 @@ function emitAccess(
   store: boolean,
   leave: () => void,
   aligned = false,
+  mask?: number,
 ): void {
   const { f, reg } = e;
   reg(rs1);
   f.i64(imm);
   f.op(W.I64_ADD);
+  if (mask !== undefined) {
+    f.i64(mask);
+    f.op(W.I64_AND);
+  }
   f.tee(l.addr);
   f.i64(12);
   f.op(W.I64_SHR_U);
