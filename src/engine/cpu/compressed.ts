@@ -4,6 +4,8 @@
 // are illegal in RV64 (c.jal, c.flw, ...) return 0, which decodes as an illegal instruction.
 // HINT encodings expand to instructions with no architectural effect, as the spec allows.
 
+import { encB, encI, encJ, encR, encS } from './encode.js';
+
 /** Bit field [hi:lo] of v. */
 function bits(v: number, hi: number, lo: number): number {
   return (v >>> lo) & ((1 << (hi - lo + 1)) - 1);
@@ -12,44 +14,6 @@ function bits(v: number, hi: number, lo: number): number {
 /** Register x8..x15 from a 3-bit field (the "popular" registers of CIW/CL/CS/CA/CB). */
 function creg(field: number): number {
   return field + 8;
-}
-
-function encI(opcode: number, funct3: number, rd: number, rs1: number, imm: number): number {
-  return ((imm & 0xfff) << 20) | (rs1 << 15) | (funct3 << 12) | (rd << 7) | opcode | 0;
-}
-
-function encS(opcode: number, funct3: number, rs1: number, rs2: number, imm: number): number {
-  return (
-    (((imm >> 5) & 0x7f) << 25) | (rs2 << 20) | (rs1 << 15) | (funct3 << 12) | ((imm & 0x1f) << 7) | opcode
-  );
-}
-
-function encR(opcode: number, funct3: number, funct7: number, rd: number, rs1: number, rs2: number): number {
-  return (funct7 << 25) | (rs2 << 20) | (rs1 << 15) | (funct3 << 12) | (rd << 7) | opcode | 0;
-}
-
-function encB(funct3: number, rs1: number, rs2: number, imm: number): number {
-  return (
-    (((imm >> 12) & 1) << 31) |
-    (((imm >> 5) & 0x3f) << 25) |
-    (rs2 << 20) |
-    (rs1 << 15) |
-    (funct3 << 12) |
-    (((imm >> 1) & 0xf) << 8) |
-    (((imm >> 11) & 1) << 7) |
-    0x63
-  );
-}
-
-function encJ(rd: number, imm: number): number {
-  return (
-    (((imm >> 20) & 1) << 31) |
-    (((imm >> 1) & 0x3ff) << 21) |
-    (((imm >> 11) & 1) << 20) |
-    (((imm >> 12) & 0xff) << 12) |
-    (rd << 7) |
-    0x6f
-  );
 }
 
 function signExtend(v: number, width: number): number {

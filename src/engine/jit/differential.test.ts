@@ -17,6 +17,7 @@ import { disassemble, FP_REGISTER_NAMES, INT_REGISTER_NAMES } from '../cpu/disas
 import { expandCompressed } from '../cpu/compressed.js';
 import { Op } from '../cpu/opcodes.js';
 import { FpOp } from '../cpu/fpu/fp-ops.js';
+import { usesRoundingMode } from '../cpu/fpu/float-unit.js';
 import { SINK_REGISTER } from '../cpu/registers.js';
 import type { JitOptions } from './jit.js';
 import {
@@ -184,32 +185,6 @@ const FP_FUSED = new Set<FpOp>([
   FpOp.FMSUB_D,
   FpOp.FNMSUB_D,
   FpOp.FNMADD_D,
-]);
-
-/** F/D operations whose funct3 is part of the opcode, not a rounding mode. */
-const FP_FIXED_FUNCT3 = new Set<FpOp>([
-  FpOp.FSGNJ_S,
-  FpOp.FSGNJN_S,
-  FpOp.FSGNJX_S,
-  FpOp.FMIN_S,
-  FpOp.FMAX_S,
-  FpOp.FMV_X_W,
-  FpOp.FEQ_S,
-  FpOp.FLT_S,
-  FpOp.FLE_S,
-  FpOp.FCLASS_S,
-  FpOp.FMV_W_X,
-  FpOp.FSGNJ_D,
-  FpOp.FSGNJN_D,
-  FpOp.FSGNJX_D,
-  FpOp.FMIN_D,
-  FpOp.FMAX_D,
-  FpOp.FMV_X_D,
-  FpOp.FEQ_D,
-  FpOp.FLT_D,
-  FpOp.FLE_D,
-  FpOp.FCLASS_D,
-  FpOp.FMV_D_X,
 ]);
 
 /** A register of either file: x (integer) or f (FP). */
@@ -450,7 +425,7 @@ test('generated instructions decode as the generator encoded them', () => {
   for (let seed = 1; seed <= 40; seed++) {
     for (const e of generateProgram(seed).listing) {
       const d = decodeInstruction(e.bits);
-      if (d.op === Op.FP && !FP_FIXED_FUNCT3.has(d.aux as FpOp)) modes.add(d.rm);
+      if (d.op === Op.FP && usesRoundingMode(d.aux as FpOp)) modes.add(d.rm);
     }
   }
   for (let rm = 0; rm < 8; rm++) assert.ok(modes.has(rm), `no rounding mode ${rm} in 40 programs`);
@@ -516,7 +491,7 @@ function describeStep(st: Step): string {
   );
   const d = decodeInstruction(st.bits);
   if (d.op === Op.FP) {
-    if (d.rm === 7 && !FP_FIXED_FUNCT3.has(d.aux as FpOp)) values.push(`frm = ${st.frm}`);
+    if (d.rm === 7 && usesRoundingMode(d.aux as FpOp)) values.push(`frm = ${st.frm}`);
     values.push(`fflags ${hex(st.flags)} -> ${hex(st.flagsAfter)}`);
   }
   return `${hex(st.pc)}: ${disassemble(st.bits, st.pc)}   [${values.join(', ')}]`;

@@ -13,6 +13,7 @@ import { bootBareMetal, parseBareMetalImage } from '../boot.js';
 import { VirtioRngDevice } from '../devices/virtio/rng.js';
 import { VIRTIO_F_VERSION_1, featureBit } from '../devices/virtio/device.js';
 import { TestDriver } from '../devices/virtio/test-support.js';
+import { encI, encJ, encS } from '../cpu/encode.js';
 
 const ZERO = 0;
 const T0 = 5;
@@ -22,28 +23,17 @@ const A1 = 11;
 
 /** addi rd, rs1, imm */
 function addi(rd: number, rs1: number, imm: number): number {
-  return (((imm & 0xfff) << 20) | (rs1 << 15) | (rd << 7) | 0x13) >>> 0;
+  return encI(0x13, 0, rd, rs1, imm);
 }
 
 /** jal rd, offset */
 function jal(rd: number, offset: number): number {
-  const i = offset & 0x1fffff;
-  return (
-    ((((i >>> 20) & 1) << 31) |
-      (((i >>> 1) & 0x3ff) << 21) |
-      (((i >>> 11) & 1) << 20) |
-      (((i >>> 12) & 0xff) << 12) |
-      (rd << 7) |
-      0x6f) >>>
-    0
-  );
+  return encJ(rd, offset);
 }
 
 /** sw rs2, imm(rs1) */
 function sw(rs2: number, rs1: number, imm: number): number {
-  return (
-    ((((imm >> 5) & 0x7f) << 25) | (rs2 << 20) | (rs1 << 15) | (2 << 12) | ((imm & 0x1f) << 7) | 0x23) >>> 0
-  );
+  return encS(0x23, 2, rs1, rs2, imm);
 }
 
 /** Little-endian bytes of 32-bit instruction words. */

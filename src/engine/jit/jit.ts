@@ -96,6 +96,16 @@ interface PageCode {
 }
 
 const NO_PAGE = -1;
+
+/**
+ * The offset of `pc` in its page, with h.fetchPage/fetchOffset made to describe that page (from
+ * the interpreter's fetch cache or the fetch TLB; no walk, no fault), or -1 when neither knows it.
+ */
+function offsetInFetchPage(h: Hart, pc: number): number {
+  const inPage = pc - h.fetchPage;
+  if (inPage >= 0 && inPage < 4096) return inPage;
+  return probeFetch(h, pc) ? pc - h.fetchPage : -1;
+}
 /** A page averaging fewer instructions per exit than POOR_PAGE_RATIO is left to the interpreter. */
 const POOR_PAGE_EXITS = 2000;
 const POOR_PAGE_RATIO = 6;
@@ -242,10 +252,9 @@ export class Jit {
       // No translated code at pc (EXIT_JUMP: a TLB miss or an untranslated page; EXIT_MISS: the
       // page's translation has no block there): count, maybe translate, else interpret a while.
       const pc = h.pc;
-      let inPage = pc - h.fetchPage;
-      if (!(inPage >= 0 && inPage < 4096) && probeFetch(h, pc)) inPage = pc - h.fetchPage;
+      const inPage = offsetInFetchPage(h, pc);
       let page = NO_PAGE;
-      if (inPage >= 0 && inPage < 4096) {
+      if (inPage >= 0) {
         page = (h.fetchOffset + inPage) >>> 12;
         const code = this.code[page];
         if (code !== undefined && kind === EXIT_MISS) {
@@ -286,15 +295,14 @@ export class Jit {
    * through calls and exits: give it up.
    */
   private noteExit(h: Hart, executed: number): void {
-    const pc = h.pc;
-    if (!(pc - h.fetchPage >= 0 && pc - h.fetchPage < 4096) && !probeFetch(h, pc)) return;
-    const code = this.code[(h.fetchOffset + (pc - h.fetchPage)) >>> 12];
+    const inPage = offsetInFetchPage(h, h.pc);
+    if (inPage < 0) return;
+    const page = (h.fetchOffset + inPage) >>> 12;
+    const code = this.code[page];
     if (code === undefined) return;
     code.exits++;
     code.executed += executed;
-    if (code.exits >= POOR_PAGE_EXITS && code.executed < POOR_PAGE_RATIO * code.exits) {
-      this.giveUp((h.fetchOffset + (pc - h.fetchPage)) >>> 12);
-    }
+    if (code.exits >= POOR_PAGE_EXITS && code.executed < POOR_PAGE_RATIO * code.exits) this.giveUp(page);
   }
 
   /** An entry without translated code: record it; translate the page if hot. True if translated. */

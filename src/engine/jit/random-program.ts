@@ -31,6 +31,8 @@
 //
 // No Node APIs here: the module is plain computation so it can run anywhere the engine runs.
 
+import { encB, encI, encJ, encR, encR4, encS, encU } from '../cpu/encode.js';
+
 /** Where the code is loaded (RAM base of the `virt` machine). */
 export const CODE_BASE = 0x8000_0000;
 
@@ -184,7 +186,8 @@ class Rng {
   }
 }
 
-// ---- encoders (unprivileged spec chapter 2 for the base formats, 26 for the compressed ones) ----
+// ---- encoders: the base formats come from cpu/encode.ts; the compressed ones (unprivileged spec
+// chapter 26) are here ----
 
 const OPC_LOAD = 0x03;
 const OPC_MISC_MEM = 0x0f;
@@ -195,79 +198,11 @@ const OPC_STORE = 0x23;
 const OPC_OP = 0x33;
 const OPC_LUI = 0x37;
 const OPC_OP_32 = 0x3b;
-const OPC_BRANCH = 0x63;
 const OPC_JALR = 0x67;
-const OPC_JAL = 0x6f;
 const OPC_SYSTEM = 0x73;
 const OPC_LOAD_FP = 0x07;
 const OPC_STORE_FP = 0x27;
 const OPC_OP_FP = 0x53;
-
-function encR(opcode: number, funct3: number, funct7: number, rd: number, rs1: number, rs2: number): number {
-  return ((funct7 << 25) | (rs2 << 20) | (rs1 << 15) | (funct3 << 12) | (rd << 7) | opcode) >>> 0;
-}
-
-function encI(opcode: number, funct3: number, rd: number, rs1: number, imm: number): number {
-  return (((imm & 0xfff) << 20) | (rs1 << 15) | (funct3 << 12) | (rd << 7) | opcode) >>> 0;
-}
-
-function encS(funct3: number, rs1: number, rs2: number, imm: number, opcode = OPC_STORE): number {
-  return (
-    ((((imm >> 5) & 0x7f) << 25) |
-      (rs2 << 20) |
-      (rs1 << 15) |
-      (funct3 << 12) |
-      ((imm & 0x1f) << 7) |
-      opcode) >>>
-    0
-  );
-}
-
-/** R4 format (fused multiply-add): fmt 0 single, 1 double. */
-function encR4(
-  opcode: number,
-  fmt: number,
-  rm: number,
-  rd: number,
-  rs1: number,
-  rs2: number,
-  rs3: number,
-): number {
-  return ((rs3 << 27) | (fmt << 25) | (rs2 << 20) | (rs1 << 15) | (rm << 12) | (rd << 7) | opcode) >>> 0;
-}
-
-function encB(funct3: number, rs1: number, rs2: number, imm: number): number {
-  if (imm < -4096 || imm > 4094 || (imm & 1) !== 0) throw new RangeError(`branch offset ${imm}`);
-  return (
-    ((((imm >> 12) & 1) << 31) |
-      (((imm >> 5) & 0x3f) << 25) |
-      (rs2 << 20) |
-      (rs1 << 15) |
-      (funct3 << 12) |
-      (((imm >> 1) & 0xf) << 8) |
-      (((imm >> 11) & 1) << 7) |
-      OPC_BRANCH) >>>
-    0
-  );
-}
-
-/** `upper` is the 20-bit field (the immediate is upper << 12, sign-extended from bit 31). */
-function encU(opcode: number, rd: number, upper: number): number {
-  return (((upper & 0xfffff) << 12) | (rd << 7) | opcode) >>> 0;
-}
-
-function encJ(rd: number, imm: number): number {
-  if (imm < -(1 << 20) || imm >= 1 << 20 || (imm & 1) !== 0) throw new RangeError(`jal offset ${imm}`);
-  return (
-    ((((imm >> 20) & 1) << 31) |
-      (((imm >> 1) & 0x3ff) << 21) |
-      (((imm >> 11) & 1) << 20) |
-      (((imm >> 12) & 0xff) << 12) |
-      (rd << 7) |
-      OPC_JAL) >>>
-    0
-  );
-}
 
 /** CI format: c.addi, c.addiw, c.li, c.lui (quadrant 1) and c.slli (quadrant 2). */
 function encCI(funct3: number, rd: number, imm6: number, quadrant: number): number {
@@ -1055,7 +990,7 @@ class Generator {
 
   store(name: string, rs2: number, rs1: number, imm: number): void {
     const [, funct3] = STORES.find(([n]) => n === name)!;
-    this.asm.emit(4, encS(funct3, rs1, rs2, imm), name, { rs1, rs2, imm });
+    this.asm.emit(4, encS(OPC_STORE, funct3, rs1, rs2, imm), name, { rs1, rs2, imm });
   }
 
   fload(name: string, rd: number, rs1: number, imm: number): void {
@@ -1065,7 +1000,7 @@ class Generator {
 
   fstore(name: string, rs2: number, rs1: number, imm: number): void {
     const [, funct3] = FP_STORES.find(([n]) => n === name)!;
-    this.asm.emit(4, encS(funct3, rs1, rs2, imm, OPC_STORE_FP), name, { rs1, rs2, imm });
+    this.asm.emit(4, encS(OPC_STORE_FP, funct3, rs1, rs2, imm), name, { rs1, rs2, imm });
   }
 
   /** An OP-FP instruction; rs2 is ignored when the operation has a fixed rs2 field, rm when funct3 is fixed. */

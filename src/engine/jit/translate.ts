@@ -1346,6 +1346,17 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
     f.get(r);
     f.mem(W.F64_STORE, fr(d.rd), 3);
   };
+  /** Set r to the value on the stack; to the slow path unless it is finite (r - r is NaN for
+   * NaN and infinities), which leaves NaNs, infinities and overflow to the float unit's flags. */
+  const slowUnlessFinite = () => {
+    f.tee(r);
+    f.get(r);
+    f.op(W.F64_SUB);
+    f.f64(0);
+    f.op(W.F64_EQ);
+    f.op(W.I32_EQZ);
+    f.brIf('fpslow');
+  };
   const inexact = () => {
     // fflags |= NX
     f.get(l.state);
@@ -1419,14 +1430,7 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
       f.get(a);
       f.get(b);
       f.op(W.F64_ADD);
-      f.tee(r);
-      // Finite (r - r is NaN for NaN and infinities): else the slow path decides the flags.
-      f.get(r);
-      f.op(W.F64_SUB);
-      f.f64(0);
-      f.op(W.F64_EQ);
-      f.op(W.I32_EQZ);
-      f.brIf('fpslow');
+      slowUnlessFinite();
       // TwoSum (Knuth): err = (a - (r - bv)) + (b - bv), bv = r - a; inexact iff err != 0. A
       // sum that is tiny is exact, so underflow never applies.
       f.get(r);
@@ -1456,13 +1460,7 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
       f.get(a);
       f.get(b);
       f.op(W.F64_MUL);
-      f.tee(r);
-      f.get(r);
-      f.op(W.F64_SUB);
-      f.f64(0);
-      f.op(W.F64_EQ);
-      f.op(W.I32_EQZ);
-      f.brIf('fpslow');
+      slowUnlessFinite();
       f.get(r);
       f.f64(0);
       f.op(W.F64_EQ);

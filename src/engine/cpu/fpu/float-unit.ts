@@ -61,6 +61,11 @@ for (const op of [
   USES_RM[op] = 0;
 }
 
+/** True when `op` has a rounding-mode field (false: those bits are part of the opcode). */
+export function usesRoundingMode(op: FpOp): boolean {
+  return USES_RM[op] !== 0;
+}
+
 export class FloatUnit {
   /**
    * fflags and frm live in a two-word control block (a view of the hart's state block, where
