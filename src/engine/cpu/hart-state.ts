@@ -30,13 +30,15 @@ export const HART_STATE = {
   TLB_WRITE_OFFSET: 4096 + TLB_ENTRIES_TOTAL * 28,
   TLB_EXEC_OFFSET: 4096 + TLB_ENTRIES_TOTAL * 32,
   /**
-   * The read and write TLB tags again, for translated code: the page's virtual address as an
-   * i64 (1, never a page address, when empty), so wasm compares integers, not doubles.
+   * The read and write TLBs again, for translated code: 16 bytes per entry, the page's virtual
+   * address as an i64 (-1, never a page address, when empty) and an i32 addend such that
+   * (low 32 bits of a virtual address in the page) + addend = the byte's offset in the
+   * WebAssembly memory. So wasm compares integers and needs one add to address RAM.
    */
-  TLB_READ_PAGE: 4096 + TLB_ENTRIES_TOTAL * 36,
-  TLB_WRITE_PAGE: 4096 + TLB_ENTRIES_TOTAL * 44,
+  TLB_READ_JIT: 4096 + TLB_ENTRIES_TOTAL * 36,
+  TLB_WRITE_JIT: 4096 + TLB_ENTRIES_TOTAL * 52,
   /** Bytes per hart, a multiple of 4 KiB. */
-  SIZE: 4096 + TLB_ENTRIES_TOTAL * 52 + 4096,
+  SIZE: 4096 + TLB_ENTRIES_TOTAL * 68 + 4096,
 } as const;
 
 /** A hart's state block: a buffer and the byte offset of the block inside it. */

@@ -181,9 +181,9 @@ export class Hart {
   readonly tlbWriteOffset: Int32Array;
   readonly tlbExecTag: Float64Array;
   readonly tlbExecOffset: Int32Array;
-  /** HART_STATE.TLB_READ_PAGE / TLB_WRITE_PAGE as (low, high) 32-bit halves; see setDataTag. */
-  readonly tlbReadPage: Int32Array;
-  readonly tlbWritePage: Int32Array;
+  /** HART_STATE.TLB_READ_JIT / TLB_WRITE_JIT as i32 words, four per entry; see setDataTag. */
+  readonly tlbReadJit: Int32Array;
+  readonly tlbWriteJit: Int32Array;
   /** First entry of the TLB set for data accesses / instruction fetch in the current context. */
   dataSet = 3 * TLB_ENTRIES;
   fetchSet = 3 * TLB_ENTRIES;
@@ -223,8 +223,8 @@ export class Hart {
     this.tlbReadOffset = new Int32Array(buffer, offset + HART_STATE.TLB_READ_OFFSET, n);
     this.tlbWriteOffset = new Int32Array(buffer, offset + HART_STATE.TLB_WRITE_OFFSET, n);
     this.tlbExecOffset = new Int32Array(buffer, offset + HART_STATE.TLB_EXEC_OFFSET, n);
-    this.tlbReadPage = new Int32Array(buffer, offset + HART_STATE.TLB_READ_PAGE, 2 * n).fill(1);
-    this.tlbWritePage = new Int32Array(buffer, offset + HART_STATE.TLB_WRITE_PAGE, 2 * n).fill(1);
+    this.tlbReadJit = new Int32Array(buffer, offset + HART_STATE.TLB_READ_JIT, 4 * n).fill(-1);
+    this.tlbWriteJit = new Int32Array(buffer, offset + HART_STATE.TLB_WRITE_JIT, 4 * n).fill(-1);
     this.fpu = new FloatUnit(this.fregs, new Int32Array(buffer, offset + HART_STATE.FP_CONTROL, 2));
     this.pmp.onChange = () => this.flushTranslations();
     this.updateTranslationContext();
@@ -441,27 +441,32 @@ export class Hart {
     const index = vpn & (TLB_ENTRIES - 1);
     for (let set = 0; set < TLB_SETS; set++) {
       const i = set * TLB_ENTRIES + index;
-      if (this.tlbReadTag[i] === vpn) this.clearDataTag(this.tlbReadTag, this.tlbReadPage, i);
-      if (this.tlbWriteTag[i] === vpn) this.clearDataTag(this.tlbWriteTag, this.tlbWritePage, i);
+      if (this.tlbReadTag[i] === vpn) this.clearDataTag(this.tlbReadTag, this.tlbReadJit, i);
+      if (this.tlbWriteTag[i] === vpn) this.clearDataTag(this.tlbWriteTag, this.tlbWriteJit, i);
       if (this.tlbExecTag[i] === vpn) this.tlbExecTag[i] = NaN;
     }
     this.fetchPage = NaN;
   }
 
-  /** Set data TLB entry i of `tags`/`pages` to virtual page number `vpn`. */
-  setDataTag(tags: Float64Array, pages: Int32Array, i: number, vpn: number): void {
+  /**
+   * Set data TLB entry i of `tags`/`jit` to virtual page number `vpn` at RAM offset `offset`
+   * (the caller sets the interpreter's offset array).
+   */
+  setDataTag(tags: Float64Array, jit: Int32Array, i: number, vpn: number, offset: number): void {
     tags[i] = vpn;
     // The page's address as 64-bit halves: (vpn mod 2^20) << 12, and vpn / 2^20 (signed).
     const high = Math.floor(vpn / 1048576);
-    pages[2 * i] = (vpn - high * 1048576) * 4096;
-    pages[2 * i + 1] = high;
+    const low = (vpn - high * 1048576) * 4096;
+    jit[4 * i] = low;
+    jit[4 * i + 1] = high;
+    jit[4 * i + 2] = (this.ram.byteOffset + offset - low) | 0;
   }
 
-  /** Empty data TLB entry i of `tags`/`pages`. */
-  clearDataTag(tags: Float64Array, pages: Int32Array, i: number): void {
+  /** Empty data TLB entry i of `tags`/`jit`. */
+  clearDataTag(tags: Float64Array, jit: Int32Array, i: number): void {
     tags[i] = NaN;
-    pages[2 * i] = 1;
-    pages[2 * i + 1] = 1;
+    jit[4 * i] = -1;
+    jit[4 * i + 1] = -1;
   }
 
   /** Page-number ranges [start, end) of superpages with cached entries (see flushPage). */
@@ -482,8 +487,8 @@ export class Hart {
     this.superpageOverflow = false;
     this.tlbReadTag.fill(NaN);
     this.tlbWriteTag.fill(NaN);
-    this.tlbReadPage.fill(1);
-    this.tlbWritePage.fill(1);
+    this.tlbReadJit.fill(-1);
+    this.tlbWriteJit.fill(-1);
     this.tlbExecTag.fill(NaN);
     this.fetchPage = NaN;
   }

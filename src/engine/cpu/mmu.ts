@@ -143,12 +143,12 @@ function fillTlb(h: Hart, access: number, vpn: number, pa: number, priv: number)
   } else {
     const i = h.dataSet + (vpn & (TLB_ENTRIES - 1));
     if (access === ACCESS_LOAD) {
-      h.setDataTag(h.tlbReadTag, h.tlbReadPage, i, vpn);
+      h.setDataTag(h.tlbReadTag, h.tlbReadJit, i, vpn, offset);
       h.tlbReadOffset[i] = offset;
     } else if (ram.codePages[offset >>> 12] === 0) {
       // Pages holding translated code get no write entries: every store to them takes the slow
       // path, which reports it (writePhysical) so the translation is dropped.
-      h.setDataTag(h.tlbWriteTag, h.tlbWritePage, i, vpn);
+      h.setDataTag(h.tlbWriteTag, h.tlbWriteJit, i, vpn, offset);
       h.tlbWriteOffset[i] = offset;
     }
   }

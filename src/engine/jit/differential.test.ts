@@ -16,7 +16,7 @@ import { decodeInstruction } from '../cpu/decoder.js';
 import { disassemble, FP_REGISTER_NAMES, INT_REGISTER_NAMES } from '../cpu/disassembler.js';
 import { expandCompressed } from '../cpu/compressed.js';
 import { Op } from '../cpu/opcodes.js';
-import { FpOp } from '../cpu/fpu/fp-ops.js';
+import { FpOp, fpReadsInteger, fpWritesInteger } from '../cpu/fpu/fp-ops.js';
 import { usesRoundingMode } from '../cpu/fpu/float-unit.js';
 import { SINK_REGISTER } from '../cpu/registers.js';
 import type { JitOptions } from './jit.js';
@@ -115,40 +115,6 @@ function trapCount(m: Machine, program: GeneratedProgram): number {
   return Number(new DataView(m.ram.u8.buffer, m.ram.u8.byteOffset).getBigUint64(at, true));
 }
 
-/** F/D operations writing an integer register (the rest write an FP one). */
-const FP_INT_DESTINATION = new Set<FpOp>([
-  FpOp.FCVT_W_S,
-  FpOp.FCVT_WU_S,
-  FpOp.FCVT_L_S,
-  FpOp.FCVT_LU_S,
-  FpOp.FMV_X_W,
-  FpOp.FEQ_S,
-  FpOp.FLT_S,
-  FpOp.FLE_S,
-  FpOp.FCLASS_S,
-  FpOp.FCVT_W_D,
-  FpOp.FCVT_WU_D,
-  FpOp.FCVT_L_D,
-  FpOp.FCVT_LU_D,
-  FpOp.FMV_X_D,
-  FpOp.FEQ_D,
-  FpOp.FLT_D,
-  FpOp.FLE_D,
-  FpOp.FCLASS_D,
-]);
-/** F/D operations reading an integer register (rs1). */
-const FP_INT_SOURCE = new Set<FpOp>([
-  FpOp.FCVT_S_W,
-  FpOp.FCVT_S_WU,
-  FpOp.FCVT_S_L,
-  FpOp.FCVT_S_LU,
-  FpOp.FMV_W_X,
-  FpOp.FCVT_D_W,
-  FpOp.FCVT_D_WU,
-  FpOp.FCVT_D_L,
-  FpOp.FCVT_D_LU,
-  FpOp.FMV_D_X,
-]);
 /** F/D operations with an rs2 operand (the fused ones have rs3 too). */
 const FP_BINARY = new Set<FpOp>([
   FpOp.FADD_S,
@@ -216,10 +182,10 @@ function registerUse(bits: number): { writes: Register | undefined; reads: Regis
       return { writes: undefined, reads: [x(d.rs1), f(d.rs2)] };
     case Op.FP: {
       const op = d.aux as FpOp;
-      const reads = [FP_INT_SOURCE.has(op) ? x(d.rs1) : f(d.rs1)];
+      const reads = [fpReadsInteger(op) ? x(d.rs1) : f(d.rs1)];
       if (FP_BINARY.has(op) || FP_FUSED.has(op)) reads.push(f(d.rs2));
       if (FP_FUSED.has(op)) reads.push(f(d.rs3));
-      if (!FP_INT_DESTINATION.has(op)) return { writes: f(d.rd), reads };
+      if (!fpWritesInteger(op)) return { writes: f(d.rd), reads };
       return { writes: d.rd === 0 ? undefined : x(d.rd), reads };
     }
   }
@@ -289,7 +255,7 @@ function firstDifference(program: GeneratedProgram, ref: Machine, jit: Machine):
   const a = ref.harts[0];
   const b = jit.harts[0];
   const scalar: [string, bigint | number | string, bigint | number | string][] = [
-    ['finish', JSON.stringify(ref.finishEvent), JSON.stringify(jit.finishEvent)],
+    ['finish', String(JSON.stringify(ref.finishEvent)), String(JSON.stringify(jit.finishEvent))],
     ['retired', a.retired(), b.retired()],
     ['pc', a.pc, b.pc],
     ['priv', a.priv, b.priv],

@@ -25,7 +25,7 @@
 import type { GuestRam } from '../memory.js';
 import { decodeInstruction, type DecodedInstruction } from '../cpu/decoder.js';
 import { Op } from '../cpu/opcodes.js';
-import { FpOp } from '../cpu/fpu/fp-ops.js';
+import { FpOp, fpReadsInteger, fpWritesInteger } from '../cpu/fpu/fp-ops.js';
 import { HART_STATE } from '../cpu/hart-state.js';
 import { TLB_ENTRIES } from '../cpu/tlb-size.js';
 import { buildModule, FunctionWriter, ValType, W, ByteWriter, type FunctionType } from './wasm-writer.js';
@@ -278,8 +278,19 @@ function fetchBits(ram: GuestRam, pageOffset: number, off: number): number {
   return (lo | (ram.u16[((pageOffset + off) >>> 1) + 1] << 16)) >>> 0;
 }
 
-/** Discover the blocks reachable inside the page from `entries`. */
-function discover(ram: GuestRam, pageOffset: number, entries: number[], limits: TranslateLimits): Block[] {
+/**
+ * Discover the blocks reachable inside the page from `entries`. With `sweep`, also every block a
+ * linear sweep of the page finds (from its start and past every instruction that does not
+ * continue to the next one, illegal encodings excepted): speculative, but safe, since a block is
+ * only ever entered at its own start, where the guest really executes what was decoded.
+ */
+function discover(
+  ram: GuestRam,
+  pageOffset: number,
+  entries: number[],
+  limits: TranslateLimits,
+  sweep: boolean,
+): Block[] {
   const blocks = new Map<number, Block>();
   const queued = new Uint8Array(4096);
   const work: number[] = [];
@@ -291,6 +302,7 @@ function discover(ram: GuestRam, pageOffset: number, entries: number[], limits: 
     }
   };
   for (const off of entries) enqueue(off);
+  if (sweep) enqueue(0);
   let next = 0;
   while (next < work.length && blocks.size < limits.maxBlocks && total < limits.maxInstructions) {
     const start = work[next++];
@@ -323,7 +335,7 @@ function discover(ram: GuestRam, pageOffset: number, entries: number[], limits: 
       if (SUPPORTED_OP[d.op] === 0) {
         block.end = End.INTERPRET;
         block.next = off;
-        if (!endsFlow(d.op)) enqueue(off + d.length);
+        if (sweep ? d.op !== Op.ILLEGAL : !endsFlow(d.op)) enqueue(off + d.length);
         break;
       }
       block.body.push({ d, off });
@@ -331,7 +343,7 @@ function discover(ram: GuestRam, pageOffset: number, entries: number[], limits: 
       if (isControl(d.op)) {
         block.end = End.CONTROL;
         // A call (a link register written) returns to the next instruction: make it an entry.
-        if ((d.op === Op.JAL || d.op === Op.JALR) && d.rd !== 32) enqueue(off);
+        if ((d.op === Op.JAL || d.op === Op.JALR) && (d.rd !== 32 || sweep)) enqueue(off);
         if (d.op === Op.JAL) enqueue(block.body[block.body.length - 1].off + d.imm);
         else if (d.op !== Op.JALR) {
           enqueue(block.body[block.body.length - 1].off + d.imm);
@@ -594,14 +606,14 @@ interface Emitter {
 /** Translate the page at RAM offset `pageOffset`, starting from `entries` (offsets in the page). */
 export function translatePage(
   ram: GuestRam,
-  ramOffset: number,
   pageOffset: number,
   entries: number[],
   limits: TranslateLimits = DEFAULT_LIMITS,
+  sweep = false,
 ): PageTranslation {
   // Address order, so that fall-through successors are usually the next block in the function
   // and need no dispatch (see goTo).
-  const blocks = discover(ram, pageOffset, entries, limits).sort((p, q) => p.start - q.start);
+  const blocks = discover(ram, pageOffset, entries, limits, sweep).sort((p, q) => p.start - q.start);
   const indexOf = new Map<number, number>();
   blocks.forEach((b, k) => indexOf.set(b.start, k));
 
@@ -615,18 +627,18 @@ export function translatePage(
   const epc = f.local(ValType.I64);
   const ekind = f.local(ValType.I32);
   const addr = f.local(ValType.I64);
-  const ti = f.local(ValType.I32);
-  const rt8 = f.local(ValType.I32);
-  const rt4 = f.local(ValType.I32);
+  const tlb = f.local(ValType.I32);
   const tmp = f.local(ValType.I64);
   const ea = f.local(ValType.I32);
   // f64 scratch for the FP fast paths, declared on first use (every local costs an
   // initialisation on each call of the function).
   let floatScratch: number[] | undefined;
-  const fl = () => (floatScratch ??= Array.from({ length: 8 }, () => f.local(ValType.F64)));
+  const fl = () => (floatScratch ??= Array.from({ length: 16 }, () => f.local(ValType.F64)));
   const vb = P_VBASE;
 
   // Guest registers live in locals for the whole call: loaded at entry, stored at the exit.
+  // (Measured against caching them per block and against no locals at all: with V8's baseline
+  // compiler this is the fastest, since its locals stay in registers or frame slots.)
   const used = new Set<number>();
   let count = 0;
   for (const b of blocks) {
@@ -669,18 +681,13 @@ export function translatePage(
   const e: Emitter = { f, reg, setReg, flush, reload };
 
   // ---- prologue ----
+  // The data TLB set's first JIT entry (16 bytes each).
   f.get(P_STATE);
   f.get(P_DATASET);
-  f.i32(3);
+  f.i32(4);
   f.op(W.I32_SHL);
   f.op(W.I32_ADD);
-  f.set(rt8);
-  f.get(P_STATE);
-  f.get(P_DATASET);
-  f.i32(2);
-  f.op(W.I32_SHL);
-  f.op(W.I32_ADD);
-  f.set(rt4);
+  f.set(tlb);
   for (const [r, local] of regLocal) {
     f.get(P_STATE);
     f.mem(W.I64_LOAD, HART_STATE.INT_REGS + 8 * r, 3);
@@ -780,12 +787,9 @@ export function translatePage(
       epc,
       ekind,
       addr,
-      ti,
-      rt8,
-      rt4,
+      tlb,
       tmp,
       ea,
-      ramOffset,
       state: P_STATE,
       fl,
     };
@@ -861,16 +865,13 @@ interface Locals {
   epc: number;
   ekind: number;
   addr: number;
-  ti: number;
-  rt8: number;
-  rt4: number;
+  /** State offset of the data TLB set's first JIT entry. */
+  tlb: number;
   tmp: number;
   ea: number;
-  ramOffset: number;
   /** The parameter holding the hart's state block offset. */
   state: number;
-  /** f64 scratch locals for FP fast paths. */
-  /** Eight f64 scratch locals, allocated on first call. */
+  /** Sixteen f64 scratch locals for the FP fast paths, allocated on first call. */
   fl: () => number[];
 }
 
@@ -1014,7 +1015,7 @@ function emitInstruction(
   const load = LOADS.get(d.op);
   if (load !== undefined) {
     emitAccess(e, l, rs1, imm, load[0], false, () => leaveBefore(j, off));
-    f.mem(load[1], l.ramOffset, 0);
+    f.mem(load[1], 0, 0);
     setReg(rd);
     return;
   }
@@ -1022,7 +1023,7 @@ function emitInstruction(
   if (store !== undefined) {
     emitAccess(e, l, rs1, imm, store[0], true, () => leaveBefore(j, off));
     reg(rs2);
-    f.mem(store[1], l.ramOffset, 0);
+    f.mem(store[1], 0, 0);
     return;
   }
   if (d.op === Op.LR_W || d.op === Op.LR_D || d.op === Op.SC_W || d.op === Op.SC_D) {
@@ -1038,8 +1039,8 @@ function emitInstruction(
     // Computational F/D instructions run in the interpreter's float unit (exact flags and
     // rounding), called from here; the integer registers it may read or write (rs1, rd) are
     // passed through memory. It refuses, changing nothing, when the instruction is illegal.
-    e.flush(rs1);
-    e.flush(rd);
+    const op = d.aux as FpOp;
+    if (fpReadsInteger(op)) e.flush(rs1);
     f.get(l.state);
     f.i32(d.aux | (rd << 8) | (rs1 << 16) | (rs2 << 24));
     f.i32(d.rs3 | (d.rm << 8));
@@ -1047,7 +1048,7 @@ function emitInstruction(
     f.open(W.IF);
     leaveBefore(j, off);
     f.end();
-    e.reload(rd);
+    if (fpWritesInteger(op)) e.reload(rd);
     if (native) f.end(); // fpdone
     return;
   }
@@ -1069,7 +1070,7 @@ function emitInstruction(
     for (let k = 0; k < 64; k += 8) {
       f.get(l.ea);
       f.i64(0);
-      f.mem(W.I64_STORE, l.ramOffset + k, 0);
+      f.mem(W.I64_STORE, k, 0);
     }
     return;
   }
@@ -1299,6 +1300,13 @@ const MUL_MIN_RESULT = 2 ** -968;
 const MUL_MAX_INPUT = 2 ** 995;
 /** The high partial product ah*bh may round up past DBL_MAX when the result is this large. */
 const MUL_MAX_RESULT = 2 ** 1023;
+/** FSQRT fast path: the root's square then stays inside Dekker's bounds. */
+const SQRT_MIN_RESULT = 2 ** -480;
+const SQRT_MAX_RESULT = 2 ** 511;
+/** FMA fast path: results this large or larger have a normal half-ulp far from underflow. */
+const FMA_MIN_RESULT = 2 ** -900;
+/** |z + w| must be below the tie distance times this (1 - 2^-50): covers rounding z + w. */
+const FMA_TIE_MARGIN = 1 - 2 ** -50;
 
 /**
  * Native code for the commonest double-precision operations when the result needs no rounding
@@ -1312,7 +1320,16 @@ const MUL_MAX_RESULT = 2 ** 1023;
 function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean {
   const { f, reg, setReg } = e;
   const op = d.aux as FpOp;
-  const arith = op === FpOp.FADD_D || op === FpOp.FSUB_D || op === FpOp.FMUL_D;
+  const arith =
+    op === FpOp.FADD_D ||
+    op === FpOp.FSUB_D ||
+    op === FpOp.FMUL_D ||
+    op === FpOp.FDIV_D ||
+    op === FpOp.FSQRT_D ||
+    op === FpOp.FMADD_D ||
+    op === FpOp.FMSUB_D ||
+    op === FpOp.FNMSUB_D ||
+    op === FpOp.FNMADD_D;
   const simple =
     op === FpOp.FSGNJ_D ||
     op === FpOp.FSGNJN_D ||
@@ -1322,7 +1339,12 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
     op === FpOp.FEQ_D ||
     op === FpOp.FLT_D ||
     op === FpOp.FLE_D;
-  if (!simple && !(arith && (d.rm === 0 || d.rm === 7))) return false;
+  // Conversions from integers: exact (no flag, no rounding) for 32-bit sources, and for 64-bit
+  // ones below 2^53 in magnitude; the rounding mode must still be valid (else illegal).
+  const convert =
+    op === FpOp.FCVT_D_W || op === FpOp.FCVT_D_WU || op === FpOp.FCVT_D_L || op === FpOp.FCVT_D_LU;
+  const rounded = arith || convert;
+  if (!simple && !(rounded && (d.rm === 0 || d.rm === 7))) return false;
   const fr = (r: number) => HART_STATE.FLOAT_REGS + 8 * r;
   const [a, b, r, t] = l.fl();
   f.open(W.BLOCK, 'fpdone');
@@ -1331,7 +1353,7 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
   f.mem(W.I32_LOAD, HART_STATE.FS_DIRTY, 2);
   f.op(W.I32_EQZ);
   f.brIf('fpslow');
-  if (arith && d.rm === 7) {
+  if (rounded && d.rm === 7) {
     f.get(l.state);
     f.mem(W.I32_LOAD, HART_STATE.FP_CONTROL + 4, 2); // frm: only RNE here
     f.brIf('fpslow');
@@ -1366,6 +1388,206 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
     f.op(W.I32_OR);
     f.mem(W.I32_STORE, HART_STATE.FP_CONTROL, 2);
   };
+  /**
+   * When fflags.NX is already set (it is sticky: after a program's first inexact operation it
+   * usually stays set), the correctly rounded wasm result in r is all that is needed unless
+   * another flag may arise: finish here if r is finite and normal (no overflow, underflow,
+   * division by zero or invalid operation can have produced it). As QEMU's hardfloat does.
+   */
+  const doneIfAlreadyInexact = () => {
+    f.get(l.state);
+    f.mem(W.I32_LOAD, HART_STATE.FP_CONTROL, 2);
+    f.i32(1);
+    f.op(W.I32_AND);
+    f.get(r);
+    f.op(W.F64_ABS);
+    f.f64(2 ** -1021); // 2^-1022 could still be tiny before rounding
+    f.op(W.F64_GE);
+    f.op(W.I32_AND);
+    f.get(r);
+    f.op(W.F64_ABS);
+    f.f64(Infinity);
+    f.op(W.F64_LT);
+    f.op(W.I32_AND);
+    f.open(W.IF);
+    storeResult();
+    f.br('fpdone');
+    f.end();
+  };
+  const [, , , , ah, al, bh, bl, c, p, e2, s2, t2, u2, w2, z2] = l.fl();
+  /** Leave for the slow path unless x*y (already rounded into `prod`) splits exactly (Dekker):
+   * |prod| in [2^-968, 2^1023), |x| and |y| below 2^995. NaN fails every comparison. */
+  const slowUnlessExactProduct = (x: number, y: number, prod: number) => {
+    f.get(prod);
+    f.op(W.F64_ABS);
+    f.f64(MUL_MIN_RESULT);
+    f.op(W.F64_GE);
+    f.get(prod);
+    f.op(W.F64_ABS);
+    f.f64(MUL_MAX_RESULT);
+    f.op(W.F64_LT);
+    f.op(W.I32_AND);
+    f.get(x);
+    f.op(W.F64_ABS);
+    f.f64(MUL_MAX_INPUT);
+    f.op(W.F64_LT);
+    f.op(W.I32_AND);
+    f.get(y);
+    f.op(W.F64_ABS);
+    f.f64(MUL_MAX_INPUT);
+    f.op(W.F64_LT);
+    f.op(W.I32_AND);
+    f.op(W.I32_EQZ);
+    f.brIf('fpslow');
+  };
+  /** Push the exact error x*y - prod (Veltkamp split into 26-bit halves, then Dekker:
+   * ((xh*yh - prod) + xh*yl + xl*yh) + xl*yl). */
+  const productError = (x: number, y: number, prod: number) => {
+    const split = (v: number, hi: number, lo: number) => {
+      f.f64(134217729);
+      f.get(v);
+      f.op(W.F64_MUL);
+      f.tee(t);
+      f.get(t);
+      f.get(v);
+      f.op(W.F64_SUB);
+      f.op(W.F64_SUB);
+      f.tee(hi);
+      f.get(v);
+      f.get(hi);
+      f.op(W.F64_SUB);
+      f.set(lo);
+      f.op(W.DROP);
+    };
+    split(x, ah, al);
+    split(y, bh, bl);
+    f.get(ah);
+    f.get(bh);
+    f.op(W.F64_MUL);
+    f.get(prod);
+    f.op(W.F64_SUB);
+    f.get(ah);
+    f.get(bl);
+    f.op(W.F64_MUL);
+    f.op(W.F64_ADD);
+    f.get(al);
+    f.get(bh);
+    f.op(W.F64_MUL);
+    f.op(W.F64_ADD);
+    f.get(al);
+    f.get(bl);
+    f.op(W.F64_MUL);
+    f.op(W.F64_ADD);
+  };
+  /** Set `sum` = x + y rounded and `err` = the exact error (Knuth's TwoSum). */
+  const twoSum = (x: number, y: number, sum: number, err: number) => {
+    f.get(x);
+    f.get(y);
+    f.op(W.F64_ADD);
+    f.tee(sum);
+    f.get(x);
+    f.op(W.F64_SUB);
+    f.set(t); // bv
+    f.get(x);
+    f.get(sum);
+    f.get(t);
+    f.op(W.F64_SUB);
+    f.op(W.F64_SUB);
+    f.get(y);
+    f.get(t);
+    f.op(W.F64_SUB);
+    f.op(W.F64_ADD);
+    f.set(err);
+  };
+  /**
+   * r = round(a*b + c), RNE, without a fused multiply-add in wasm: a*b = p + e exactly
+   * (Dekker), p + c = s + t2 exactly, t2 + e = u + w exactly, s + u = r + z exactly (TwoSum), so
+   * the exact result is r + (z + w). r is the correctly rounded result when z + w lies strictly
+   * inside half the spacing of doubles around r (a quarter of r's ulp when r is a power of two,
+   * whose lower neighbour is closer), checked with a margin that covers the rounding of z + w;
+   * the rare near-ties, and zero, tiny or huge values, take the slow path. Inexact iff z + w != 0.
+   */
+  const emitNativeFma = (fma: FpOp) => {
+    loadF(d.rs1, a);
+    loadF(d.rs2, b);
+    loadF(d.rs3, c);
+    if (fma === FpOp.FNMSUB_D || fma === FpOp.FNMADD_D) {
+      // -(a*b): negate a, exactly.
+      f.get(a);
+      f.op(W.F64_NEG);
+      f.set(a);
+    }
+    if (fma === FpOp.FMSUB_D || fma === FpOp.FNMADD_D) {
+      f.get(c);
+      f.op(W.F64_NEG);
+      f.set(c);
+    }
+    f.get(a);
+    f.get(b);
+    f.op(W.F64_MUL);
+    f.set(p);
+    slowUnlessExactProduct(a, b, p);
+    productError(a, b, p);
+    f.set(e2);
+    twoSum(p, c, s2, t2);
+    // s finite and not huge (c NaN or infinite fails here too)
+    f.get(s2);
+    f.op(W.F64_ABS);
+    f.f64(MUL_MAX_RESULT);
+    f.op(W.F64_LT);
+    f.op(W.I32_EQZ);
+    f.brIf('fpslow');
+    twoSum(t2, e2, u2, w2);
+    twoSum(s2, u2, r, z2);
+    f.get(r);
+    f.op(W.F64_ABS);
+    f.f64(FMA_MIN_RESULT);
+    f.op(W.F64_GE);
+    f.get(r);
+    f.op(W.F64_ABS);
+    f.f64(MUL_MAX_RESULT);
+    f.op(W.F64_LT);
+    f.op(W.I32_AND);
+    f.op(W.I32_EQZ);
+    f.brIf('fpslow');
+    // zz = z + w (into u2); the tie distance (into t2): half an ulp of r = 2^(exponent - 53),
+    // made from r's exponent field; a quarter when r's significand is zero.
+    f.get(z2);
+    f.get(w2);
+    f.op(W.F64_ADD);
+    f.set(u2);
+    f.get(r);
+    f.op(W.I64_REINTERPRET_F64);
+    f.i64(0x7ff0000000000000n);
+    f.op(W.I64_AND);
+    f.i64(53n << 52n);
+    f.op(W.I64_SUB);
+    f.op(W.F64_REINTERPRET_I64);
+    f.f64(0.5);
+    f.f64(1);
+    f.get(r);
+    f.op(W.I64_REINTERPRET_F64);
+    f.i64(0xfffffffffffffn);
+    f.op(W.I64_AND);
+    f.op(W.I64_EQZ);
+    f.op(W.SELECT);
+    f.op(W.F64_MUL);
+    f.f64(FMA_TIE_MARGIN);
+    f.op(W.F64_MUL);
+    f.set(t2);
+    f.get(u2);
+    f.op(W.F64_ABS);
+    f.get(t2);
+    f.op(W.F64_LT);
+    f.op(W.I32_EQZ);
+    f.brIf('fpslow');
+    f.get(u2);
+    f.f64(0);
+    f.op(W.F64_NE);
+    f.open(W.IF);
+    inexact();
+    f.end();
+  };
   switch (op) {
     case FpOp.FSGNJ_D:
     case FpOp.FSGNJN_D:
@@ -1392,6 +1614,30 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
       f.get(l.state);
       f.mem(W.I64_LOAD, fr(d.rs1), 3);
       setReg(d.rd);
+      break;
+    case FpOp.FCVT_D_W:
+    case FpOp.FCVT_D_WU:
+      f.get(l.state);
+      reg(d.rs1);
+      f.op(W.I32_WRAP_I64);
+      f.op(op === FpOp.FCVT_D_W ? W.F64_CONVERT_I32_S : W.F64_CONVERT_I32_U);
+      f.mem(W.F64_STORE, fr(d.rd), 3);
+      break;
+    case FpOp.FCVT_D_L:
+    case FpOp.FCVT_D_LU:
+      // |x| < 2^53 (signed: x + 2^53 < 2^54 unsigned; unsigned: x < 2^53) converts exactly.
+      reg(d.rs1);
+      if (op === FpOp.FCVT_D_L) {
+        f.i64(2 ** 53);
+        f.op(W.I64_ADD);
+        f.i64(2 ** 54);
+      } else f.i64(2 ** 53);
+      f.op(W.I64_GE_U);
+      f.brIf('fpslow');
+      f.get(l.state);
+      reg(d.rs1);
+      f.op(op === FpOp.FCVT_D_L ? W.F64_CONVERT_I64_S : W.F64_CONVERT_I64_U);
+      f.mem(W.F64_STORE, fr(d.rd), 3);
       break;
     case FpOp.FMV_D_X:
       f.get(l.state);
@@ -1431,6 +1677,7 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
       f.get(b);
       f.op(W.F64_ADD);
       slowUnlessFinite();
+      doneIfAlreadyInexact();
       // TwoSum (Knuth): err = (a - (r - bv)) + (b - bv), bv = r - a; inexact iff err != 0. A
       // sum that is tiny is exact, so underflow never applies.
       f.get(r);
@@ -1453,14 +1700,14 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
       f.end();
       storeResult();
       break;
-    case FpOp.FMUL_D: {
-      const [, , , , ah, al, bh, bl] = l.fl();
+    case FpOp.FMUL_D:
       loadF(d.rs1, a);
       loadF(d.rs2, b);
       f.get(a);
       f.get(b);
       f.op(W.F64_MUL);
       slowUnlessFinite();
+      doneIfAlreadyInexact();
       f.get(r);
       f.f64(0);
       f.op(W.F64_EQ);
@@ -1476,62 +1723,8 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
       f.op(W.I32_EQZ);
       f.brIf('fpslow');
       f.else();
-      f.get(r);
-      f.op(W.F64_ABS);
-      f.f64(MUL_MIN_RESULT);
-      f.op(W.F64_LT);
-      f.get(r);
-      f.op(W.F64_ABS);
-      f.f64(MUL_MAX_RESULT);
-      f.op(W.F64_GE);
-      f.op(W.I32_OR);
-      f.get(a);
-      f.op(W.F64_ABS);
-      f.f64(MUL_MAX_INPUT);
-      f.op(W.F64_GE);
-      f.op(W.I32_OR);
-      f.get(b);
-      f.op(W.F64_ABS);
-      f.f64(MUL_MAX_INPUT);
-      f.op(W.F64_GE);
-      f.op(W.I32_OR);
-      f.brIf('fpslow');
-      // Veltkamp split into 26-bit halves, then Dekker: err = ((ah*bh - r) + ah*bl + al*bh) + al*bl.
-      const split = (x: number, hi: number, lo: number) => {
-        f.f64(134217729);
-        f.get(x);
-        f.op(W.F64_MUL);
-        f.tee(t);
-        f.get(t);
-        f.get(x);
-        f.op(W.F64_SUB);
-        f.op(W.F64_SUB);
-        f.tee(hi);
-        f.get(x);
-        f.get(hi);
-        f.op(W.F64_SUB);
-        f.set(lo);
-        f.op(W.DROP);
-      };
-      split(a, ah, al);
-      split(b, bh, bl);
-      f.get(ah);
-      f.get(bh);
-      f.op(W.F64_MUL);
-      f.get(r);
-      f.op(W.F64_SUB);
-      f.get(ah);
-      f.get(bl);
-      f.op(W.F64_MUL);
-      f.op(W.F64_ADD);
-      f.get(al);
-      f.get(bh);
-      f.op(W.F64_MUL);
-      f.op(W.F64_ADD);
-      f.get(al);
-      f.get(bl);
-      f.op(W.F64_MUL);
-      f.op(W.F64_ADD);
+      slowUnlessExactProduct(a, b, r);
+      productError(a, b, r);
       f.f64(0);
       f.op(W.F64_NE);
       f.open(W.IF);
@@ -1540,7 +1733,70 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
       f.end();
       storeResult();
       break;
-    }
+    case FpOp.FDIV_D:
+    case FpOp.FSQRT_D:
+      // The quotient or root is correctly rounded (IEEE 754, as wasm's f64.div and f64.sqrt);
+      // it is exact iff multiplying back gives the operand exactly (Dekker's product). Zero,
+      // tiny or huge results, NaN and infinities (division by zero, invalid) take the slow path.
+      loadF(d.rs1, a);
+      if (op === FpOp.FDIV_D) {
+        loadF(d.rs2, b);
+        f.get(a);
+        f.get(b);
+        f.op(W.F64_DIV);
+        f.set(r);
+        doneIfAlreadyInexact();
+        f.get(r);
+        f.get(b);
+        f.op(W.F64_MUL);
+        f.set(e2);
+        slowUnlessExactProduct(r, b, e2);
+        // A tiny quotient may be subnormal (underflow): slow path.
+        f.get(r);
+        f.op(W.F64_ABS);
+        f.f64(MUL_MIN_RESULT);
+        f.op(W.F64_LT);
+        f.brIf('fpslow');
+        productError(r, b, e2);
+      } else {
+        f.get(a);
+        f.op(W.F64_SQRT);
+        f.set(r);
+        doneIfAlreadyInexact();
+        f.get(r);
+        f.f64(SQRT_MIN_RESULT);
+        f.op(W.F64_GE);
+        f.get(r);
+        f.f64(SQRT_MAX_RESULT);
+        f.op(W.F64_LT);
+        f.op(W.I32_AND);
+        f.op(W.I32_EQZ);
+        f.brIf('fpslow');
+        f.get(r);
+        f.get(r);
+        f.op(W.F64_MUL);
+        f.set(e2);
+        productError(r, r, e2);
+      }
+      // inexact iff product + error != operand, i.e. product != operand or error != 0
+      f.f64(0);
+      f.op(W.F64_NE);
+      f.get(e2);
+      f.get(a);
+      f.op(W.F64_NE);
+      f.op(W.I32_OR);
+      f.open(W.IF);
+      inexact();
+      f.end();
+      storeResult();
+      break;
+    case FpOp.FMADD_D:
+    case FpOp.FMSUB_D:
+    case FpOp.FNMSUB_D:
+    case FpOp.FNMADD_D:
+      emitNativeFma(op);
+      storeResult();
+      break;
   }
   f.br('fpdone');
   f.end(); // fpslow: the float-unit call follows
@@ -1563,7 +1819,7 @@ function emitFloatAccess(e: Emitter, l: Locals, d: DecodedInstruction, leave: ()
   const double = d.op === Op.FLD || d.op === Op.FSD;
   if (d.op === Op.FLD || d.op === Op.FLW) {
     emitAccess(e, l, d.rs1, d.imm, double ? 8 : 4, false, leave);
-    f.mem(double ? W.I64_LOAD : W.I64_LOAD32_U, l.ramOffset, 0);
+    f.mem(double ? W.I64_LOAD : W.I64_LOAD32_U, 0, 0);
     if (!double) {
       f.i64(-0x100000000);
       f.op(W.I64_OR);
@@ -1577,7 +1833,7 @@ function emitFloatAccess(e: Emitter, l: Locals, d: DecodedInstruction, leave: ()
   emitAccess(e, l, d.rs1, d.imm, double ? 8 : 4, true, leave);
   f.get(l.state);
   f.mem(W.I64_LOAD, HART_STATE.FLOAT_REGS + 8 * d.rs2, 3);
-  f.mem(double ? W.I64_STORE : W.I64_STORE32, l.ramOffset, 0);
+  f.mem(double ? W.I64_STORE : W.I64_STORE32, 0, 0);
 }
 
 /**
@@ -1593,7 +1849,7 @@ function emitReservation(e: Emitter, l: Locals, d: DecodedInstruction, leave: ()
   const load = word ? W.I64_LOAD32_S : W.I64_LOAD;
   if (d.op === Op.LR_W || d.op === Op.LR_D) {
     emitAccess(e, l, d.rs1, 0, word ? 4 : 8, false, leave, true);
-    f.mem(load, l.ramOffset, 0);
+    f.mem(load, 0, 0);
     f.set(l.tmp);
     f.get(l.state);
     f.i32(1);
@@ -1618,7 +1874,7 @@ function emitReservation(e: Emitter, l: Locals, d: DecodedInstruction, leave: ()
   f.op(W.I64_EQ);
   f.op(W.I32_AND);
   f.get(l.ea);
-  f.mem(load, l.ramOffset, 0);
+  f.mem(load, 0, 0);
   f.get(l.state);
   f.mem(W.I64_LOAD, HART_STATE.RES_VALUE, 3);
   f.op(W.I64_EQ);
@@ -1626,7 +1882,7 @@ function emitReservation(e: Emitter, l: Locals, d: DecodedInstruction, leave: ()
   f.open(W.IF);
   f.get(l.ea);
   reg(d.rs2);
-  f.mem(word ? W.I64_STORE32 : W.I64_STORE, l.ramOffset, 0);
+  f.mem(word ? W.I64_STORE32 : W.I64_STORE, 0, 0);
   f.i64(0);
   f.set(l.tmp);
   f.else();
@@ -1653,7 +1909,7 @@ function emitAtomic(e: Emitter, l: Locals, d: DecodedInstruction, leave: () => v
   emitAccess(e, l, d.rs1, 0, word ? 4 : 8, true, leave, true);
   f.set(l.ea);
   f.get(l.ea);
-  f.mem(word ? W.I64_LOAD32_S : W.I64_LOAD, l.ramOffset, 0);
+  f.mem(word ? W.I64_LOAD32_S : W.I64_LOAD, 0, 0);
   f.set(l.tmp);
   f.get(l.ea);
   // The new value (the store keeps the low 32 bits for .W).
@@ -1700,15 +1956,22 @@ function emitAtomic(e: Emitter, l: Locals, d: DecodedInstruction, leave: () => v
       cmp(W.I64_GT_U, true);
       break;
   }
-  f.mem(word ? W.I64_STORE32 : W.I64_STORE, l.ramOffset, 0);
+  f.mem(word ? W.I64_STORE32 : W.I64_STORE, 0, 0);
   f.get(l.tmp);
   setReg(d.rd);
 }
 
 /**
- * The TLB fast path of a load or store (as the interpreter's: tag = virtual page number, an entry
- * means the page is RAM with uniform PMP permission). Leaves the RAM offset (i32) on the stack, or
- * leaves the function when the access misses the TLB or crosses a page.
+ * The TLB fast path of a load or store (as the interpreter's: an entry means the page is RAM with
+ * uniform PMP permission), on the JIT's view of the TLB (HART_STATE.TLB_READ_JIT/TLB_WRITE_JIT).
+ * Leaves the byte's offset in the wasm memory (i32) on the stack, or leaves the function when the
+ * access misses the TLB, crosses a page or (`aligned`) is misaligned.
+ *
+ * One comparison covers the page and the page crossing (as QEMU's softmmu): the entry is chosen
+ * by the first byte's page, and compared with the last byte's page. A crossing access has its
+ * last byte in the next page, whose number maps to the next entry, so it can never equal the tag.
+ * For aligned-only accesses, the low address bits are kept in the compared value instead, so a
+ * misaligned address never matches (a tag has them zero).
  */
 function emitAccess(
   e: Emitter,
@@ -1722,9 +1985,12 @@ function emitAccess(
   mask?: number,
 ): void {
   const { f, reg } = e;
+  const base = store ? HART_STATE.TLB_WRITE_JIT : HART_STATE.TLB_READ_JIT;
   reg(rs1);
-  f.i64(imm);
-  f.op(W.I64_ADD);
+  if (imm !== 0) {
+    f.i64(imm);
+    f.op(W.I64_ADD);
+  }
   if (mask !== undefined) {
     f.i64(mask);
     f.op(W.I64_AND);
@@ -1735,47 +2001,30 @@ function emitAccess(
   f.op(W.I32_WRAP_I64);
   f.i32(TLB_ENTRIES - 1);
   f.op(W.I32_AND);
-  f.tee(l.ti);
-  f.i32(3);
+  f.i32(4);
   f.op(W.I32_SHL);
-  f.get(l.rt8);
+  f.get(l.tlb);
   f.op(W.I32_ADD);
-  // The entry's page address (i64) against the access's.
-  f.mem(W.I64_LOAD, store ? HART_STATE.TLB_WRITE_PAGE : HART_STATE.TLB_READ_PAGE, 3);
+  f.tee(l.ea);
+  f.mem(W.I64_LOAD, base, 3);
   f.get(l.addr);
-  f.i64(-4096);
-  f.op(W.I64_AND);
-  f.op(W.I64_EQ);
   if (aligned) {
-    f.get(l.addr);
-    f.op(W.I32_WRAP_I64);
-    f.i32(size - 1);
-    f.op(W.I32_AND);
-    f.op(W.I32_EQZ);
-    f.op(W.I32_AND);
-  } else if (size > 1) {
-    // Misaligned accesses are fine inside a page (wasm memory is byte-addressed).
-    f.get(l.addr);
-    f.op(W.I32_WRAP_I64);
-    f.i32(0xfff);
-    f.op(W.I32_AND);
-    f.i32(4096 - size);
-    f.op(W.I32_LE_U);
-    f.op(W.I32_AND);
+    f.i64(-4096 | (size - 1));
+  } else {
+    if (size > 1) {
+      f.i64(size - 1);
+      f.op(W.I64_ADD);
+    }
+    f.i64(-4096);
   }
-  f.op(W.I32_EQZ);
+  f.op(W.I64_AND);
+  f.op(W.I64_NE);
   f.open(W.IF);
   leave();
   f.end();
-  f.get(l.ti);
-  f.i32(2);
-  f.op(W.I32_SHL);
-  f.get(l.rt4);
-  f.op(W.I32_ADD);
-  f.mem(W.I32_LOAD, store ? HART_STATE.TLB_WRITE_OFFSET : HART_STATE.TLB_READ_OFFSET, 2);
   f.get(l.addr);
   f.op(W.I32_WRAP_I64);
-  f.i32(0xfff);
-  f.op(W.I32_AND);
+  f.get(l.ea);
+  f.mem(W.I32_LOAD, base + 8, 2);
   f.op(W.I32_ADD);
 }

@@ -79,3 +79,47 @@ export const FLAG_UF = 2;
 export const FLAG_OF = 4;
 export const FLAG_DZ = 8;
 export const FLAG_NV = 16;
+
+/** F/D operations writing an integer register (the rest write an FP one). */
+const INT_DESTINATION = new Set<FpOp>([
+  FpOp.FCVT_W_S,
+  FpOp.FCVT_WU_S,
+  FpOp.FCVT_L_S,
+  FpOp.FCVT_LU_S,
+  FpOp.FMV_X_W,
+  FpOp.FEQ_S,
+  FpOp.FLT_S,
+  FpOp.FLE_S,
+  FpOp.FCLASS_S,
+  FpOp.FCVT_W_D,
+  FpOp.FCVT_WU_D,
+  FpOp.FCVT_L_D,
+  FpOp.FCVT_LU_D,
+  FpOp.FMV_X_D,
+  FpOp.FEQ_D,
+  FpOp.FLT_D,
+  FpOp.FLE_D,
+  FpOp.FCLASS_D,
+]);
+/** F/D operations reading an integer register (rs1). */
+const INT_SOURCE = new Set<FpOp>([
+  FpOp.FCVT_S_W,
+  FpOp.FCVT_S_WU,
+  FpOp.FCVT_S_L,
+  FpOp.FCVT_S_LU,
+  FpOp.FMV_W_X,
+  FpOp.FCVT_D_W,
+  FpOp.FCVT_D_WU,
+  FpOp.FCVT_D_L,
+  FpOp.FCVT_D_LU,
+  FpOp.FMV_D_X,
+]);
+/** The operation writes integer register rd (comparisons, classification, conversions to integers, moves). */
+export function fpWritesInteger(op: FpOp): boolean {
+  return INT_DESTINATION.has(op);
+}
+
+/** The operation reads integer register rs1 (conversions from integers, moves). */
+export function fpReadsInteger(op: FpOp): boolean {
+  return INT_SOURCE.has(op);
+}
