@@ -39,6 +39,10 @@ const PTE_A = 64;
 const PTE_D = 128;
 
 const TWO_POW_32 = 4294967296;
+/** 2^(9*k): the pages one level-k PTE spans (a table, not `2 **`: Math.pow is slow in walks). */
+const LEVEL_SPAN = [1, 512, 262144, 134217728, 68719476736];
+/** 2^(9*levels - 21), by levels (3 for Sv39 .. 5 for Sv57): the bound on a valid address's high word. */
+const HIGH_WORD_LIMIT = [0, 0, 0, 64, 32768, 16777216];
 /** Physical addresses are 56 bits wide: the high word of a physical address is below 2^24. */
 const PHYSICAL_HIGH_LIMIT = 1 << 24;
 
@@ -70,7 +74,7 @@ export function translate(h: Hart, lo: number, hi: number, access: number, priv:
   const levels = h.satpMode - 5; // Sv39 = 8 -> 3 levels, Sv48 -> 4, Sv57 -> 5
   // The address must be sign-extended from bit 12 + 9*levels - 1 (privileged spec 10.3.1): the
   // high word lies in [-2^(9*levels-21), 2^(9*levels-21)).
-  const limit = 2 ** (9 * levels - 21);
+  const limit = HIGH_WORD_LIMIT[levels];
   if (hi >= limit || hi < -limit) {
     h.raiseException(PAGE_FAULT[access], addressValue(lo, hi));
     return -1;
@@ -79,7 +83,7 @@ export function translate(h: Hart, lo: number, hi: number, access: number, priv:
   const ram = h.ram;
   let table = h.satpRoot;
   for (let level = levels - 1; level >= 0; level--) {
-    const span = 2 ** (9 * level);
+    const span = LEVEL_SPAN[level];
     const vpn = Math.floor(vpnFull / span) & 511;
     const pteAddress = table + vpn * 8;
     // Implicit page-table accesses are checked by PMP as S-mode reads (privileged spec 3.7.1).
