@@ -9,6 +9,7 @@ import { sig } from './table.js';
 import { Machine } from '../src/engine/machine.js';
 import { bootWithFirmware } from '../src/engine/boot-linux.js';
 import { defaultGuestPaths } from '../src/cli/default-guest.js';
+import { WorkerTranslator } from '../src/host/translation-worker.js';
 
 /** The initramfs prints this just before it starts the shell. */
 const READY = 'rvisor-initramfs: ready';
@@ -51,6 +52,8 @@ async function bootRvisor(
   const machine = new Machine({
     memoryBytes: MEMORY,
     harts,
+    // As `rvisor run`: pages are translated on a worker thread.
+    jitOptions: { translator: new WorkerTranslator() },
     onConsoleOutput: (byte) => {
       console += String.fromCharCode(byte);
       if (console.length > 4096) console = console.slice(-2048);

@@ -17,6 +17,7 @@ import { VirtioRngDevice, deterministicEntropy } from '../engine/devices/virtio/
 import { openDrive, DriveSpecError, type Drive } from '../host/disk/drive.js';
 import { DiskError } from '../host/disk/raw-file.js';
 import { runVm } from '../host/vm-runner.js';
+import { WorkerTranslator } from '../host/translation-worker.js';
 import { VirtioNetDevice, macFromSeed } from '../engine/devices/virtio/net.js';
 import { NicSpecError, openNic, parseNicSpec, type NicSpec, type OpenNic } from '../host/net/nic.js';
 import { parseSize } from '../host/size.js';
@@ -130,6 +131,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     harts,
     clock: icount ? 'icount' : 'host',
     jit: !options.has('no-jit'),
+    // Pages are translated on a worker thread while the guest runs on (src/host/translation-worker.ts).
+    jitOptions: options.has('no-jit') ? undefined : { translator: new WorkerTranslator() },
     onConsoleOutput: (byte) => sink.console?.write(byte),
   });
   // virtio devices, in slot order: disks first (so they are vda, vdb, ... in order), then the

@@ -29,7 +29,6 @@ import {
   EXIT_JUMP,
   EXIT_MISS,
   translatePage,
-  type PageTranslation,
   type TranslateLimits,
 } from './translate.js';
 
@@ -61,10 +60,50 @@ export interface JitOptions {
    * ready, instead of blocking the guest. Needs the caller to return to the event loop between
    * runs. Off by default: on a 2-core host the Debian boot measured slower with it (11.2 s vs
    * 10.2 s; the guest interprets 3x more while compiles are in flight, and V8's compile is only
-   * ~30% of a translation, the rest being code generation here).
+   * ~30% of a translation, the rest being code generation here). See `translator` for moving
+   * all of it to another thread.
    */
   asyncCompile?: boolean;
+  /**
+   * Translate pages elsewhere (e.g. on a worker thread: src/host/translation-worker.ts): the page
+   * keeps running as before (interpreted, or its previous translation) until the result
+   * arrives, which needs the caller to return to the event loop between runs.
+   */
+  translator?: PageTranslator;
 }
+
+/** A translated, compiled page, as a PageTranslator delivers it. */
+export interface TranslatedPage {
+  module: WebAssembly.Module;
+  /** PageTranslation.resume, and the size of the wasm code. */
+  resume: Uint8Array;
+  byteLength: number;
+  /** Milliseconds of translation work, wherever it ran. */
+  ms: number;
+}
+
+/** Translates pages asynchronously (translate.ts translatePage, then compiles the module). */
+export interface PageTranslator {
+  /** `code` is a copy of the page's 4096 bytes; the translator may keep it. */
+  translate(
+    code: Uint8Array,
+    entries: number[],
+    sweep: boolean,
+    limits: TranslateLimits,
+  ): Promise<TranslatedPage>;
+}
+
+/** Generates code here, compiles it on V8's threads (JitOptions.asyncCompile). */
+const compileInBackground: PageTranslator = {
+  async translate(code, entries, sweep, limits) {
+    const started = performance.now();
+    const u16 = new Uint16Array(code.buffer, code.byteOffset, 2048);
+    const result = translatePage({ u16 }, 0, entries, limits, sweep);
+    const generated = performance.now() - started;
+    const module = await WebAssembly.compile(result.bytes);
+    return { module, resume: result.resume, byteLength: result.bytes.length, ms: generated };
+  },
+};
 
 export interface JitStats {
   /** Page translations (retranslations included) and the time they took. */
@@ -156,8 +195,8 @@ export class Jit {
   private readonly freeSlots: number[] = [];
   private nextSlot = 1;
   private readonly dispatch: Dispatch;
-  /** Asynchronous compilation: pages being compiled, write versions, flush epoch, a failure. */
-  private readonly asyncCompile: boolean;
+  /** Asynchronous translation: pages being translated, write versions, flush epoch, a failure. */
+  private readonly translator: PageTranslator | undefined;
   private readonly compiling: Uint8Array;
   private readonly versions: Uint32Array;
   private epoch = 0;
@@ -181,7 +220,7 @@ export class Jit {
     this.maxPages = options.maxPages ?? 16384;
     this.maxCodeBytes = options.maxCodeBytes ?? 96 * 1024 * 1024;
     this.burst = options.burst ?? 256;
-    this.asyncCompile = options.asyncCompile ?? false;
+    this.translator = options.translator ?? (options.asyncCompile === true ? compileInBackground : undefined);
     this.compiling = new Uint8Array(pages);
     this.versions = new Uint32Array(pages);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -350,32 +389,36 @@ export class Jit {
     // entered at a few places only (measured on the Debian boot: sweeping every page doubled
     // the code for fewer than a quarter of the translations saved).
     const sweep = this.translations[page] > 0;
-    const result = translatePage(this.ram, page * 4096, entries, this.limits, sweep);
     this.stats.translations++;
     if (this.translations[page] < 255) this.translations[page]++;
     this.heat[page] = 0;
     this.pending.delete(page);
-    if (!this.asyncCompile) {
-      this.install(page, new WebAssembly.Module(result.bytes), result, entries);
+    const translator = this.translator;
+    if (translator === undefined) {
+      const result = translatePage(this.ram, page * 4096, entries, this.limits, sweep);
+      const translated = { resume: result.resume, byteLength: result.bytes.length };
+      this.install(page, new WebAssembly.Module(result.bytes), translated, entries);
       this.stats.translateMs += performance.now() - started;
       return true;
     }
-    // Compile on V8's background threads; meanwhile the page runs as before (interpreted, or its
-    // previous translation). Protecting the page now means any write from here on bumps its
-    // version, and a result compiled from older bytes is thrown away.
+    // Translate elsewhere; meanwhile the page runs as before (interpreted, or its previous
+    // translation). Protecting the page before copying it means any write from here on bumps
+    // its version, and a result made from older bytes is thrown away.
     this.protect(page);
     this.compiling[page] = 1;
     const version = this.versions[page];
     const epoch = this.epoch;
-    WebAssembly.compile(result.bytes).then(
-      (module) => {
+    const code = this.ram.u8.slice(page * 4096, page * 4096 + 4096);
+    translator.translate(code, entries, sweep, this.limits).then(
+      (translated) => {
         this.compiling[page] = 0;
+        this.stats.translateMs += translated.ms;
         if (this.versions[page] !== version || this.epoch !== epoch) {
           this.stats.discarded++;
           return;
         }
         const installStarted = performance.now();
-        this.install(page, module, result, entries);
+        this.install(page, translated.module, translated, entries);
         this.stats.translateMs += performance.now() - installStarted;
       },
       (err: unknown) => {
@@ -390,12 +433,12 @@ export class Jit {
   private install(
     page: number,
     module: WebAssembly.Module,
-    result: PageTranslation,
+    result: { resume: Uint8Array; byteLength: number },
     entries: number[],
   ): void {
     const previous = this.code[page];
     if (previous !== undefined) this.drop(page, previous);
-    if (result.bytes.length > this.maxCodeBytes) {
+    if (result.byteLength > this.maxCodeBytes) {
       // One translation larger than the whole cache may hold: the page stays interpreted.
       this.giveUp(page);
       return;
@@ -403,7 +446,7 @@ export class Jit {
     const instance = new WebAssembly.Instance(module, this.imports);
     if (
       this.stats.pages + 1 > this.maxPages ||
-      this.stats.codeBytes + result.bytes.length > this.maxCodeBytes
+      this.stats.codeBytes + result.byteLength > this.maxCodeBytes
     ) {
       this.flush();
     }
@@ -413,13 +456,13 @@ export class Jit {
     this.code[page] = {
       slot,
       entries,
-      bytes: result.bytes.length,
+      bytes: result.byteLength,
       resume: result.resume,
       exits: 0,
       executed: 0,
     };
     this.stats.pages++;
-    this.stats.codeBytes += result.bytes.length;
+    this.stats.codeBytes += result.byteLength;
     this.protect(page);
   }
 

@@ -245,25 +245,21 @@ const SUPPORTED = new Set<Op>([
   Op.CBO_ZERO,
 ]);
 
-/** Decoded instructions by their bits (read-only; shared by translations). */
-const decoded = new Map<number, Map<number, DecodedInstruction>>();
+/** Decoded instructions by their bits (read-only; shared by translations): compressed ones in a
+ * full table, 32-bit ones in a direct-mapped cache (a miss just decodes again). */
 const decodedCompressed: (DecodedInstruction | undefined)[] = new Array(65536).fill(undefined);
+const DECODED_SIZE = 1 << 14;
+const decodedBits = new Int32Array(DECODED_SIZE);
+const decodedWide: (DecodedInstruction | undefined)[] = new Array(DECODED_SIZE).fill(undefined);
 
 function decode(bits: number): DecodedInstruction {
   if (bits < 65536) return (decodedCompressed[bits] ??= decodeInstruction(bits));
-  // Keyed by the high half, then the low half: small-integer keys hash fast.
-  const high = bits >>> 16;
-  let inner = decoded.get(high);
-  if (inner === undefined) {
-    if (decoded.size >= 4096) decoded.clear();
-    inner = new Map();
-    decoded.set(high, inner);
-  }
-  let d = inner.get(bits & 0xffff);
-  if (d === undefined) {
-    d = decodeInstruction(bits);
-    inner.set(bits & 0xffff, d);
-  }
+  const i = (bits ^ (bits >>> 15)) & (DECODED_SIZE - 1);
+  const cached = decodedWide[i];
+  if (cached !== undefined && decodedBits[i] === (bits | 0)) return cached;
+  const d = decodeInstruction(bits);
+  decodedBits[i] = bits;
+  decodedWide[i] = d;
   return d;
 }
 
@@ -271,7 +267,10 @@ const SUPPORTED_OP = new Uint8Array(Op.COUNT);
 for (const op of SUPPORTED) SUPPORTED_OP[op] = 1;
 
 /** Read the instruction bits at `off` of the page at RAM offset `pageOffset` (-1 if they cross). */
-function fetchBits(ram: GuestRam, pageOffset: number, off: number): number {
+/** Where translation reads guest code: guest RAM, or a copy of one page. */
+export type CodeSource = Pick<GuestRam, 'u16'>;
+
+function fetchBits(ram: CodeSource, pageOffset: number, off: number): number {
   const lo = ram.u16[(pageOffset + off) >>> 1];
   if ((lo & 3) !== 3) return lo;
   if (off > 4092) return -1;
@@ -285,7 +284,7 @@ function fetchBits(ram: GuestRam, pageOffset: number, off: number): number {
  * only ever entered at its own start, where the guest really executes what was decoded.
  */
 function discover(
-  ram: GuestRam,
+  ram: CodeSource,
   pageOffset: number,
   entries: number[],
   limits: TranslateLimits,
@@ -605,7 +604,7 @@ interface Emitter {
 
 /** Translate the page at RAM offset `pageOffset`, starting from `entries` (offsets in the page). */
 export function translatePage(
-  ram: GuestRam,
+  ram: CodeSource,
   pageOffset: number,
   entries: number[],
   limits: TranslateLimits = DEFAULT_LIMITS,
@@ -614,8 +613,11 @@ export function translatePage(
   // Address order, so that fall-through successors are usually the next block in the function
   // and need no dispatch (see goTo).
   const blocks = discover(ram, pageOffset, entries, limits, sweep).sort((p, q) => p.start - q.start);
-  const indexOf = new Map<number, number>();
-  blocks.forEach((b, k) => indexOf.set(b.start, k));
+  // Block index by halfword offset of its start (-1: no block starts there).
+  const blockAt = new Int16Array(2048).fill(-1);
+  blocks.forEach((b, k) => (blockAt[b.start >>> 1] = k));
+  const indexOf = (off: number): number | undefined =>
+    off >= 0 && off < 4096 && blockAt[off >>> 1] >= 0 ? blockAt[off >>> 1] : undefined;
 
   const P_ENTRY = 0;
   const P_VBASE = 1;
@@ -639,44 +641,46 @@ export function translatePage(
   // Guest registers live in locals for the whole call: loaded at entry, stored at the exit.
   // (Measured against caching them per block and against no locals at all: with V8's baseline
   // compiler this is the fastest, since its locals stay in registers or frame slots.)
-  const used = new Set<number>();
+  // regLocal[r]: the local of x[r] (-1: not used here); written[r]: stored at the exit.
+  const regLocal = new Int32Array(33).fill(-1);
+  const written = new Uint8Array(33);
   let count = 0;
   for (const b of blocks) {
     for (const { d } of b.body) {
       count++;
-      for (const r of [d.rd, d.rs1, d.rs2]) if (r > 0 && r < 32) used.add(r);
+      if (d.rd > 0 && d.rd < 32) regLocal[d.rd] = 0;
+      if (d.rs1 > 0 && d.rs1 < 32) regLocal[d.rs1] = 0;
+      if (d.rs2 > 0 && d.rs2 < 32) regLocal[d.rs2] = 0;
     }
   }
-  const regLocal = new Map<number, number>();
-  for (const r of [...used].sort((p, q) => p - q)) regLocal.set(r, f.local(ValType.I64));
-  const written = new Set<number>();
+  for (let r = 1; r < 32; r++) if (regLocal[r] === 0) regLocal[r] = f.local(ValType.I64);
 
   const reg = (r: number) => {
     if (r === 0 || r === 32) f.i64(0);
-    else f.get(regLocal.get(r)!);
+    else f.get(regLocal[r]);
   };
   const setReg = (r: number) => {
     if (r === 0 || r === 32) {
       f.op(W.DROP);
       return;
     }
-    f.set(regLocal.get(r)!);
-    written.add(r);
+    f.set(regLocal[r]);
+    written[r] = 1;
   };
   const flush = (r: number) => {
-    const local = regLocal.get(r);
-    if (local === undefined) return;
+    const local = regLocal[r];
+    if (local < 0) return;
     f.get(P_STATE);
     f.get(local);
     f.mem(W.I64_STORE, HART_STATE.INT_REGS + 8 * r, 3);
   };
   const reload = (r: number) => {
-    const local = regLocal.get(r);
-    if (local === undefined) return;
+    const local = regLocal[r];
+    if (local < 0) return;
     f.get(P_STATE);
     f.mem(W.I64_LOAD, HART_STATE.INT_REGS + 8 * r, 3);
     f.set(local);
-    written.add(r);
+    written[r] = 1;
   };
   const e: Emitter = { f, reg, setReg, flush, reload };
 
@@ -688,10 +692,11 @@ export function translatePage(
   f.op(W.I32_SHL);
   f.op(W.I32_ADD);
   f.set(tlb);
-  for (const [r, local] of regLocal) {
+  for (let r = 1; r < 32; r++) {
+    if (regLocal[r] < 0) continue;
     f.get(P_STATE);
     f.mem(W.I64_LOAD, HART_STATE.INT_REGS + 8 * r, 3);
-    f.set(local);
+    f.set(regLocal[r]);
   }
   f.get(P_ENTRY);
   f.set(idx);
@@ -708,7 +713,7 @@ export function translatePage(
   let current = -1;
   /** Continue at `off`; `last` = nothing follows in this block, so falling through is allowed. */
   const goTo = (off: number, last = false) => {
-    const k = indexOf.get(off);
+    const k = indexOf(off);
     if (k === undefined) {
       exitAt(off, EXIT_JUMP);
       return;
@@ -813,9 +818,10 @@ export function translatePage(
   f.end(); // exit
 
   // ---- epilogue ----
-  for (const r of [...written].sort((p, q) => p - q)) {
+  for (let r = 1; r < 32; r++) {
+    if (written[r] === 0) continue;
     f.get(P_STATE);
-    f.get(regLocal.get(r)!);
+    f.get(regLocal[r]);
     f.mem(W.I64_STORE, HART_STATE.INT_REGS + 8 * r, 3);
   }
   f.get(P_STATE);
@@ -957,6 +963,21 @@ const HELPER_RR = new Map<Op, Helper>([
   [Op.MULHSU, Helper.MULHSU],
 ]);
 
+/** The tables above indexed by operation (array reads: this runs for every instruction). */
+function byOp<T>(table: Map<Op, T>): (T | undefined)[] {
+  const out = new Array<T | undefined>(Op.COUNT).fill(undefined);
+  for (const [op, value] of table) out[op] = value;
+  return out;
+}
+const RR64_BY_OP = byOp(RR64);
+const RI64_BY_OP = byOp(RI64);
+const RR32_BY_OP = byOp(RR32);
+const RI32_BY_OP = byOp(RI32);
+const HELPER_RR_BY_OP = byOp(HELPER_RR);
+const LOADS_BY_OP = byOp(LOADS);
+const STORES_BY_OP = byOp(STORES);
+const BRANCHES_BY_OP = byOp(BRANCHES);
+
 function emitInstruction(
   e: Emitter,
   ins: Instruction,
@@ -971,21 +992,21 @@ function emitInstruction(
   const { rd, rs1, rs2, imm } = d;
   const zext32 = (r: number) => (reg(r), f.i64(0xffffffff), f.op(W.I64_AND));
   let w: W | undefined;
-  if ((w = RR64.get(d.op)) !== undefined) {
+  if ((w = RR64_BY_OP[d.op]) !== undefined) {
     reg(rs1);
     reg(rs2);
     f.op(w);
     setReg(rd);
     return;
   }
-  if ((w = RI64.get(d.op)) !== undefined) {
+  if ((w = RI64_BY_OP[d.op]) !== undefined) {
     reg(rs1);
     f.i64(imm);
     f.op(w);
     setReg(rd);
     return;
   }
-  if ((w = RR32.get(d.op)) !== undefined) {
+  if ((w = RR32_BY_OP[d.op]) !== undefined) {
     reg(rs1);
     f.op(W.I32_WRAP_I64);
     reg(rs2);
@@ -995,7 +1016,7 @@ function emitInstruction(
     setReg(rd);
     return;
   }
-  if ((w = RI32.get(d.op)) !== undefined) {
+  if ((w = RI32_BY_OP[d.op]) !== undefined) {
     reg(rs1);
     f.op(W.I32_WRAP_I64);
     f.i32(imm);
@@ -1004,7 +1025,7 @@ function emitInstruction(
     setReg(rd);
     return;
   }
-  const helper = HELPER_RR.get(d.op);
+  const helper = HELPER_RR_BY_OP[d.op];
   if (helper !== undefined) {
     reg(rs1);
     reg(rs2);
@@ -1012,14 +1033,14 @@ function emitInstruction(
     setReg(rd);
     return;
   }
-  const load = LOADS.get(d.op);
+  const load = LOADS_BY_OP[d.op];
   if (load !== undefined) {
     emitAccess(e, l, rs1, imm, load[0], false, () => leaveBefore(j, off));
     f.mem(load[1], 0, 0);
     setReg(rd);
     return;
   }
-  const store = STORES.get(d.op);
+  const store = STORES_BY_OP[d.op];
   if (store !== undefined) {
     emitAccess(e, l, rs1, imm, store[0], true, () => leaveBefore(j, off));
     reg(rs2);
@@ -1074,7 +1095,7 @@ function emitInstruction(
     }
     return;
   }
-  const branch = BRANCHES.get(d.op);
+  const branch = BRANCHES_BY_OP[d.op];
   if (branch !== undefined) {
     reg(rs1);
     reg(rs2);

@@ -172,6 +172,11 @@ export class ByteWriter {
 
   /** Signed LEB128 of a 64-bit value given as a bigint, or as a number when it is a safe integer. */
   s64(value: bigint | number): void {
+    // A 32-bit value has the same signed LEB128 in both widths (most immediates).
+    if (typeof value === 'number' && (value | 0) === value) {
+      this.s32(value);
+      return;
+    }
     if (typeof value === 'number' && Number.isSafeInteger(value)) {
       let v = value;
       for (;;) {

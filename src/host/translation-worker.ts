@@ -1,0 +1,73 @@
+// Translation of guest pages on a worker thread (JitOptions.translator). The JIT's two costs
+// besides running code, generating a page's WebAssembly (translate.ts, JavaScript) and V8's
+// compilation of it, both move off the thread running the guest, which keeps interpreting the
+// page (or running its previous translation) meanwhile. The worker also compiles the page
+// function eagerly by calling it once with a zero budget on scratch memory: V8 compiles wasm
+// functions lazily, on first call, and a module posted between threads shares its compiled
+// code, so the guest's thread gets it ready to run.
+
+import { Worker } from 'node:worker_threads';
+import type { PageTranslator, TranslatedPage } from '../engine/jit/jit.js';
+import type { TranslateLimits } from '../engine/jit/translate.js';
+
+/** A request to the worker, and its answer. */
+export interface TranslationRequest {
+  id: number;
+  code: Uint8Array;
+  entries: number[];
+  sweep: boolean;
+  limits: TranslateLimits;
+}
+export type TranslationReply =
+  { id: number; ok: true; page: TranslatedPage } | { id: number; ok: false; error: string };
+
+export class WorkerTranslator implements PageTranslator {
+  private readonly worker: Worker;
+  private readonly waiting = new Map<
+    number,
+    { resolve: (page: TranslatedPage) => void; reject: (err: Error) => void }
+  >();
+  private nextId = 1;
+  private failure: Error | undefined;
+
+  constructor() {
+    this.worker = new Worker(new URL('./translation-worker-main.js', import.meta.url));
+    // Translations are never worth keeping the process alive for.
+    this.worker.unref();
+    this.worker.on('message', (reply: TranslationReply) => {
+      const waiter = this.waiting.get(reply.id);
+      if (waiter === undefined) return;
+      this.waiting.delete(reply.id);
+      if (reply.ok) waiter.resolve(reply.page);
+      else waiter.reject(new Error(`page translation failed: ${reply.error}`));
+    });
+    const fail = (err: Error) => {
+      this.failure ??= err;
+      for (const waiter of this.waiting.values()) waiter.reject(err);
+      this.waiting.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`the translation worker exited (code ${code})`)));
+  }
+
+  translate(
+    code: Uint8Array,
+    entries: number[],
+    sweep: boolean,
+    limits: TranslateLimits,
+  ): Promise<TranslatedPage> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    const request: TranslationRequest = { id, code, entries, sweep, limits };
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage(request, [code.buffer as ArrayBuffer]);
+    });
+  }
+
+  /** Stop the worker (pending translations are rejected). */
+  async close(): Promise<void> {
+    this.failure ??= new Error('the translation worker was closed');
+    await this.worker.terminate();
+  }
+}
