@@ -293,6 +293,19 @@ export class Jit {
         stats.interpreted++;
         stats.exits++;
         if (h.sliceStopped) break;
+        // The next instruction usually lies inside the same translated block: interpret to the
+        // block's end now, rather than entering the page function only to miss there.
+        const inPage = h.pc - h.fetchPage;
+        if (inPage >= 0 && inPage < 4096 && n > 0) {
+          const rest = this.code[(h.fetchOffset + inPage) >>> 12]?.resume[inPage >>> 1] ?? 0;
+          if (rest !== 0) {
+            const done = interpret(h, n < rest ? n : rest, false, true);
+            n -= done;
+            stats.interpreted += done;
+            stats.resumes++;
+            if (h.sliceStopped) break;
+          }
+        }
         continue;
       }
       if (kind === EXIT_BUDGET) {
