@@ -637,6 +637,8 @@ export function translatePage(
   let floatScratch: number[] | undefined;
   const fl = () => (floatScratch ??= Array.from({ length: 16 }, () => f.local(ValType.F64)));
   const vb = P_VBASE;
+  let rneScratch: number | undefined;
+  const rneLocal = () => (rneScratch ??= f.local(ValType.I32));
 
   // Guest registers live in locals for the whole call: loaded at entry, stored at the exit.
   // (Measured against caching them per block and against no locals at all: with V8's baseline
@@ -797,6 +799,8 @@ export function translatePage(
       ea,
       state: P_STATE,
       fl,
+      fp: { fsDirty: false, rne: false },
+      rneLocal,
     };
     block.body.forEach((ins, j) => emitInstruction(e, ins, j, leaveBefore, locals, goTo, goToComputed));
     if (block.end === End.FALL) goTo(block.next, true);
@@ -879,6 +883,14 @@ interface Locals {
   state: number;
   /** Sixteen f64 scratch locals for the FP fast paths, allocated on first call. */
   fl: () => number[];
+  /**
+   * What the block's code already established, in its straight-line order: FS is Dirty once
+   * any F/D instruction has completed in translated code (each needs it, or makes it so; only
+   * CSR writes and traps change it, and they end blocks); `rne` once the local `rneLocal()`
+   * holds whether frm is RNE.
+   */
+  fp: { fsDirty: boolean; rne: boolean };
+  rneLocal: () => number;
 }
 
 const LOADS = new Map<Op, [number, W]>([
@@ -1071,10 +1083,12 @@ function emitInstruction(
     f.end();
     if (fpWritesInteger(op)) e.reload(rd);
     if (native) f.end(); // fpdone
+    l.fp.fsDirty = true;
     return;
   }
   if (d.op === Op.FLD || d.op === Op.FLW || d.op === Op.FSD || d.op === Op.FSW) {
     emitFloatAccess(e, l, d, () => leaveBefore(j, off));
+    l.fp.fsDirty = true;
     return;
   }
   if (d.op === Op.CBO_ZERO) {
@@ -1370,13 +1384,22 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
   const [a, b, r, t] = l.fl();
   f.open(W.BLOCK, 'fpdone');
   f.open(W.BLOCK, 'fpslow');
-  f.get(l.state);
-  f.mem(W.I32_LOAD, HART_STATE.FS_DIRTY, 2);
-  f.op(W.I32_EQZ);
-  f.brIf('fpslow');
-  if (rounded && d.rm === 7) {
+  if (!l.fp.fsDirty) {
     f.get(l.state);
-    f.mem(W.I32_LOAD, HART_STATE.FP_CONTROL + 4, 2); // frm: only RNE here
+    f.mem(W.I32_LOAD, HART_STATE.FS_DIRTY, 2);
+    f.op(W.I32_EQZ);
+    f.brIf('fpslow');
+  }
+  if (rounded && d.rm === 7) {
+    // frm: only RNE here (read once per block; it changes only by CSR writes, which end blocks)
+    if (!l.fp.rne) {
+      f.get(l.state);
+      f.mem(W.I32_LOAD, HART_STATE.FP_CONTROL + 4, 2);
+      f.op(W.I32_EQZ);
+      f.tee(l.rneLocal());
+      l.fp.rne = true;
+    } else f.get(l.rneLocal());
+    f.op(W.I32_EQZ);
     f.brIf('fpslow');
   }
   const loadF = (reg: number, into: number) => {
@@ -1831,12 +1854,14 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
  */
 function emitFloatAccess(e: Emitter, l: Locals, d: DecodedInstruction, leave: () => void): void {
   const { f } = e;
-  f.get(l.state);
-  f.mem(W.I32_LOAD, HART_STATE.FS_DIRTY, 2);
-  f.op(W.I32_EQZ);
-  f.open(W.IF);
-  leave();
-  f.end();
+  if (!l.fp.fsDirty) {
+    f.get(l.state);
+    f.mem(W.I32_LOAD, HART_STATE.FS_DIRTY, 2);
+    f.op(W.I32_EQZ);
+    f.open(W.IF);
+    leave();
+    f.end();
+  }
   const double = d.op === Op.FLD || d.op === Op.FSD;
   if (d.op === Op.FLD || d.op === Op.FLW) {
     emitAccess(e, l, d.rs1, d.imm, double ? 8 : 4, false, leave);
