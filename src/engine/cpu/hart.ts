@@ -168,8 +168,8 @@ export class Hart {
   /** Request the interpreter to end the current slice after this instruction. */
   endSlice = false;
   /**
-   * Set when runSlice returned early because it found endSlice set (after a store that missed the
-   * fast path, or an instruction executed by executeOther) rather than by running out of budget.
+   * Set when runSlice returned early because it found endSlice set (right after the instruction
+   * that set it) rather than by running out of budget.
    */
   sliceStopped = false;
 

@@ -70,6 +70,14 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
   let dataSet = h.dataSet;
   let n = budget;
   while (n > 0) {
+    // A request to end the slice (an interrupt may be pending, a device needs attention) takes
+    // effect right after the instruction that made it, whatever kind of instruction that was:
+    // a load from a device, a trap, a CSR write. So the JIT, which runs such instructions here one
+    // at a time, ends its slices at exactly the same instruction (--icount runs match).
+    if (h.endSlice) {
+      h.pc = pc;
+      return stopSlice(h, budget - n);
+    }
     n--;
     // ---- fetch ----
     // Distance into the cached fetch page, in double arithmetic: no integer truncation of pc.

@@ -292,7 +292,7 @@ export class Jit {
         n -= interpret(h, 1, false, true);
         stats.interpreted++;
         stats.exits++;
-        if (h.sliceStopped) break;
+        if (h.sliceStopped || h.endSlice) break;
         // The next instruction usually lies inside the same translated block: interpret to the
         // block's end now, rather than entering the page function only to miss there.
         const inPage = h.pc - h.fetchPage;
@@ -303,7 +303,7 @@ export class Jit {
             n -= done;
             stats.interpreted += done;
             stats.resumes++;
-            if (h.sliceStopped) break;
+            if (h.sliceStopped || h.endSlice) break;
           }
         }
         continue;
@@ -335,7 +335,7 @@ export class Jit {
             stats.interpreted += done;
             stats.resumes++;
             if (jumpedHere) this.heat[page] += done;
-            if (h.sliceStopped) break;
+            if (h.sliceStopped || h.endSlice) break;
             continue;
           }
         }
@@ -348,7 +348,7 @@ export class Jit {
       n -= done;
       stats.interpreted += done;
       if (page !== NO_PAGE) this.heat[page] += done;
-      if (h.sliceStopped) break;
+      if (h.sliceStopped || h.endSlice) break;
     }
     return budget - n;
   }
