@@ -23,6 +23,8 @@ export const HART_STATE = {
   CBO_ZERO_OK: 1060,
   /** The float unit's fflags and frm (two i32). */
   FP_CONTROL: 1064,
+  /** mstatus, low 32 bits (i32): translated code clears sstatus.SIE itself. */
+  MSTATUS: 1072,
   TLB_READ_TAG: 4096,
   TLB_WRITE_TAG: 4096 + TLB_ENTRIES_TOTAL * 8,
   TLB_EXEC_TAG: 4096 + TLB_ENTRIES_TOTAL * 16,

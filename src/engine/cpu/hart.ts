@@ -78,16 +78,17 @@ export class Hart {
   pc = 0x80000000;
   priv = PRIV_M;
 
-  // Machine-level CSRs. mstatus keeps its low 32 bits; UXL/SXL/SD are composed on read. Its FS
-  // field is mirrored into the state block for translated code (HART_STATE.FS_DIRTY).
-  private mstatusBits = 0;
+  // Machine-level CSRs. mstatus keeps its low 32 bits, in the state block (HART_STATE.MSTATUS);
+  // UXL/SXL/SD are composed on read. Its FS field is mirrored for translated code
+  // (HART_STATE.FS_DIRTY).
+  private readonly mstatusWord: Int32Array;
   private readonly fsDirty: Int32Array;
   private readonly cboZeroOk: Int32Array;
   get mstatus(): number {
-    return this.mstatusBits;
+    return this.mstatusWord[0];
   }
   set mstatus(value: number) {
-    this.mstatusBits = value;
+    this.mstatusWord[0] = value;
     this.fsDirty[0] = (value & MSTATUS_FS) === MSTATUS_FS ? 1 : 0;
   }
   medeleg = 0;
@@ -215,6 +216,7 @@ export class Hart {
     this.exitKind = new Int32Array(buffer, offset + HART_STATE.EXIT_KIND, 1);
     this.reservation32 = new Int32Array(buffer, offset + HART_STATE.RES_VALID, 3);
     this.fsDirty = new Int32Array(buffer, offset + HART_STATE.FS_DIRTY, 1);
+    this.mstatusWord = new Int32Array(buffer, offset + HART_STATE.MSTATUS, 1);
     this.cboZeroOk = new Int32Array(buffer, offset + HART_STATE.CBO_ZERO_OK, 1);
     this.reservation64 = new BigInt64Array(buffer, offset + HART_STATE.RES_VALUE, 1);
     this.tlbReadTag = new Float64Array(buffer, offset + HART_STATE.TLB_READ_TAG, n).fill(NaN);
@@ -496,6 +498,9 @@ export class Hart {
   /** mstatus write hook: flush what depends on the changed fields. */
   mstatusChanged(before: number): void {
     const changed = before ^ this.mstatus;
+    // Disabling interrupts (clearing SIE or MIE, as Linux does all the time) changes nothing
+    // else and needs no attention: the slice goes on (translated code does it inline too).
+    if ((changed & ~(MSTATUS_SIE | MSTATUS_MIE)) === 0 && (changed & this.mstatus) === 0) return;
     if ((changed & MSTATUS_MXR) !== 0) this.flushTranslations();
     this.updateTranslationContext();
   }

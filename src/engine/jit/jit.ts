@@ -289,6 +289,9 @@ export class Jit {
       const kind = exitKind[0];
       if (kind === EXIT_INTERPRET) {
         this.noteExit(h, executed);
+        // A block ending with an instruction for the interpreter may use up the budget before
+        // it: that instruction belongs to the next slice (else the slice runs one too many).
+        if (n <= 0) break;
         n -= interpret(h, 1, false, true);
         stats.interpreted++;
         stats.exits++;

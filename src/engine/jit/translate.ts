@@ -28,6 +28,7 @@ import { Op } from '../cpu/opcodes.js';
 import { FpOp, fpReadsInteger, fpWritesInteger } from '../cpu/fpu/fp-ops.js';
 import { HART_STATE } from '../cpu/hart-state.js';
 import { TLB_ENTRIES } from '../cpu/tlb-size.js';
+import { CSR_SSTATUS, MSTATUS_FS, MSTATUS_SIE, SSTATUS_MASK } from '../cpu/csr-numbers.js';
 import { buildModule, FunctionWriter, ValType, W, ByteWriter, type FunctionType } from './wasm-writer.js';
 
 /** Exit kinds written to HART_STATE.EXIT_KIND. */
@@ -266,6 +267,15 @@ function decode(bits: number): DecodedInstruction {
 const SUPPORTED_OP = new Uint8Array(Op.COUNT);
 for (const op of SUPPORTED) SUPPORTED_OP[op] = 1;
 
+/**
+ * csrrc/csrrci on sstatus clearing at most SIE (Linux's local_irq_save/disable): translated
+ * inline. Clearing SIE has no side effect (Hart.mstatusChanged) and cannot make an interrupt
+ * pending; csrrc's mask is checked at run time.
+ */
+function clearsSstatusSie(d: DecodedInstruction): boolean {
+  return d.imm === CSR_SSTATUS && (d.op === Op.CSRRC || (d.op === Op.CSRRCI && (d.rs1 & ~MSTATUS_SIE) === 0));
+}
+
 /** Read the instruction bits at `off` of the page at RAM offset `pageOffset` (-1 if they cross). */
 /** Where translation reads guest code: guest RAM, or a copy of one page. */
 export type CodeSource = Pick<GuestRam, 'u16'>;
@@ -331,7 +341,7 @@ function discover(
         break;
       }
       const d = decode(bits);
-      if (SUPPORTED_OP[d.op] === 0) {
+      if (SUPPORTED_OP[d.op] === 0 && !clearsSstatusSie(d)) {
         block.end = End.INTERPRET;
         block.next = off;
         if (sweep ? d.op !== Op.ILLEGAL : !endsFlow(d.op)) enqueue(off + d.length);
@@ -798,6 +808,7 @@ export function translatePage(
       tmp,
       ea,
       state: P_STATE,
+      dataSet: P_DATASET,
       fl,
       fp: { fsDirty: false, rne: false },
       rneLocal,
@@ -879,8 +890,9 @@ interface Locals {
   tlb: number;
   tmp: number;
   ea: number;
-  /** The parameter holding the hart's state block offset. */
+  /** The parameters holding the hart's state block offset and its data TLB set. */
   state: number;
+  dataSet: number;
   /** Sixteen f64 scratch locals for the FP fast paths, allocated on first call. */
   fl: () => number[];
   /**
@@ -1107,6 +1119,57 @@ function emitInstruction(
       f.i64(0);
       f.mem(W.I64_STORE, k, 0);
     }
+    return;
+  }
+  if (clearsSstatusSie(d)) {
+    // sstatus is accessible from S-mode up: the U data set means U (or M with MPRV): leave.
+    f.get(l.dataSet);
+    f.op(W.I32_EQZ);
+    if (d.op === Op.CSRRC && rs1 !== 0) {
+      reg(rs1);
+      f.i64(~MSTATUS_SIE);
+      f.op(W.I64_AND);
+      f.op(W.I64_EQZ);
+      f.op(W.I32_EQZ);
+      f.op(W.I32_OR);
+    }
+    f.open(W.IF);
+    leaveBefore(j, off);
+    f.end();
+    // rd = sstatus: the low bits it shows, UXL = 2 (bits 33:32), SD (bit 63) when FS is Dirty.
+    f.get(l.state);
+    f.mem(W.I32_LOAD, HART_STATE.MSTATUS, 2);
+    f.set(l.ea);
+    f.get(l.ea);
+    f.i32(SSTATUS_MASK);
+    f.op(W.I32_AND);
+    f.op(W.I64_EXTEND_I32_U);
+    f.i64(2n << 32n);
+    f.op(W.I64_OR);
+    f.i64(1n << 63n);
+    f.i64(0);
+    f.get(l.ea);
+    f.i32(MSTATUS_FS);
+    f.op(W.I32_AND);
+    f.i32(MSTATUS_FS);
+    f.op(W.I32_EQ);
+    f.op(W.SELECT);
+    f.op(W.I64_OR);
+    // mstatus &= ~mask (a write only when rs1/uimm is not zero; the mask is SIE or nothing)
+    if (rs1 !== 0) {
+      f.get(l.state);
+      f.get(l.ea);
+      if (d.op === Op.CSRRCI) f.i32(~rs1);
+      else {
+        reg(rs1);
+        f.op(W.I32_WRAP_I64);
+        f.i32(-1);
+        f.op(W.I32_XOR);
+      }
+      f.op(W.I32_AND);
+      f.mem(W.I32_STORE, HART_STATE.MSTATUS, 2);
+    }
+    setReg(rd);
     return;
   }
   const branch = BRANCHES_BY_OP[d.op];

@@ -1,0 +1,109 @@
+// csrrc/csrrci on sstatus clearing SIE (Linux's local_irq_save) run inline in translated code
+// (translate.ts clearsSstatusSie). A hot S-mode loop sets SIE (interpreted), clears it with each
+// inline form (immediate, register, read-only) and once with a mask holding another bit (which
+// must leave for the interpreter), storing what each read; the JIT must produce exactly the
+// interpreter's bytes and final mstatus. The same loop in U-mode must trap on the first access.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Machine } from '../machine.js';
+import { RAM_BASE } from '../memmap.js';
+import { encB, encI, encR, encS, encU } from '../cpu/encode.js';
+
+const [T0, T1, T2, T3] = [5, 6, 7, 28];
+const [A0, A1, A2, A3, A4, A5] = [10, 11, 12, 13, 14, 15];
+const SSTATUS = 0x100;
+const MSTATUS = 0x300;
+const MEPC = 0x341;
+const MTVEC = 0x305;
+
+const addi = (rd: number, rs1: number, imm: number) => encI(0x13, 0, rd, rs1, imm);
+const auipc = (rd: number, upper: number) => encU(0x17, rd, upper);
+const lui = (rd: number, upper: number) => encU(0x37, rd, upper);
+const sd = (rs2: number, rs1: number, imm: number) => encS(0x23, 3, rs1, rs2, imm);
+/** A Zicsr instruction: funct3 1-3 csrrw/s/c, 5-7 the immediate forms. */
+const csr = (funct3: number, rd: number, rs1: number, number: number) => encI(0x73, funct3, rd, rs1, number);
+const mret = () => encR(0x73, 0, 0x18, 0, 0, 2);
+const bne = (rs1: number, rs2: number, imm: number) => encB(1, rs1, rs2, imm);
+const beq = (rs1: number, rs2: number, imm: number) => encB(0, rs1, rs2, imm);
+
+const ITERATIONS = 3000;
+
+/** M-mode set-up, then the loop in S-mode (mpp 1) or U-mode (mpp 0). */
+function program(mpp: number): Uint32Array {
+  const w: number[] = [];
+  // a5 = RAM_BASE + 0x10000 (results); mtvec = the spin at the end (traps stop there)
+  w.push(auipc(A5, 0x10), addi(A5, A5, 0));
+  const mtvecAt = w.length;
+  w.push(0, 0, csr(1, 0, T0, MTVEC));
+  const mepcAt = w.length;
+  w.push(0, 0, csr(1, 0, T0, MEPC));
+  w.push(lui(T1, 0x2), addi(T1, T1, -0x800)); // t1 = 0x1800: MPP
+  w.push(csr(3, 0, T1, MSTATUS)); // clear MPP (U)
+  if (mpp === 1) w.push(addi(T1, 0, 0x400), addi(T1, T1, 0x400), csr(2, 0, T1, MSTATUS)); // MPP = S
+  w.push(mret());
+  const loopStart = w.length;
+  w.push(addi(A2, 0, ITERATIONS));
+  const loop = w.length;
+  w.push(csr(6, 0, 2, SSTATUS)); // csrsi sstatus, SIE
+  w.push(csr(7, A0, 2, SSTATUS)); // csrrci a0, sstatus, SIE
+  w.push(csr(3, A1, 0, SSTATUS)); // csrrc a1, sstatus, zero
+  w.push(csr(6, 0, 2, SSTATUS), addi(T2, 0, 2));
+  w.push(csr(3, A3, T2, SSTATUS)); // csrrc a3, sstatus, t2
+  w.push(sd(A0, A5, 0), sd(A1, A5, 8), sd(A3, A5, 16));
+  // Exits per iteration: enough other work keeps the page translated (jit.ts gives up pages
+  // averaging only a few instructions per exit).
+  for (let k = 0; k < 16; k++) w.push(addi(0, 0, 0));
+  w.push(lui(T3, 0x40), addi(T3, T3, 2)); // SUM | SIE
+  w.push(csr(3, A4, T3, SSTATUS)); // csrrc a4, sstatus, t3: leaves for the interpreter
+  w.push(sd(A4, A5, 24), addi(A5, A5, 32));
+  w.push(addi(A2, A2, -1));
+  w.push(bne(A2, 0, 4 * (loop - w.length)));
+  const spin = w.length;
+  w.push(beq(0, 0, 0));
+  // mtvec = spin, mepc = the loop (pc-relative from their auipc)
+  w[mtvecAt] = auipc(T0, 0);
+  w[mtvecAt + 1] = addi(T0, T0, 4 * (spin - mtvecAt));
+  w[mepcAt] = auipc(T0, 0);
+  w[mepcAt + 1] = addi(T0, T0, 4 * (loopStart - mepcAt));
+  return Uint32Array.from(w);
+}
+
+function run(jit: boolean, mpp: number) {
+  const machine = new Machine({ memoryBytes: 1 << 22, jit, jitOptions: { hotThreshold: 10 } });
+  const code = program(mpp);
+  machine.ram.u8.set(new Uint8Array(code.buffer), 0);
+  const hart = machine.harts[0];
+  hart.reset(RAM_BASE);
+  machine.run(ITERATIONS * 40 + 1000);
+  return {
+    out: machine.ram.u8.slice(0x10000, 0x10000 + 32 * ITERATIONS),
+    mstatus: hart.mstatus,
+    mcause: hart.mcause,
+    priv: hart.priv,
+    pc: hart.pc,
+    jitInstructions: machine.jit?.stats.instructions ?? 0,
+  };
+}
+
+test('csrrc/csrrci on sstatus run inline in S-mode exactly as the interpreter runs them', () => {
+  const reference = run(false, 1);
+  const fast = run(true, 1);
+  assert.ok(fast.jitInstructions > ITERATIONS * 10, `translated code ran (${fast.jitInstructions})`);
+  assert.deepEqual(fast.out, reference.out);
+  assert.equal(fast.mstatus, reference.mstatus);
+  // What the loop read: SIE set before the clear, clear after it, UXL = 2.
+  const view = new BigUint64Array(reference.out.buffer, reference.out.byteOffset, 4);
+  assert.equal(view[0] & 2n, 2n);
+  assert.equal(view[1] & 2n, 0n);
+  assert.equal(view[0] >> 32n, 2n, 'UXL = 2');
+});
+
+test('the inline forms leave for the interpreter in U-mode, which raises illegal instruction', () => {
+  const reference = run(false, 0);
+  const fast = run(true, 0);
+  assert.equal(reference.mcause, 2n);
+  assert.equal(fast.mcause, reference.mcause);
+  assert.equal(fast.pc, reference.pc);
+  assert.equal(fast.priv, reference.priv);
+});
