@@ -1,7 +1,7 @@
 // The translation worker's thread (see translation-worker.ts).
 
 import { parentPort } from 'node:worker_threads';
-import { translatePage } from '../engine/jit/translate.js';
+import { translatePageCopy } from '../engine/jit/translate.js';
 import type { TranslationReply, TranslationRequest } from './translation-worker.js';
 import { preferBaselineWasm } from './wasm-tier.js';
 
@@ -18,8 +18,7 @@ parentPort!.on('message', (request: TranslationRequest) => {
   const started = performance.now();
   let reply: TranslationReply;
   try {
-    const u16 = new Uint16Array(request.code.buffer, request.code.byteOffset, 2048);
-    const result = translatePage({ u16 }, 0, request.entries, request.limits, request.sweep);
+    const result = translatePageCopy(request.code, request.entries, request.limits, request.sweep);
     const module = new WebAssembly.Module(result.bytes);
     const run = new WebAssembly.Instance(module, imports).exports.run as Run;
     run(request.entries[0] >>> 1, 0n, 0, 0, 0);

@@ -166,13 +166,12 @@ export class Hart {
   sliceBudget = 0;
   sliceRemaining = 0;
   sliceTraps = 0;
-  /** Request the interpreter to end the current slice after this instruction. */
-  endSlice = false;
   /**
-   * Set when runSlice returned early because it found endSlice set (right after the instruction
-   * that set it) rather than by running out of budget.
+   * Request to end the current slice after this instruction. runSlice (and the JIT's) return
+   * right after the instruction that set it, leaving it set: callers running a slice in pieces
+   * see from it that the slice ended early.
    */
-  sliceStopped = false;
+  endSlice = false;
 
   // Address-translation caches (mmu.ts).
   // Tags are virtual page numbers (NaN = empty), offsets the RAM offset of the page.

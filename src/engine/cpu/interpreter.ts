@@ -42,7 +42,6 @@ const FS_DIRTY = MSTATUS_FS;
 export function runSlice(h: Hart, budget: number, stopAtPageChange = false, continuing = false): number {
   h.sliceBudget = budget;
   h.sliceTraps = 0;
-  h.sliceStopped = false;
   if (!continuing) h.endSlice = false;
   const x = h.regs.x;
   const w = h.regs.w;
@@ -74,10 +73,7 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
     // effect right after the instruction that made it, whatever kind of instruction that was:
     // a load from a device, a trap, a CSR write. So the JIT, which runs such instructions here one
     // at a time, ends its slices at exactly the same instruction (--icount runs match).
-    if (h.endSlice) {
-      h.pc = pc;
-      return stopSlice(h, budget - n);
-    }
+    if (h.endSlice) break;
     n--;
     // ---- fetch ----
     // Distance into the cached fetch page, in double arithmetic: no integer truncation of pc.
@@ -441,10 +437,6 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
           dataSet = h.dataSet;
           continue;
         }
-        if (h.endSlice) {
-          h.pc = pc + (words[e + 3] >>> 24);
-          return stopSlice(h, budget - n);
-        }
         break;
       }
       case Op.SW: {
@@ -469,10 +461,6 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
           fetchOffset = h.fetchOffset;
           dataSet = h.dataSet;
           continue;
-        }
-        if (h.endSlice) {
-          h.pc = pc + (words[e + 3] >>> 24);
-          return stopSlice(h, budget - n);
         }
         break;
       }
@@ -499,10 +487,6 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
           dataSet = h.dataSet;
           continue;
         }
-        if (h.endSlice) {
-          h.pc = pc + (words[e + 3] >>> 24);
-          return stopSlice(h, budget - n);
-        }
         break;
       }
       case Op.SB: {
@@ -527,10 +511,6 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
           fetchOffset = h.fetchOffset;
           dataSet = h.dataSet;
           continue;
-        }
-        if (h.endSlice) {
-          h.pc = pc + (words[e + 3] >>> 24);
-          return stopSlice(h, budget - n);
         }
         break;
       }
@@ -565,10 +545,6 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
           fetchOffset = h.fetchOffset;
           dataSet = h.dataSet;
           continue;
-        }
-        if (h.endSlice) {
-          h.pc = pc + (words[e + 3] >>> 24);
-          return stopSlice(h, budget - n);
         }
         break;
       }
@@ -676,10 +652,6 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
         fetchPage = h.fetchPage;
         fetchOffset = h.fetchOffset;
         dataSet = h.dataSet;
-        if (h.endSlice) {
-          h.pc = pc;
-          return stopSlice(h, budget - n);
-        }
         continue;
       }
     }
@@ -687,12 +659,6 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
   }
   h.pc = pc;
   return endSlice(h, budget - n);
-}
-
-/** End the slice early because h.endSlice was found set (see Hart.sliceStopped). */
-function stopSlice(h: Hart, attempted: number): number {
-  h.sliceStopped = true;
-  return endSlice(h, attempted);
 }
 
 /** Commit the slice's retired count; returns the instructions attempted (traps included). */

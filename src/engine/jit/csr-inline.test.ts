@@ -8,24 +8,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Machine } from '../machine.js';
 import { RAM_BASE } from '../memmap.js';
-import { encB, encI, encR, encS, encU } from '../cpu/encode.js';
+import { encR } from '../cpu/encode.js';
+import { CSR_MEPC, CSR_MSTATUS, CSR_MTVEC, CSR_SSTATUS } from '../cpu/csr-numbers.js';
+import { addi, auipc, beq, bne, csr, lui, sd } from './test-asm.js';
 
 const [T0, T1, T2, T3] = [5, 6, 7, 28];
 const [A0, A1, A2, A3, A4, A5] = [10, 11, 12, 13, 14, 15];
-const SSTATUS = 0x100;
-const MSTATUS = 0x300;
-const MEPC = 0x341;
-const MTVEC = 0x305;
-
-const addi = (rd: number, rs1: number, imm: number) => encI(0x13, 0, rd, rs1, imm);
-const auipc = (rd: number, upper: number) => encU(0x17, rd, upper);
-const lui = (rd: number, upper: number) => encU(0x37, rd, upper);
-const sd = (rs2: number, rs1: number, imm: number) => encS(0x23, 3, rs1, rs2, imm);
-/** A Zicsr instruction: funct3 1-3 csrrw/s/c, 5-7 the immediate forms. */
-const csr = (funct3: number, rd: number, rs1: number, number: number) => encI(0x73, funct3, rd, rs1, number);
 const mret = () => encR(0x73, 0, 0x18, 0, 0, 2);
-const bne = (rs1: number, rs2: number, imm: number) => encB(1, rs1, rs2, imm);
-const beq = (rs1: number, rs2: number, imm: number) => encB(0, rs1, rs2, imm);
 
 const ITERATIONS = 3000;
 
@@ -35,27 +24,27 @@ function program(mpp: number): Uint32Array {
   // a5 = RAM_BASE + 0x10000 (results); mtvec = the spin at the end (traps stop there)
   w.push(auipc(A5, 0x10), addi(A5, A5, 0));
   const mtvecAt = w.length;
-  w.push(0, 0, csr(1, 0, T0, MTVEC));
+  w.push(0, 0, csr(1, 0, T0, CSR_MTVEC));
   const mepcAt = w.length;
-  w.push(0, 0, csr(1, 0, T0, MEPC));
+  w.push(0, 0, csr(1, 0, T0, CSR_MEPC));
   w.push(lui(T1, 0x2), addi(T1, T1, -0x800)); // t1 = 0x1800: MPP
-  w.push(csr(3, 0, T1, MSTATUS)); // clear MPP (U)
-  if (mpp === 1) w.push(addi(T1, 0, 0x400), addi(T1, T1, 0x400), csr(2, 0, T1, MSTATUS)); // MPP = S
+  w.push(csr(3, 0, T1, CSR_MSTATUS)); // clear MPP (U)
+  if (mpp === 1) w.push(addi(T1, 0, 0x400), addi(T1, T1, 0x400), csr(2, 0, T1, CSR_MSTATUS)); // MPP = S
   w.push(mret());
   const loopStart = w.length;
   w.push(addi(A2, 0, ITERATIONS));
   const loop = w.length;
-  w.push(csr(6, 0, 2, SSTATUS)); // csrsi sstatus, SIE
-  w.push(csr(7, A0, 2, SSTATUS)); // csrrci a0, sstatus, SIE
-  w.push(csr(3, A1, 0, SSTATUS)); // csrrc a1, sstatus, zero
-  w.push(csr(6, 0, 2, SSTATUS), addi(T2, 0, 2));
-  w.push(csr(3, A3, T2, SSTATUS)); // csrrc a3, sstatus, t2
+  w.push(csr(6, 0, 2, CSR_SSTATUS)); // csrsi sstatus, SIE
+  w.push(csr(7, A0, 2, CSR_SSTATUS)); // csrrci a0, sstatus, SIE
+  w.push(csr(3, A1, 0, CSR_SSTATUS)); // csrrc a1, sstatus, zero
+  w.push(csr(6, 0, 2, CSR_SSTATUS), addi(T2, 0, 2));
+  w.push(csr(3, A3, T2, CSR_SSTATUS)); // csrrc a3, sstatus, t2
   w.push(sd(A0, A5, 0), sd(A1, A5, 8), sd(A3, A5, 16));
   // Exits per iteration: enough other work keeps the page translated (jit.ts gives up pages
   // averaging only a few instructions per exit).
   for (let k = 0; k < 16; k++) w.push(addi(0, 0, 0));
   w.push(lui(T3, 0x40), addi(T3, T3, 2)); // SUM | SIE
-  w.push(csr(3, A4, T3, SSTATUS)); // csrrc a4, sstatus, t3: leaves for the interpreter
+  w.push(csr(3, A4, T3, CSR_SSTATUS)); // csrrc a4, sstatus, t3: leaves for the interpreter
   w.push(sd(A4, A5, 24), addi(A5, A5, 32));
   w.push(addi(A2, A2, -1));
   w.push(bne(A2, 0, 4 * (loop - w.length)));

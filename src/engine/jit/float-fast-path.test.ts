@@ -14,7 +14,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Machine } from '../machine.js';
 import { RAM_BASE } from '../memmap.js';
-import { encI, encR, encR4, encS, encB, encU } from '../cpu/encode.js';
+import { encI, encR, encR4, encS } from '../cpu/encode.js';
+import { CSR_FFLAGS, CSR_FRM, CSR_MSTATUS } from '../cpu/csr-numbers.js';
+import { addi, auipc, beq, bne, csr, ld, lui, sd } from './test-asm.js';
 
 const T0 = 5;
 const T1 = 6;
@@ -22,25 +24,10 @@ const T2 = 7;
 const A0 = 10;
 const A1 = 11;
 const A2 = 12;
-const CSR_FFLAGS = 0x001;
-const CSR_FRM = 0x002;
-const CSR_MSTATUS = 0x300;
 
 const fld = (rd: number, rs1: number, imm: number) => encI(0x07, 3, rd, rs1, imm);
 const fsd = (rs2: number, rs1: number, imm: number) => encS(0x27, 3, rs1, rs2, imm);
-const sd = (rs2: number, rs1: number, imm: number) => encS(0x23, 3, rs1, rs2, imm);
-const ld = (rd: number, rs1: number, imm: number) => encI(0x03, 3, rd, rs1, imm);
 const srai = (rd: number, rs1: number, shamt: number) => encI(0x13, 5, rd, rs1, 0x400 | shamt);
-const addi = (rd: number, rs1: number, imm: number) => encI(0x13, 0, rd, rs1, imm);
-/** csrrw rd, csr, rs1 */
-const csrrw = (rd: number, csr: number, rs1: number) => encI(0x73, 1, rd, rs1, csr);
-/** csrrwi rd, csr, uimm */
-const csrrwi = (rd: number, csr: number, uimm: number) => encI(0x73, 5, rd, uimm, csr);
-/** csrrs rd, csr, rs1 */
-const csrrs = (rd: number, csr: number, rs1: number) => encI(0x73, 2, rd, rs1, csr);
-const lui = (rd: number, upper: number) => encU(0x37, rd, upper);
-const auipc = (rd: number, upper: number) => encU(0x17, rd, upper);
-const bne = (rs1: number, rs2: number, imm: number) => encB(1, rs1, rs2, imm);
 /** D-extension OP-FP: funct7 selects the operation; rm 7 = dynamic (frm). */
 const opD = (funct7: number, rd: number, rs1: number, rs2: number, rm = 7) =>
   encR(0x53, rm, funct7, rd, rs1, rs2);
@@ -80,8 +67,8 @@ const NOPS = Array.from({ length: 12 }, () => 0).map(() => addi(0, 0, 0));
 function program(triples: number): Uint32Array {
   const words: number[] = [];
   words.push(lui(T0, 0x6)); // t0 = 0x6000: mstatus.FS = Dirty
-  words.push(csrrs(0, CSR_MSTATUS, T0));
-  words.push(csrrw(0, CSR_FRM, 0)); // frm = RNE
+  words.push(csr(2, 0, T0, CSR_MSTATUS));
+  words.push(csr(1, 0, 0, CSR_FRM)); // frm = RNE
   // a0 = RAM_BASE + 0x10000 (inputs), a1 = RAM_BASE + 0x100000 (outputs), pc-relative
   words.push(auipc(A0, 0x10), addi(A0, A0, -4 * words.length));
   words.push(auipc(A1, 0x100), addi(A1, A1, -4 * words.length));
@@ -93,9 +80,9 @@ function program(triples: number): Uint32Array {
   // Each operation runs twice: with fflags clear, then with NX already set (the fast paths
   // skip the exactness test then). csrrwi reads the flags raised and sets up the next run.
   OPERATIONS.forEach((op, k) => {
-    words.push(op, csrrwi(T0, CSR_FFLAGS, 1));
+    words.push(op, csr(5, T0, 1, CSR_FFLAGS));
     words.push(fsd(4, A1, 32 * k), sd(T0, A1, 32 * k + 8));
-    words.push(op, csrrwi(T0, CSR_FFLAGS, 0));
+    words.push(op, csr(5, T0, 0, CSR_FFLAGS));
     words.push(fsd(4, A1, 32 * k + 16), sd(T0, A1, 32 * k + 24));
     // The CSR access leaves translated code; enough work between exits keeps the page
     // translated (jit.ts gives up pages averaging only a few instructions per exit).
@@ -103,7 +90,7 @@ function program(triples: number): Uint32Array {
   });
   words.push(addi(A0, A0, 24), addi(A1, A1, OUT_BYTES), addi(A2, A2, -1));
   words.push(bne(A2, 0, 4 * (loop - words.length)));
-  words.push(encB(0, 0, 0, 0)); // beq zero, zero, . : spin when done
+  words.push(beq(0, 0, 0)); // spin when done
   words[counterAt] = addi(A2, 0, triples);
   return Uint32Array.from(words);
 }

@@ -29,6 +29,7 @@ import {
   EXIT_JUMP,
   EXIT_MISS,
   translatePage,
+  translatePageCopy,
   type TranslateLimits,
 } from './translate.js';
 
@@ -97,8 +98,7 @@ export interface PageTranslator {
 const compileInBackground: PageTranslator = {
   async translate(code, entries, sweep, limits) {
     const started = performance.now();
-    const u16 = new Uint16Array(code.buffer, code.byteOffset, 2048);
-    const result = translatePage({ u16 }, 0, entries, limits, sweep);
+    const result = translatePageCopy(code, entries, limits, sweep);
     const generated = performance.now() - started;
     const module = await WebAssembly.compile(result.bytes);
     return { module, resume: result.resume, byteLength: result.bytes.length, ms: generated };
@@ -295,7 +295,7 @@ export class Jit {
         n -= interpret(h, 1, false, true);
         stats.interpreted++;
         stats.exits++;
-        if (h.sliceStopped || h.endSlice) break;
+        if (h.endSlice) break;
         // The next instruction usually lies inside the same translated block: interpret to the
         // block's end now, rather than entering the page function only to miss there.
         const inPage = h.pc - h.fetchPage;
@@ -306,7 +306,7 @@ export class Jit {
             n -= done;
             stats.interpreted += done;
             stats.resumes++;
-            if (h.sliceStopped || h.endSlice) break;
+            if (h.endSlice) break;
           }
         }
         continue;
@@ -338,7 +338,7 @@ export class Jit {
             stats.interpreted += done;
             stats.resumes++;
             if (jumpedHere) this.heat[page] += done;
-            if (h.sliceStopped || h.endSlice) break;
+            if (h.endSlice) break;
             continue;
           }
         }
@@ -351,7 +351,7 @@ export class Jit {
       n -= done;
       stats.interpreted += done;
       if (page !== NO_PAGE) this.heat[page] += done;
-      if (h.sliceStopped || h.endSlice) break;
+      if (h.endSlice) break;
     }
     return budget - n;
   }

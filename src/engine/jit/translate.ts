@@ -872,6 +872,22 @@ export function translatePage(
   };
 }
 
+/** Translate a copy of one page (its 4096 bytes), as translators off the guest's thread do. */
+export function translatePageCopy(
+  code: Uint8Array,
+  entries: number[],
+  limits: TranslateLimits,
+  sweep: boolean,
+): PageTranslation {
+  return translatePage(
+    { u16: new Uint16Array(code.buffer, code.byteOffset, 2048) },
+    0,
+    entries,
+    limits,
+    sweep,
+  );
+}
+
 /** Scratch for page-function code, reused by every translation (body() copies it out). */
 const pageCode = new ByteWriter(65536);
 
@@ -1495,6 +1511,35 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
     f.op(W.I32_OR);
     f.mem(W.I32_STORE, HART_STATE.FP_CONTROL, 2);
   };
+  /** Raise NX unless the error term on the stack is zero. */
+  const inexactUnlessZero = () => {
+    f.f64(0);
+    f.op(W.F64_NE);
+    f.open(W.IF);
+    inexact();
+    f.end();
+  };
+  /** Push (i32) whether low <= |x| < high (either bound may be left out); false for NaN. */
+  const absIn = (x: number, low: number | undefined, high: number | undefined) => {
+    if (low !== undefined) {
+      f.get(x);
+      f.op(W.F64_ABS);
+      f.f64(low);
+      f.op(W.F64_GE);
+    }
+    if (high !== undefined) {
+      f.get(x);
+      f.op(W.F64_ABS);
+      f.f64(high);
+      f.op(W.F64_LT);
+      if (low !== undefined) f.op(W.I32_AND);
+    }
+  };
+  /** To the slow path unless the i32 on the stack is true. */
+  const slowUnless = () => {
+    f.op(W.I32_EQZ);
+    f.brIf('fpslow');
+  };
   /**
    * When fflags.NX is already set (it is sticky: after a program's first inexact operation it
    * usually stays set), the correctly rounded wasm result in r is all that is needed unless
@@ -1506,15 +1551,7 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
     f.mem(W.I32_LOAD, HART_STATE.FP_CONTROL, 2);
     f.i32(1);
     f.op(W.I32_AND);
-    f.get(r);
-    f.op(W.F64_ABS);
-    f.f64(2 ** -1021); // 2^-1022 could still be tiny before rounding
-    f.op(W.F64_GE);
-    f.op(W.I32_AND);
-    f.get(r);
-    f.op(W.F64_ABS);
-    f.f64(Infinity);
-    f.op(W.F64_LT);
+    absIn(r, 2 ** -1021, Infinity); // 2^-1022 could still be tiny before rounding
     f.op(W.I32_AND);
     f.open(W.IF);
     storeResult();
@@ -1525,27 +1562,12 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
   /** Leave for the slow path unless x*y (already rounded into `prod`) splits exactly (Dekker):
    * |prod| in [2^-968, 2^1023), |x| and |y| below 2^995. NaN fails every comparison. */
   const slowUnlessExactProduct = (x: number, y: number, prod: number) => {
-    f.get(prod);
-    f.op(W.F64_ABS);
-    f.f64(MUL_MIN_RESULT);
-    f.op(W.F64_GE);
-    f.get(prod);
-    f.op(W.F64_ABS);
-    f.f64(MUL_MAX_RESULT);
-    f.op(W.F64_LT);
+    absIn(prod, MUL_MIN_RESULT, MUL_MAX_RESULT);
+    absIn(x, undefined, MUL_MAX_INPUT);
     f.op(W.I32_AND);
-    f.get(x);
-    f.op(W.F64_ABS);
-    f.f64(MUL_MAX_INPUT);
-    f.op(W.F64_LT);
+    absIn(y, undefined, MUL_MAX_INPUT);
     f.op(W.I32_AND);
-    f.get(y);
-    f.op(W.F64_ABS);
-    f.f64(MUL_MAX_INPUT);
-    f.op(W.F64_LT);
-    f.op(W.I32_AND);
-    f.op(W.I32_EQZ);
-    f.brIf('fpslow');
+    slowUnless();
   };
   /** Push the exact error x*y - prod (Veltkamp split into 26-bit halves, then Dekker:
    * ((xh*yh - prod) + xh*yl + xl*yh) + xl*yl). */
@@ -1586,12 +1608,10 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
     f.op(W.F64_MUL);
     f.op(W.F64_ADD);
   };
-  /** Set `sum` = x + y rounded and `err` = the exact error (Knuth's TwoSum). */
-  const twoSum = (x: number, y: number, sum: number, err: number) => {
-    f.get(x);
-    f.get(y);
-    f.op(W.F64_ADD);
-    f.tee(sum);
+  /** Push the exact error x + y - sum, sum = round(x + y) (Knuth's TwoSum:
+   * (x - (sum - bv)) + (y - bv), bv = sum - x). */
+  const sumError = (x: number, y: number, sum: number) => {
+    f.get(sum);
     f.get(x);
     f.op(W.F64_SUB);
     f.set(t); // bv
@@ -1604,6 +1624,14 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
     f.get(t);
     f.op(W.F64_SUB);
     f.op(W.F64_ADD);
+  };
+  /** Set `sum` = x + y rounded and `err` = the exact error. */
+  const twoSum = (x: number, y: number, sum: number, err: number) => {
+    f.get(x);
+    f.get(y);
+    f.op(W.F64_ADD);
+    f.set(sum);
+    sumError(x, y, sum);
     f.set(err);
   };
   /**
@@ -1638,25 +1666,12 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
     f.set(e2);
     twoSum(p, c, s2, t2);
     // s finite and not huge (c NaN or infinite fails here too)
-    f.get(s2);
-    f.op(W.F64_ABS);
-    f.f64(MUL_MAX_RESULT);
-    f.op(W.F64_LT);
-    f.op(W.I32_EQZ);
-    f.brIf('fpslow');
+    absIn(s2, undefined, MUL_MAX_RESULT);
+    slowUnless();
     twoSum(t2, e2, u2, w2);
     twoSum(s2, u2, r, z2);
-    f.get(r);
-    f.op(W.F64_ABS);
-    f.f64(FMA_MIN_RESULT);
-    f.op(W.F64_GE);
-    f.get(r);
-    f.op(W.F64_ABS);
-    f.f64(MUL_MAX_RESULT);
-    f.op(W.F64_LT);
-    f.op(W.I32_AND);
-    f.op(W.I32_EQZ);
-    f.brIf('fpslow');
+    absIn(r, FMA_MIN_RESULT, MUL_MAX_RESULT);
+    slowUnless();
     // zz = z + w (into u2); the tie distance (into t2): half an ulp of r = 2^(exponent - 53),
     // made from r's exponent field; a quarter when r's significand is zero.
     f.get(z2);
@@ -1686,14 +1701,9 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
     f.op(W.F64_ABS);
     f.get(t2);
     f.op(W.F64_LT);
-    f.op(W.I32_EQZ);
-    f.brIf('fpslow');
+    slowUnless();
     f.get(u2);
-    f.f64(0);
-    f.op(W.F64_NE);
-    f.open(W.IF);
-    inexact();
-    f.end();
+    inexactUnlessZero();
   };
   switch (op) {
     case FpOp.FSGNJ_D:
@@ -1785,26 +1795,10 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
       f.op(W.F64_ADD);
       slowUnlessFinite();
       doneIfAlreadyInexact();
-      // TwoSum (Knuth): err = (a - (r - bv)) + (b - bv), bv = r - a; inexact iff err != 0. A
-      // sum that is tiny is exact, so underflow never applies.
-      f.get(r);
-      f.get(a);
-      f.op(W.F64_SUB);
-      f.set(t);
-      f.get(a);
-      f.get(r);
-      f.get(t);
-      f.op(W.F64_SUB);
-      f.op(W.F64_SUB);
-      f.get(b);
-      f.get(t);
-      f.op(W.F64_SUB);
-      f.op(W.F64_ADD);
-      f.f64(0);
-      f.op(W.F64_NE);
-      f.open(W.IF);
-      inexact();
-      f.end();
+      // Inexact iff the TwoSum error is not zero. A sum that is tiny is exact, so underflow
+      // never applies.
+      sumError(a, b, r);
+      inexactUnlessZero();
       storeResult();
       break;
     case FpOp.FMUL_D:
@@ -1832,11 +1826,7 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
       f.else();
       slowUnlessExactProduct(a, b, r);
       productError(a, b, r);
-      f.f64(0);
-      f.op(W.F64_NE);
-      f.open(W.IF);
-      inexact();
-      f.end();
+      inexactUnlessZero();
       f.end();
       storeResult();
       break;
@@ -1859,26 +1849,16 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
         f.set(e2);
         slowUnlessExactProduct(r, b, e2);
         // A tiny quotient may be subnormal (underflow): slow path.
-        f.get(r);
-        f.op(W.F64_ABS);
-        f.f64(MUL_MIN_RESULT);
-        f.op(W.F64_LT);
-        f.brIf('fpslow');
+        absIn(r, MUL_MIN_RESULT, undefined);
+        slowUnless();
         productError(r, b, e2);
       } else {
         f.get(a);
         f.op(W.F64_SQRT);
         f.set(r);
         doneIfAlreadyInexact();
-        f.get(r);
-        f.f64(SQRT_MIN_RESULT);
-        f.op(W.F64_GE);
-        f.get(r);
-        f.f64(SQRT_MAX_RESULT);
-        f.op(W.F64_LT);
-        f.op(W.I32_AND);
-        f.op(W.I32_EQZ);
-        f.brIf('fpslow');
+        absIn(r, SQRT_MIN_RESULT, SQRT_MAX_RESULT);
+        slowUnless();
         f.get(r);
         f.get(r);
         f.op(W.F64_MUL);
