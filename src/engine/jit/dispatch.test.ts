@@ -7,16 +7,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Machine } from '../machine.js';
 import { RAM_BASE } from '../memmap.js';
-import { encI, encJ, encR } from '../cpu/encode.js';
+import { encB, encI, encJ, encR } from '../cpu/encode.js';
 import { HART_STATE } from '../cpu/hart-state.js';
 import { EXIT_BUDGET, EXIT_INTERPRET, EXIT_MISS, translatePageCopy, DEFAULT_LIMITS } from './translate.js';
-import { addi, auipc, beq, bne, sd } from './test-asm.js';
+import { addi, auipc, beq, bne, lui, sd } from './test-asm.js';
 
 const [T0, T1, T2] = [5, 6, 7];
 const [A0, A1, A2, A5] = [10, 11, 12, 15];
 const jal = (rd: number, imm: number): number => encJ(rd, imm);
 const jalr = (rd: number, rs1: number, imm: number): number => encI(0x67, 0, rd, rs1, imm);
 const slli = (rd: number, rs1: number, shamt: number): number => encI(0x13, 1, rd, rs1, shamt);
+const bge = (rs1: number, rs2: number, imm: number): number => encB(5, rs1, rs2, imm);
 const andi = (rd: number, rs1: number, imm: number): number => encI(0x13, 7, rd, rs1, imm);
 const add = (rd: number, rs1: number, rs2: number): number => encR(0x33, 0, 0, rd, rs1, rs2);
 
@@ -116,4 +117,139 @@ test('entering a page function at each of the 2048 halfword offsets finds exactl
     }
     assert.equal(exitPc[0], Number(vbase) + half * 2, `exit pc at offset ${half * 2}`);
   }
+});
+
+/** xorshift32: the random control-flow graphs below are reproducible from their seed. */
+function rng(seed: number): (n: number) => number {
+  let s = seed * 2654435761 || 1;
+  return (n: number) => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) % n;
+  };
+}
+
+const FUEL = 9; // s1: decremented by every block; backward transfers happen only while positive
+
+/**
+ * A random control-flow graph in one page: blocks of a few ALU instructions ending in a fall
+ * through, a forward or backward branch, a forward or backward jump, or a computed jump (jalr)
+ * to a random block. Every backward transfer is taken only while the fuel register is positive
+ * and every block burns fuel, so the program always ends. The JIT makes loop regions of what
+ * branches back (nested, crossing, entered in the middle, left by jalr); the interpreter is the
+ * reference.
+ */
+function randomGraph(seed: number): Uint32Array {
+  const next = rng(seed);
+  const count = 20 + next(50);
+  const data = [10, 11, 12, 13, 14, 15];
+  const w: number[] = [];
+  const starts: number[] = [];
+  const fixups: {
+    at: number;
+    target: number;
+    kind: 'branch' | 'jump' | 'auipc';
+    funct3?: number;
+    rs1?: number;
+    rs2?: number;
+  }[] = [];
+  w.push(auipc(A5 + 1, 0x10), addi(FUEL, 0, 0)); // a6 = results
+  w.push(lui(FUEL, 1), addi(FUEL, FUEL, next(2000))); // fuel 4096..6095
+  for (let r = 0; r < data.length; r++) w.push(addi(data[r], 0, next(4000) - 2000));
+  const ops = [
+    [0, 0],
+    [0, 0x20],
+    [4, 0],
+    [6, 0],
+    [7, 0],
+    [1, 0],
+  ]; // add sub xor or and sll
+  for (let b = 0; b < count; b++) {
+    starts.push(w.length);
+    for (let i = 1 + next(3); i > 0; i--) {
+      const rd = data[next(data.length)];
+      const rs1 = data[next(data.length)];
+      const rs2 = data[next(data.length)];
+      if (next(3) === 0) w.push(addi(rd, rs1, next(200) - 100));
+      else {
+        const [funct3, funct7] = ops[next(ops.length)];
+        w.push(encR(0x33, funct3, funct7, rd, rs1, rs2));
+      }
+    }
+    w.push(addi(FUEL, FUEL, -1));
+    const target = next(count);
+    switch (next(6)) {
+      case 0: // fall through
+        break;
+      case 1: // conditional on data, either direction (backward ones also need fuel)
+        if (target <= b) w.push(bge(0, FUEL, 8));
+        fixups.push({
+          at: w.length,
+          target,
+          kind: 'branch',
+          funct3: 4 + next(4),
+          rs1: data[next(6)],
+          rs2: data[next(6)],
+        });
+        w.push(0);
+        break;
+      case 2: // a loop back edge or forward branch on the fuel
+        fixups.push({ at: w.length, target, kind: 'branch', funct3: 4, rs1: 0, rs2: FUEL }); // blt zero, s1
+        w.push(0);
+        break;
+      case 3: // an unconditional jump (backward only with fuel)
+        if (target <= b) w.push(bge(0, FUEL, 8));
+        fixups.push({ at: w.length, target, kind: 'jump' });
+        w.push(0);
+        break;
+      default: // a computed jump to a block (with fuel)
+        w.push(bge(0, FUEL, 16));
+        fixups.push({ at: w.length, target, kind: 'auipc' });
+        w.push(0, 0, jalr(0, T0, 0));
+        break;
+    }
+  }
+  const end = w.length;
+  for (let r = 0; r < data.length; r++) w.push(sd(data[r], A5 + 1, 8 * r));
+  w.push(beq(0, 0, 0));
+  for (const fix of fixups) {
+    const to = fix.target < 0 ? end : starts[fix.target];
+    const delta = 4 * (to - fix.at);
+    if (fix.kind === 'branch') w[fix.at] = encB(fix.funct3!, fix.rs1!, fix.rs2!, delta);
+    else if (fix.kind === 'jump') w[fix.at] = jal(0, delta);
+    else {
+      w[fix.at] = auipc(T0, 0);
+      w[fix.at + 1] = addi(T0, T0, delta);
+    }
+  }
+  assert.ok(w.length * 4 <= 4096, `program fits in a page (${w.length} instructions)`);
+  return Uint32Array.from(w);
+}
+
+function runGraph(code: Uint32Array, jit: boolean) {
+  const machine = new Machine({ memoryBytes: 1 << 22, jit, jitOptions: { hotThreshold: 50 } });
+  machine.ram.u8.set(new Uint8Array(code.buffer), 0);
+  const hart = machine.harts[0];
+  hart.reset(RAM_BASE);
+  machine.run(400_000);
+  return {
+    out: machine.ram.u8.slice(0x10000, 0x10000 + 48),
+    regs: [...hart.regs.x].slice(0, 32),
+    pc: hart.pc,
+    retired: hart.retired(),
+    jitInstructions: machine.jit?.stats.instructions ?? 0,
+  };
+}
+
+test('random control-flow graphs (nested, crossing and entered-in-the-middle loops) run as interpreted', () => {
+  let translated = 0;
+  for (let seed = 1; seed <= 60; seed++) {
+    const code = randomGraph(seed);
+    const reference = runGraph(code, false);
+    const fast = runGraph(code, true);
+    assert.deepEqual(fast, { ...reference, jitInstructions: fast.jitInstructions }, `seed ${seed}`);
+    translated += fast.jitInstructions;
+  }
+  assert.ok(translated > 60 * 1000, `translated code ran (${translated} instructions)`);
 });

@@ -626,17 +626,9 @@ export function translatePage(
   // Block index by halfword offset of its start (-1: no block starts there).
   const blockAt = new Int16Array(2048).fill(-1);
   blocks.forEach((b, k) => (blockAt[b.start >>> 1] = k));
-  // Blocks that branch back to their own start: their back edge needs no dispatch.
-  const selfLoop = new Uint8Array(blocks.length);
-  blocks.forEach((b, k) => {
-    const last = b.body[b.body.length - 1];
-    if (b.end !== End.CONTROL || last === undefined) return;
-    const op = last.d.op;
-    if ((BRANCHES_BY_OP[op] !== undefined || op === Op.JAL) && last.off + last.d.imm === b.start)
-      selfLoop[k] = 1;
-  });
   const indexOf = (off: number): number | undefined =>
     off >= 0 && off < 4096 && blockAt[off >>> 1] >= 0 ? blockAt[off >>> 1] : undefined;
+  const regions = findLoopRegions(blocks, indexOf);
 
   const P_ENTRY = 0;
   const P_VBASE = 1;
@@ -651,6 +643,8 @@ export function translatePage(
   const tlb = f.local(ValType.I32);
   const tmp = f.local(ValType.I64);
   const ea = f.local(ValType.I32);
+  // Target block + 1 for a loop region's dispatch (0: none pending; see emitParts).
+  const sub = f.local(ValType.I32);
   // f64 scratch for the FP fast paths, declared on first use (every local costs an
   // initialisation on each call of the function).
   let floatScratch: number[] | undefined;
@@ -741,17 +735,28 @@ export function translatePage(
     }
     // The next block's code follows this one's: just fall into it.
     if (last && k === current + 1) return;
-    // A block branching to its own start (a one-block loop) is wrapped in a wasm loop.
-    if (k === current && selfLoop[k] !== 0) {
-      f.br(`loop${k}`);
+    // The innermost loop region holding both blocks, and the part of it (a block, or a region
+    // nested in it) that holds the target.
+    let region = regions.parent[k];
+    let part = k;
+    while (region >= 0 && !(region <= current && current <= regions.end[region])) {
+      part = region;
+      region = regions.outer[region];
+    }
+    if (part > current) {
+      // Forward: the part's label is still open. Entering a region anywhere but at its header
+      // goes through the region's own dispatch, which reads the target from `sub`.
+      if (part !== k) setSub(k);
+      f.br(`b${part}`);
       return;
     }
-    // A later block's code starts where its (still open) label ends: branch there directly.
-    if (k > current) {
-      f.br(`b${k}`);
+    if (region >= 0) {
+      // Backward inside a loop region: to its head (the header needs no dispatch).
+      if (k !== region) setSub(k);
+      f.br(`loop${region}`);
       return;
     }
-    // An earlier block (a loop): through the dispatch at the top.
+    // Backward outside any region: through the dispatch at the top.
     f.i32(off >>> 1);
     f.set(idx);
     f.br('top');
@@ -777,26 +782,10 @@ export function translatePage(
     f.br('exit');
   };
 
-  // Dispatch: a br_table over the page's 2048 halfword offsets; offsets that start no block go
-  // to 'miss', which reports the entry to the runtime (it may retranslate with it).
-  f.open(W.BLOCK, 'exit');
-  f.open(W.LOOP, 'top');
-  f.open(W.BLOCK, 'miss');
-  for (let k = blocks.length - 1; k >= 0; k--) f.open(W.BLOCK, `b${k}`);
-  emitBlockSearch(
-    f,
-    idx,
-    blocks.map((b) => b.start >>> 1),
-    0,
-    blocks.length,
-  );
-  f.br('miss');
-  for (let k = 0; k < blocks.length; k++) {
-    f.end(); // b{k}: its code follows
+  const emitBlock = (k: number) => {
     current = k;
     const block = blocks[k];
     const len = block.body.length;
-    if (selfLoop[k] !== 0) f.open(W.LOOP, `loop${k}`);
     if (len > 0) {
       // Budget: a block runs whole or not at all, so the count stays exact.
       f.get(P_N);
@@ -836,8 +825,99 @@ export function translatePage(
     if (block.end === End.FALL) goTo(block.next, true);
     else if (block.end === End.INTERPRET) exitAt(block.next, EXIT_INTERPRET);
     // End.CONTROL: the control instruction branched away itself.
-    if (selfLoop[k] !== 0) f.end();
+  };
+  /**
+   * Blocks first..last, as parts: a block, or a loop region (by its header) with its blocks.
+   * Each part's code follows the end of the label b{first block}, so earlier code reaches it
+   * with a forward branch.
+   */
+  const partsOf = (first: number, last: number): number[] => {
+    const parts: number[] = [];
+    for (let k = first; k <= last; k = Math.max(k, regions.end[k]) + 1) parts.push(k);
+    return parts;
+  };
+  const emitParts = (parts: number[]) => {
+    for (const k of parts) {
+      f.end(); // b{k}: its code follows
+      if (regions.end[k] < 0) {
+        emitBlock(k);
+        continue;
+      }
+      // A loop region: a wasm loop whose head is the header's code; back edges branch to it.
+      // Its other parts' labels open inside the loop. Entries elsewhere than at the header
+      // arrive with the target block in `sub`, and the head dispatches to it.
+      f.open(W.LOOP, `loop${k}`);
+      const inner = partsOf(k + 1, regions.end[k]);
+      for (let i = inner.length - 1; i >= 0; i--) f.open(W.BLOCK, `b${inner[i]}`);
+      if (inner.length > 0) {
+        f.get(sub);
+        f.open(W.IF);
+        emitPartSearch(inner, 0, inner.length);
+        f.end();
+      }
+      emitBlock(k);
+      emitParts(inner);
+      f.end(); // loop
+    }
+  };
+  /** Set `sub` for a region's dispatch: block k, plus one (0 = no dispatch pending). */
+  function setSub(k: number) {
+    f.i32(k + 1);
+    f.set(sub);
   }
+  /** Go to the part holding block sub - 1 among parts[lo, hi) (a region's dispatch). */
+  function emitPartSearch(parts: number[], lo: number, hi: number) {
+    if (hi - lo === 1) {
+      const k = parts[lo];
+      if (regions.end[k] < 0) {
+        f.i32(0);
+        f.set(sub);
+      } else {
+        // A nested region: the target may be its header, which is reached without dispatch.
+        f.get(sub);
+        f.i32(k + 1);
+        f.op(W.I32_EQ);
+        f.open(W.IF);
+        f.i32(0);
+        f.set(sub);
+        f.end();
+      }
+      f.br(`b${k}`);
+      return;
+    }
+    const mid = (lo + hi) >>> 1;
+    f.get(sub);
+    f.i32(parts[mid] + 1);
+    f.op(W.I32_LT_U);
+    f.open(W.IF);
+    emitPartSearch(parts, lo, mid);
+    f.end();
+    emitPartSearch(parts, mid, hi);
+  }
+
+  // Dispatch: a search over the block starts for the halfword offset in idx; offsets that start
+  // no block go to 'miss', which reports the entry to the runtime (it may retranslate with it).
+  const top = partsOf(0, blocks.length - 1);
+  f.open(W.BLOCK, 'exit');
+  f.open(W.LOOP, 'top');
+  f.open(W.BLOCK, 'miss');
+  for (let i = top.length - 1; i >= 0; i--) f.open(W.BLOCK, `b${top[i]}`);
+  // The top-level part holding each block.
+  const topPart = new Int32Array(blocks.length);
+  for (const k of top) topPart.fill(k, k, Math.max(k, regions.end[k]) + 1);
+  emitBlockSearch(
+    f,
+    idx,
+    blocks.map((b) => b.start >>> 1),
+    0,
+    blocks.length,
+    (k) => {
+      if (topPart[k] !== k) setSub(k);
+      f.br(`b${topPart[k]}`);
+    },
+  );
+  f.br('miss');
+  emitParts(top);
   f.end(); // miss: its code follows
   f.get(vb);
   f.get(idx);
@@ -899,13 +979,22 @@ export function translatePage(
  * a binary search over the whole index range: 11 compares on every dispatch and ~36 KB of machine
  * code per page function. This search is over the blocks only (about log2(blocks) + 2 compares).
  */
-function emitBlockSearch(f: FunctionWriter, idx: number, starts: number[], lo: number, hi: number): void {
+function emitBlockSearch(
+  f: FunctionWriter,
+  idx: number,
+  starts: number[],
+  lo: number,
+  hi: number,
+  goToBlock: (k: number) => void,
+): void {
   if (hi - lo <= 3) {
     for (let k = lo; k < hi; k++) {
       f.get(idx);
       f.i32(starts[k]);
       f.op(W.I32_EQ);
-      f.brIf(`b${k}`);
+      f.open(W.IF);
+      goToBlock(k);
+      f.end();
     }
     return;
   }
@@ -914,10 +1003,57 @@ function emitBlockSearch(f: FunctionWriter, idx: number, starts: number[], lo: n
   f.i32(starts[mid]);
   f.op(W.I32_LT_U);
   f.open(W.IF);
-  emitBlockSearch(f, idx, starts, lo, mid);
+  emitBlockSearch(f, idx, starts, lo, mid, goToBlock);
   f.br('miss');
   f.end();
-  emitBlockSearch(f, idx, starts, mid, hi);
+  emitBlockSearch(f, idx, starts, mid, hi, goToBlock);
+}
+
+interface LoopRegions {
+  /** By header block: the last block of its region; -1 for blocks heading no region. */
+  end: Int32Array;
+  /** By block: the innermost region holding it (a header's is its own), -1 for none. */
+  parent: Int32Array;
+  /** By header: the region enclosing its region, -1 for none. */
+  outer: Int32Array;
+}
+
+/**
+ * Loop regions: a block j that a later block k (or j itself) branches back to heads the region of
+ * blocks j..k, for the furthest such k. Regions become wasm loops, so they must nest or be
+ * disjoint: a region crossing the end of one it starts inside is dropped (its back edges go
+ * through the dispatch at the top).
+ */
+function findLoopRegions(blocks: Block[], indexOf: (off: number) => number | undefined): LoopRegions {
+  const count = blocks.length;
+  const end = new Int32Array(count).fill(-1);
+  blocks.forEach((b, k) => {
+    const last = b.body[b.body.length - 1];
+    if (b.end !== End.CONTROL || last === undefined) return;
+    const op = last.d.op;
+    // Calls (jal with a link register) are not loops: a call back to a function earlier in the
+    // page would make one region of everything between, with returns dispatched through it.
+    if (BRANCHES_BY_OP[op] === undefined && !(op === Op.JAL && (last.d.rd === 0 || last.d.rd === 32))) return;
+    const target = indexOf(last.off + last.d.imm);
+    if (target !== undefined && target <= k && end[target] < k) end[target] = k;
+  });
+  const parent = new Int32Array(count).fill(-1);
+  const outer = new Int32Array(count).fill(-1);
+  const open: number[] = [];
+  for (let k = 0; k < count; k++) {
+    while (open.length > 0 && end[open[open.length - 1]] < k) open.pop();
+    if (end[k] >= 0) {
+      const enclosing = open.length > 0 ? open[open.length - 1] : -1;
+      if (enclosing >= 0 && end[k] > end[enclosing]) {
+        end[k] = -1; // crosses the region it starts in
+      } else {
+        outer[k] = enclosing;
+        open.push(k);
+      }
+    }
+    parent[k] = open.length > 0 ? open[open.length - 1] : -1;
+  }
+  return { end, parent, outer };
 }
 
 /** Translate a copy of one page (its 4096 bytes), as translators off the guest's thread do. */
