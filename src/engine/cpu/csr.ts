@@ -235,6 +235,12 @@ function writeMstatus(h: Hart, value: bigint, mask: number): void {
 }
 
 export function writeCsr(h: Hart, csr: number, value: bigint): void {
+  writeCsrValue(h, csr, value);
+  // mie, mip/sip, mideleg and menvcfg (Sstc's view of STIP) decide which interrupts are ready.
+  h.updateInterruptSummary();
+}
+
+function writeCsrValue(h: Hart, csr: number, value: bigint): void {
   if (csr >= C.CSR_PMPCFG0 && csr <= C.CSR_PMPCFG15) {
     h.pmp.writeCfg(csr - C.CSR_PMPCFG0, value);
     return;

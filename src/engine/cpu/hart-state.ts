@@ -25,6 +25,12 @@ export const HART_STATE = {
   FP_CONTROL: 1064,
   /** mstatus, low 32 bits (i32): translated code clears sstatus.SIE itself. */
   MSTATUS: 1072,
+  /**
+   * 1 while an interrupt delegated to S is pending and enabled (mip & mie & mideleg), else 0:
+   * setting sstatus.SIE then makes it deliverable and the slice must end (Hart.mstatusChanged);
+   * otherwise translated code sets SIE inline.
+   */
+  S_INTERRUPTS: 1076,
   TLB_READ_TAG: 4096,
   TLB_WRITE_TAG: 4096 + TLB_ENTRIES_TOTAL * 8,
   TLB_EXEC_TAG: 4096 + TLB_ENTRIES_TOTAL * 16,

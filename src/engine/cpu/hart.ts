@@ -84,6 +84,8 @@ export class Hart {
   private readonly mstatusWord: Int32Array;
   private readonly fsDirty: Int32Array;
   private readonly cboZeroOk: Int32Array;
+  /** HART_STATE.S_INTERRUPTS (see updateInterruptSummary). */
+  private readonly sInterrupts: Int32Array;
   get mstatus(): number {
     return this.mstatusWord[0];
   }
@@ -217,6 +219,7 @@ export class Hart {
     this.fsDirty = new Int32Array(buffer, offset + HART_STATE.FS_DIRTY, 1);
     this.mstatusWord = new Int32Array(buffer, offset + HART_STATE.MSTATUS, 1);
     this.cboZeroOk = new Int32Array(buffer, offset + HART_STATE.CBO_ZERO_OK, 1);
+    this.sInterrupts = new Int32Array(buffer, offset + HART_STATE.S_INTERRUPTS, 1);
     this.reservation64 = new BigInt64Array(buffer, offset + HART_STATE.RES_VALUE, 1);
     this.tlbReadTag = new Float64Array(buffer, offset + HART_STATE.TLB_READ_TAG, n).fill(NaN);
     this.tlbWriteTag = new Float64Array(buffer, offset + HART_STATE.TLB_WRITE_TAG, n).fill(NaN);
@@ -262,6 +265,7 @@ export class Hart {
     this.pmp.writeCfg(0, 0n);
     this.flushTranslations();
     this.updateTranslationContext();
+    this.updateInterruptSummary();
   }
 
   // ---- Interrupt lines (devices call these through InterruptSink) ----
@@ -270,7 +274,19 @@ export class Hart {
     const mask = 1 << bit;
     const before = this.mipHardware;
     this.mipHardware = level ? before | mask : before & ~mask;
-    if (this.mipHardware !== before) this.endSlice = true;
+    if (this.mipHardware !== before) {
+      this.endSlice = true;
+      this.updateInterruptSummary();
+    }
+  }
+
+  /**
+   * Record whether an interrupt delegated to S is pending and enabled, for mstatusChanged and
+   * translated code. Called whenever mip, mie, mideleg or menvcfg may have changed (device lines
+   * here, CSR writes in csr.ts, reset).
+   */
+  updateInterruptSummary(): void {
+    this.sInterrupts[0] = (this.mip & this.mie & this.mideleg) !== 0 ? 1 : 0;
   }
 
   /** The architectural mip value. */
@@ -500,6 +516,11 @@ export class Hart {
     // Disabling interrupts (clearing SIE or MIE, as Linux does all the time) changes nothing
     // else and needs no attention: the slice goes on (translated code does it inline too).
     if ((changed & ~(MSTATUS_SIE | MSTATUS_MIE)) === 0 && (changed & this.mstatus) === 0) return;
+    // Enabling SIE makes an interrupt deliverable only if one delegated to S is pending and
+    // enabled (in M-mode, never: delegated interrupts are not taken there). Without one, the
+    // slice goes on (Linux's local_irq_restore; translated code does it inline, reading the same
+    // summary, so both tiers end slices at the same instructions).
+    if (changed === MSTATUS_SIE && this.sInterrupts[0] === 0) return;
     if ((changed & MSTATUS_MXR) !== 0) this.flushTranslations();
     this.updateTranslationContext();
   }

@@ -1,5 +1,5 @@
-// csrrc/csrrci on sstatus clearing SIE (Linux's local_irq_save) run inline in translated code
-// (translate.ts clearsSstatusSie). A hot S-mode loop sets SIE (interpreted), clears it with each
+// csrrc/csrrci/csrrs/csrrsi on sstatus with the SIE mask (Linux's local_irq_save/restore) run
+// inline in translated code (translate.ts inlineSstatus). A hot S-mode loop sets SIE, clears it with each
 // inline form (immediate, register, read-only) and once with a mask holding another bit (which
 // must leave for the interpreter), storing what each read; the JIT must produce exactly the
 // interpreter's bytes and final mstatus. The same loop in U-mode must trap on the first access.
@@ -9,7 +9,17 @@ import assert from 'node:assert/strict';
 import { Machine } from '../machine.js';
 import { RAM_BASE } from '../memmap.js';
 import { encR } from '../cpu/encode.js';
-import { CSR_MEPC, CSR_MSTATUS, CSR_MTVEC, CSR_SSTATUS } from '../cpu/csr-numbers.js';
+import {
+  CSR_MEPC,
+  CSR_MIDELEG,
+  CSR_MIE,
+  CSR_MSTATUS,
+  CSR_MTVEC,
+  CSR_SEPC,
+  CSR_SIP,
+  CSR_SSTATUS,
+  CSR_STVEC,
+} from '../cpu/csr-numbers.js';
 import { addi, auipc, beq, bne, csr, lui, sd } from './test-asm.js';
 
 const [T0, T1, T2, T3] = [5, 6, 7, 28];
@@ -95,4 +105,84 @@ test('the inline forms leave for the interpreter in U-mode, which raises illegal
   assert.equal(fast.mcause, reference.mcause);
   assert.equal(fast.pc, reference.pc);
   assert.equal(fast.priv, reference.priv);
+});
+
+/** Rounds of the interrupt test (an addi immediate). */
+const ROUNDS = 1000;
+
+/**
+ * S-mode with a supervisor software interrupt delegated and enabled: each round disables
+ * interrupts, raises SSIP, then re-enables them with csrrs (register mask) or csrrsi: the
+ * interrupt must be taken right after that instruction, in both tiers. The handler records sepc,
+ * clears SSIP and returns. Rounds without SSIP re-enable inline.
+ */
+function interruptProgram(): { code: Uint32Array; afterEnable: number[] } {
+  const sret = () => encR(0x73, 0, 0x08, 0, 0, 2);
+  const w: number[] = [];
+  w.push(auipc(A5, 0x10), addi(A5, A5, 0)); // a5 = RAM_BASE + 0x10000 (sepc records)
+  const stvecAt = w.length;
+  w.push(0, 0, csr(1, 0, T0, CSR_STVEC));
+  w.push(addi(T0, 0, 2), csr(1, 0, T0, CSR_MIDELEG), csr(1, 0, T0, CSR_MIE)); // SSI delegated, enabled
+  const mepcAt = w.length;
+  w.push(0, 0, csr(1, 0, T0, CSR_MEPC));
+  w.push(lui(T1, 0x2), addi(T1, T1, -0x800), csr(3, 0, T1, CSR_MSTATUS)); // MPP = U
+  w.push(addi(T1, 0, 0x400), addi(T1, T1, 0x400), csr(2, 0, T1, CSR_MSTATUS)); // MPP = S
+  w.push(mret());
+  const loopStart = w.length;
+  w.push(addi(A2, 0, ROUNDS), addi(A1, 0, 2));
+  const loop = w.length;
+  const afterEnable: number[] = [];
+  w.push(csr(7, A0, 2, CSR_SSTATUS)); // csrrci a0, sstatus, SIE
+  w.push(addi(T2, A2, 0), addi(T3, 0, 3), encR(0x33, 7, 0, T2, T2, T3)); // t2 = a2 & 3
+  w.push(beq(T2, 0, 8), csr(6, 0, 2, CSR_SIP)); // raise SSIP unless a2 % 4 == 0
+  // Enough other work per round that the page stays translated despite its exits.
+  for (let k = 0; k < 64; k++) w.push(addi(T3, T3, k));
+  w.push(csr(2, 0, A1, CSR_SSTATUS)); // csrrs zero, sstatus, a1: enable (register mask)
+  afterEnable.push(w.length);
+  w.push(csr(7, 0, 2, CSR_SSTATUS), csr(6, 0, 2, CSR_SIP)); // disable, raise SSIP again
+  w.push(csr(6, A3, 2, CSR_SSTATUS)); // csrrsi a3, sstatus, SIE: enable (immediate)
+  afterEnable.push(w.length);
+  w.push(addi(A2, A2, -1));
+  w.push(bne(A2, 0, 4 * (loop - w.length)));
+  const spin = w.length;
+  w.push(beq(0, 0, 0));
+  const handler = w.length;
+  w.push(csr(2, T0, 0, CSR_SEPC), sd(T0, A5, 0), addi(A5, A5, 8)); // record sepc
+  w.push(csr(7, 0, 2, CSR_SIP)); // clear SSIP
+  w.push(sret());
+  w[stvecAt] = auipc(T0, 0);
+  w[stvecAt + 1] = addi(T0, T0, 4 * (handler - stvecAt));
+  w[mepcAt] = auipc(T0, 0);
+  w[mepcAt + 1] = addi(T0, T0, 4 * (loopStart - mepcAt));
+  assert.ok(spin > 0);
+  return { code: Uint32Array.from(w), afterEnable: afterEnable.map((i) => RAM_BASE + 4 * i) };
+}
+
+function runInterrupts(jit: boolean) {
+  const machine = new Machine({ memoryBytes: 1 << 22, jit, jitOptions: { hotThreshold: 10 } });
+  const { code } = interruptProgram();
+  machine.ram.u8.set(new Uint8Array(code.buffer), 0);
+  const hart = machine.harts[0];
+  hart.reset(RAM_BASE);
+  machine.run(ROUNDS * 120 + 1000);
+  return {
+    records: new BigUint64Array(machine.ram.u8.slice(0x10000, 0x10000 + 16 * ROUNDS).buffer),
+    regs: [...hart.regs.x].slice(0, 32),
+    mstatus: hart.mstatus,
+    retired: hart.retired(),
+    jitInstructions: machine.jit?.stats.instructions ?? 0,
+  };
+}
+
+test('re-enabling SIE with a supervisor interrupt pending takes it right there, inline or not', () => {
+  const { afterEnable } = interruptProgram();
+  const reference = runInterrupts(false);
+  const fast = runInterrupts(true);
+  assert.ok(fast.jitInstructions > ROUNDS * 10, `translated code ran (${fast.jitInstructions})`);
+  assert.deepEqual(fast, { ...reference, jitInstructions: fast.jitInstructions });
+  // Every interrupt was taken right after an enabling instruction: 3 per 4 rounds after the first
+  // enable, every round after the second.
+  const taken = reference.records.filter((r) => r !== 0n);
+  assert.equal(taken.length, ROUNDS + (ROUNDS * 3) / 4);
+  for (const sepc of taken) assert.ok(afterEnable.includes(Number(sepc)), `sepc ${sepc.toString(16)}`);
 });

@@ -272,8 +272,15 @@ for (const op of SUPPORTED) SUPPORTED_OP[op] = 1;
  * inline. Clearing SIE has no side effect (Hart.mstatusChanged) and cannot make an interrupt
  * pending; csrrc's mask is checked at run time.
  */
-function clearsSstatusSie(d: DecodedInstruction): boolean {
-  return d.imm === CSR_SSTATUS && (d.op === Op.CSRRC || (d.op === Op.CSRRCI && (d.rs1 & ~MSTATUS_SIE) === 0));
+/**
+ * csrrc/csrrs on sstatus with a mask of SIE only (a register's is checked when it runs), and
+ * sstatus reads: Linux's local_irq_save/restore and irqs_disabled, run inline. Setting SIE
+ * leaves for the interpreter when an S interrupt is pending (it must end the slice there).
+ */
+function inlineSstatus(d: DecodedInstruction): boolean {
+  if (d.imm !== CSR_SSTATUS) return false;
+  if (d.op === Op.CSRRC || d.op === Op.CSRRS) return true;
+  return (d.op === Op.CSRRCI || d.op === Op.CSRRSI) && (d.rs1 & ~MSTATUS_SIE) === 0;
 }
 
 /** Read the instruction bits at `off` of the page at RAM offset `pageOffset` (-1 if they cross). */
@@ -341,7 +348,7 @@ function discover(
         break;
       }
       const d = decode(bits);
-      if (SUPPORTED_OP[d.op] === 0 && !clearsSstatusSie(d)) {
+      if (SUPPORTED_OP[d.op] === 0 && !inlineSstatus(d)) {
         block.end = End.INTERPRET;
         block.next = off;
         if (sweep ? d.op !== Op.ILLEGAL : !endsFlow(d.op)) enqueue(off + d.length);
@@ -1460,11 +1467,14 @@ function emitInstruction(
     }
     return;
   }
-  if (clearsSstatusSie(d)) {
+  if (inlineSstatus(d)) {
+    const sets = d.op === Op.CSRRS || d.op === Op.CSRRSI;
+    const immediate = d.op === Op.CSRRCI || d.op === Op.CSRRSI;
     // sstatus is accessible from S-mode up: the U data set means U (or M with MPRV): leave.
+    // So does a register mask with other bits than SIE.
     f.get(l.dataSet);
     f.op(W.I32_EQZ);
-    if (d.op === Op.CSRRC && rs1 !== 0) {
+    if (!immediate && rs1 !== 0) {
       reg(rs1);
       f.i64(~MSTATUS_SIE);
       f.op(W.I64_AND);
@@ -1475,10 +1485,34 @@ function emitInstruction(
     f.open(W.IF);
     leaveBefore(j, off);
     f.end();
-    // rd = sstatus: the low bits it shows, UXL = 2 (bits 33:32), SD (bit 63) when FS is Dirty.
     f.get(l.state);
     f.mem(W.I32_LOAD, HART_STATE.MSTATUS, 2);
     f.set(l.ea);
+    const mask = () => {
+      if (immediate) f.i32(rs1);
+      else {
+        reg(rs1);
+        f.op(W.I32_WRAP_I64);
+      }
+    };
+    if (sets && rs1 !== 0) {
+      // Setting SIE (it was clear, the mask has it) while an S interrupt is pending and enabled:
+      // the interpreter does it and ends the slice, so the interrupt is taken right after.
+      mask();
+      f.get(l.ea);
+      f.i32(-1);
+      f.op(W.I32_XOR);
+      f.op(W.I32_AND);
+      f.op(W.I32_EQZ);
+      f.op(W.I32_EQZ);
+      f.get(l.state);
+      f.mem(W.I32_LOAD, HART_STATE.S_INTERRUPTS, 2);
+      f.op(W.I32_AND);
+      f.open(W.IF);
+      leaveBefore(j, off);
+      f.end();
+    }
+    // rd = sstatus: the low bits it shows, UXL = 2 (bits 33:32), SD (bit 63) when FS is Dirty.
     f.get(l.ea);
     f.i32(SSTATUS_MASK);
     f.op(W.I32_AND);
@@ -1494,18 +1528,17 @@ function emitInstruction(
     f.op(W.I32_EQ);
     f.op(W.SELECT);
     f.op(W.I64_OR);
-    // mstatus &= ~mask (a write only when rs1/uimm is not zero; the mask is SIE or nothing)
+    // mstatus |= mask or &= ~mask (a write only when rs1/uimm is not zero; the mask is SIE or 0)
     if (rs1 !== 0) {
       f.get(l.state);
       f.get(l.ea);
-      if (d.op === Op.CSRRCI) f.i32(~rs1);
+      mask();
+      if (sets) f.op(W.I32_OR);
       else {
-        reg(rs1);
-        f.op(W.I32_WRAP_I64);
         f.i32(-1);
         f.op(W.I32_XOR);
+        f.op(W.I32_AND);
       }
-      f.op(W.I32_AND);
       f.mem(W.I32_STORE, HART_STATE.MSTATUS, 2);
     }
     setReg(rd);
