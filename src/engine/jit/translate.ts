@@ -659,8 +659,6 @@ export function translatePage(
   const vb = P_VBASE;
   let rneScratch: number | undefined;
   const rneLocal = () => (rneScratch ??= f.local(ValType.I32));
-  const groupPointers: number[] = [];
-  const groupPointer = (store: boolean) => (groupPointers[store ? 1 : 0] ??= f.local(ValType.I32));
 
   // Guest registers live in locals for the whole call: loaded at entry, stored at the exit.
   // (Measured against caching them per block and against no locals at all: with V8's baseline
@@ -829,8 +827,6 @@ export function translatePage(
       fl,
       fp: { fsDirty: false, rne: false },
       rneLocal,
-      groups: planAccessGroups(block.body),
-      groupPointer,
     };
     block.body.forEach((ins, j) => emitInstruction(e, ins, j, leaveBefore, locals, goTo, goToComputed));
     if (block.end === End.FALL) goTo(block.next, true);
@@ -1114,141 +1110,6 @@ interface Locals {
    */
   fp: { fsDirty: boolean; rne: boolean };
   rneLocal: () => number;
-  /** By instruction of the block: the access group it belongs to (see planAccessGroups). */
-  groups: (AccessGroup | undefined)[];
-  /** The i32 local holding a group's RAM pointer (one per kind: loads, stores). */
-  groupPointer: (store: boolean) => number;
-}
-
-/**
- * Loads (or stores) in one block through the same base register, unchanged between them, at
- * offsets within GROUP_SPAN bytes: one TLB check at the first member covers them all (function
- * prologues and epilogues saving registers on the stack, fields of one structure), and each then
- * costs one add. When the check fails (a TLB miss, or the bytes spanning two pages) the block
- * leaves for the interpreter at the first member, which runs the rest of the block.
- */
-interface AccessGroup {
-  store: boolean;
-  base: number;
-  /** Lowest offset and end (offset + size) of the members' bytes. */
-  low: number;
-  end: number;
-  /** Index in the block of the first member, where the check is made. */
-  first: number;
-}
-
-const GROUP_SPAN = 128;
-
-function planAccessGroups(body: Instruction[]): (AccessGroup | undefined)[] {
-  const plan: (AccessGroup | undefined)[] = new Array<AccessGroup | undefined>(body.length).fill(undefined);
-  const open: (AccessGroup | undefined)[] = [undefined, undefined];
-  const members: number[][] = [[], []];
-  const close = (kind: number) => {
-    const group = open[kind];
-    if (group !== undefined && members[kind].length >= 2) for (const j of members[kind]) plan[j] = group;
-    open[kind] = undefined;
-    members[kind] = [];
-  };
-  body.forEach(({ d }, j) => {
-    const load = LOADS_BY_OP[d.op];
-    const store = STORES_BY_OP[d.op];
-    const size = load !== undefined ? load[0] : store !== undefined ? store[0] : 0;
-    if (size > 0) {
-      const kind = store !== undefined ? 1 : 0;
-      const group = open[kind];
-      const low = group === undefined ? 0 : Math.min(group.low, d.imm);
-      const end = group === undefined ? 0 : Math.max(group.end, d.imm + size);
-      if (group !== undefined && group.base === d.rs1 && end - low <= GROUP_SPAN) {
-        group.low = low;
-        group.end = end;
-      } else {
-        close(kind);
-        open[kind] = { store: kind === 1, base: d.rs1, low: d.imm, end: d.imm + size, first: j };
-      }
-      members[kind].push(j);
-    }
-    // An instruction writing a group's base register ends the group (after it: a load into its
-    // own base register is still a member). Every instruction writing an integer register names
-    // it in rd (FP registers named there end groups needlessly, which is harmless).
-    for (let kind = 0; kind < 2; kind++) if (open[kind]?.base === d.rd) close(kind);
-  });
-  close(0);
-  close(1);
-  return plan;
-}
-
-/**
- * An access as emitAccess does it, or for a member of an access group, through the group's RAM
- * pointer (checked at its first member). Returns the offset for the load or store instruction
- * that follows, whose address operand is then the pointer to the group's lowest byte.
- */
-function emitMemberAccess(
-  e: Emitter,
-  l: Locals,
-  j: number,
-  rs1: number,
-  imm: number,
-  size: number,
-  store: boolean,
-  leave: () => void,
-): number {
-  const group = l.groups[j];
-  if (group === undefined) {
-    emitAccess(e, l, rs1, imm, size, store, leave);
-    return 0;
-  }
-  const { f } = e;
-  const pointer = l.groupPointer(store);
-  if (group.first === j) emitGroupCheck(e, l, group, pointer, leave);
-  f.get(pointer);
-  return imm - group.low;
-}
-
-/** pointer = the RAM pointer of base + low when all the group's bytes hit one TLB page; else leave. */
-function emitGroupCheck(e: Emitter, l: Locals, group: AccessGroup, pointer: number, leave: () => void): void {
-  const { f, reg } = e;
-  const table = group.store ? HART_STATE.TLB_WRITE_JIT : HART_STATE.TLB_READ_JIT;
-  reg(group.base);
-  if (group.low !== 0) {
-    f.i64(group.low);
-    f.op(W.I64_ADD);
-  }
-  f.tee(l.addr);
-  f.i64(12);
-  f.op(W.I64_SHR_U);
-  f.op(W.I32_WRAP_I64);
-  f.i32(TLB_ENTRIES - 1);
-  f.op(W.I32_AND);
-  f.i32(4);
-  f.op(W.I32_SHL);
-  f.get(l.tlb);
-  f.op(W.I32_ADD);
-  f.tee(l.ea);
-  f.mem(W.I64_LOAD, table, 3);
-  f.set(l.tmp);
-  // Both the first and the last byte's pages must be the entry's page.
-  f.get(l.addr);
-  f.i64(-4096);
-  f.op(W.I64_AND);
-  f.get(l.tmp);
-  f.op(W.I64_NE);
-  reg(group.base);
-  f.i64(group.end - 1);
-  f.op(W.I64_ADD);
-  f.i64(-4096);
-  f.op(W.I64_AND);
-  f.get(l.tmp);
-  f.op(W.I64_NE);
-  f.op(W.I32_OR);
-  f.open(W.IF);
-  leave();
-  f.end();
-  f.get(l.addr);
-  f.op(W.I32_WRAP_I64);
-  f.get(l.ea);
-  f.mem(W.I32_LOAD, table + 8, 2);
-  f.op(W.I32_ADD);
-  f.set(pointer);
 }
 
 const LOADS = new Map<Op, [number, W]>([
@@ -1405,16 +1266,16 @@ function emitInstruction(
   }
   const load = LOADS_BY_OP[d.op];
   if (load !== undefined) {
-    const delta = emitMemberAccess(e, l, j, rs1, imm, load[0], false, () => leaveBefore(j, off));
-    f.mem(load[1], delta, 0);
+    emitAccess(e, l, rs1, imm, load[0], false, () => leaveBefore(j, off));
+    f.mem(load[1], 0, 0);
     setReg(rd);
     return;
   }
   const store = STORES_BY_OP[d.op];
   if (store !== undefined) {
-    const delta = emitMemberAccess(e, l, j, rs1, imm, store[0], true, () => leaveBefore(j, off));
+    emitAccess(e, l, rs1, imm, store[0], true, () => leaveBefore(j, off));
     reg(rs2);
-    f.mem(store[1], delta, 0);
+    f.mem(store[1], 0, 0);
     return;
   }
   if (d.op === Op.LR_W || d.op === Op.LR_D || d.op === Op.SC_W || d.op === Op.SC_D) {
