@@ -2301,14 +2301,13 @@ function emitAccess(
     f.i64(mask);
     f.op(W.I64_AND);
   }
+  // Entry (page number mod TLB_ENTRIES) * 16, from the low word alone: bits 12.. shifted to 4..
   f.tee(l.addr);
-  f.i64(12);
-  f.op(W.I64_SHR_U);
   f.op(W.I32_WRAP_I64);
-  f.i32(TLB_ENTRIES - 1);
+  f.i32(8);
+  f.op(W.I32_SHR_U);
+  f.i32((TLB_ENTRIES - 1) << 4);
   f.op(W.I32_AND);
-  f.i32(4);
-  f.op(W.I32_SHL);
   f.get(l.tlb);
   f.op(W.I32_ADD);
   f.tee(l.ea);
