@@ -1,7 +1,7 @@
 // The translation worker's thread (see translation-worker.ts).
 
 import { parentPort } from 'node:worker_threads';
-import { translatePageCopy } from '../engine/jit/translate.js';
+import { inertPageImports, translatePageCopy } from '../engine/jit/translate.js';
 import type { TranslationReply, TranslationRequest } from './translation-worker.js';
 import { preferBaselineWasm } from './wasm-tier.js';
 
@@ -10,7 +10,7 @@ preferBaselineWasm();
 // Scratch for the eager compile: the page function reads registers and writes its exit record
 // in the state block at offset 0, then stops at its first block for lack of budget.
 const scratch = new WebAssembly.Memory({ initial: 1 });
-const imports = { env: { memory: scratch, fp: () => 1 } };
+const imports = inertPageImports(scratch);
 
 type Run = (entry: number, vbase: bigint, budget: number, state: number, dataSet: number) => number;
 

@@ -439,20 +439,20 @@ export class Hart {
 
   /**
    * Drop the cached translations of one virtual page (sfence.vma with an address), in every
-   * set and for every access kind.
+   * set and for every access kind. Returns true when that meant dropping everything.
    */
-  flushPage(vpn: number): void {
+  flushPage(vpn: number): boolean {
     // Superpages are cached as separate 4 KiB entries: flushing the whole superpage would mean
     // finding all of them, so an address inside any cached superpage flushes everything.
     const ranges = this.superpageRanges;
     if (this.superpageOverflow) {
       this.flushTranslations();
-      return;
+      return true;
     }
     for (let k = 0; k < ranges.length; k += 2) {
       if (vpn >= ranges[k] && vpn < ranges[k + 1]) {
         this.flushTranslations();
-        return;
+        return true;
       }
     }
     const index = vpn & (TLB_ENTRIES - 1);
@@ -463,6 +463,7 @@ export class Hart {
       if (this.tlbExecTag[i] === vpn) this.tlbExecTag[i] = NaN;
     }
     this.fetchPage = NaN;
+    return false;
   }
 
   /**

@@ -9,7 +9,14 @@ import { Machine } from '../machine.js';
 import { RAM_BASE } from '../memmap.js';
 import { encB, encI, encJ, encR } from '../cpu/encode.js';
 import { HART_STATE } from '../cpu/hart-state.js';
-import { EXIT_BUDGET, EXIT_INTERPRET, EXIT_MISS, translatePageCopy, DEFAULT_LIMITS } from './translate.js';
+import {
+  inertPageImports,
+  EXIT_BUDGET,
+  EXIT_INTERPRET,
+  EXIT_MISS,
+  translatePageCopy,
+  DEFAULT_LIMITS,
+} from './translate.js';
 import { addi, auipc, beq, bne, lui, sd } from './test-asm.js';
 
 const [T0, T1, T2] = [5, 6, 7];
@@ -98,9 +105,10 @@ test('entering a page function at each of the 2048 halfword offsets finds exactl
   const starts = new Set(translation.starts);
   assert.ok(starts.size > CASES, `a block per case at least (${starts.size})`);
   const memory = new WebAssembly.Memory({ initial: Math.ceil(HART_STATE.SIZE / 65536) + 1 });
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(translation.bytes), {
-    env: { memory, fp: () => 1 },
-  });
+  const instance = new WebAssembly.Instance(
+    new WebAssembly.Module(translation.bytes),
+    inertPageImports(memory),
+  );
   const runPage = instance.exports.run as (e: number, vb: bigint, n: number, s: number, d: number) => number;
   const exitPc = new Float64Array(memory.buffer, HART_STATE.EXIT_PC, 1);
   const exitKind = new Int32Array(memory.buffer, HART_STATE.EXIT_KIND, 1);

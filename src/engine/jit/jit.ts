@@ -18,7 +18,7 @@ import type { GuestRam } from '../memory.js';
 import type { Hart } from '../cpu/hart.js';
 import type { MachineMemory } from '../cpu/hart-state.js';
 import { runSlice as interpret } from '../cpu/interpreter.js';
-import { probeFetch } from '../cpu/mmu.js';
+import { pageNumber, probeFetch } from '../cpu/mmu.js';
 import { buildDispatcher } from './dispatcher.js';
 import { MSTATUS_FS } from '../cpu/csr-numbers.js';
 import type { FpOp } from '../cpu/fpu/fp-ops.js';
@@ -248,6 +248,12 @@ export class Jit {
           }
           h.mstatus |= MSTATUS_FS;
           return 0;
+        },
+        // sfence.vma with an address (execute-other.ts, Op.SFENCE_VMA; translated code checked
+        // the privilege): 1 when everything was flushed.
+        sfence: (state: number, lo: number, hi: number): number => {
+          const h = byState.get(state)!;
+          return h.flushPage(pageNumber(lo, hi)) ? 1 : 0;
         },
       },
     };

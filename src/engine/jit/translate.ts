@@ -28,7 +28,7 @@ import { Op } from '../cpu/opcodes.js';
 import { FpOp, fpReadsInteger, fpWritesInteger } from '../cpu/fpu/fp-ops.js';
 import { HART_STATE } from '../cpu/hart-state.js';
 import { TLB_ENTRIES } from '../cpu/tlb-size.js';
-import { CSR_SSTATUS, MSTATUS_FS, MSTATUS_SIE, SSTATUS_MASK } from '../cpu/csr-numbers.js';
+import { CSR_SSTATUS, MSTATUS_FS, MSTATUS_SIE, MSTATUS_TVM, SSTATUS_MASK } from '../cpu/csr-numbers.js';
 import { buildModule, FunctionWriter, ValType, W, ByteWriter, type FunctionType } from './wasm-writer.js';
 
 /** Exit kinds written to HART_STATE.EXIT_KIND. */
@@ -348,7 +348,7 @@ function discover(
         break;
       }
       const d = decode(bits);
-      if (SUPPORTED_OP[d.op] === 0 && !inlineSstatus(d)) {
+      if (SUPPORTED_OP[d.op] === 0 && !inlineSstatus(d) && !(d.op === Op.SFENCE_VMA && d.rs1 !== 0)) {
         block.end = End.INTERPRET;
         block.next = off;
         if (sweep ? d.op !== Op.ILLEGAL : !endsFlow(d.op)) enqueue(off + d.length);
@@ -377,7 +377,7 @@ function discover(
 // Helper functions appended to every module (indices after the page function).
 // Function indices: 0 is the imported FP helper (jit.ts), 1 the page function, then these.
 const enum Helper {
-  DIV = 2,
+  DIV = 3,
   DIVU,
   REM,
   REMU,
@@ -398,6 +398,11 @@ const TYPE_UNARY = 2;
 const TYPE_FP = 3;
 /** Index of the imported FP function: fp(state, aux | rd << 8 | rs1 << 16 | rs2 << 24, rs3 | rm << 8). */
 const IMPORT_FP = 0;
+/**
+ * Index of the imported sfence(state, address low, address high): sfence.vma of one page, done
+ * as the interpreter does it (same type as fp). Returns 1 when it dropped every translation.
+ */
+const IMPORT_SFENCE = 1;
 
 const I64_MIN = -(1n << 63n);
 
@@ -972,7 +977,10 @@ export function translatePage(
     });
   }
   return {
-    bytes: buildModule(types, functions, false, [{ name: 'fp', type: TYPE_FP }]),
+    bytes: buildModule(types, functions, false, [
+      { name: 'fp', type: TYPE_FP },
+      { name: 'sfence', type: TYPE_FP },
+    ]),
     starts: blocks.map((b) => b.start),
     resume,
     instructions: count,
@@ -1061,6 +1069,15 @@ function findLoopRegions(blocks: Block[], indexOf: (off: number) => number | und
     parent[k] = open.length > 0 ? open[open.length - 1] : -1;
   }
   return { end, parent, outer };
+}
+
+/**
+ * Imports that let a page module be instantiated where its imports must never matter (eager
+ * compilation on a scratch memory, tests): fp refuses (1), sfence reports nothing dropped (0).
+ * The runtime's real ones are in jit.ts.
+ */
+export function inertPageImports(memory: WebAssembly.Memory): WebAssembly.Imports {
+  return { env: { memory, fp: () => 1, sfence: () => 0 } };
 }
 
 /** Translate a copy of one page (its 4096 bytes), as translators off the guest's thread do. */
@@ -1326,6 +1343,41 @@ function emitInstruction(
       f.i64(0);
       f.mem(W.I64_STORE, k, 0);
     }
+    return;
+  }
+  if (d.op === Op.SFENCE_VMA && rs1 !== 0) {
+    // sfence.vma of one page (Linux's flush_tlb_page), through an import instead of an exit.
+    // Illegal in U-mode and, with mstatus.TVM, in S-mode: the U data set, or TVM, leaves (also
+    // M-mode with MPRV and TVM, which the interpreter then does).
+    f.get(l.dataSet);
+    f.op(W.I32_EQZ);
+    f.get(l.state);
+    f.mem(W.I32_LOAD, HART_STATE.MSTATUS, 2);
+    f.i32(MSTATUS_TVM);
+    f.op(W.I32_AND);
+    f.op(W.I32_OR);
+    f.open(W.IF);
+    leaveBefore(j, off);
+    f.end();
+    f.get(l.state);
+    reg(rs1);
+    f.op(W.I32_WRAP_I64);
+    reg(rs1);
+    f.i64(32);
+    f.op(W.I64_SHR_U);
+    f.op(W.I32_WRAP_I64);
+    f.call(IMPORT_SFENCE);
+    // Everything was dropped (the address lay in a cached superpage), or this page's own
+    // translation may be stale: continue in the interpreter after the instruction.
+    reg(rs1);
+    f.i64(-4096);
+    f.op(W.I64_AND);
+    f.get(l.vb);
+    f.op(W.I64_EQ);
+    f.op(W.I32_OR);
+    f.open(W.IF);
+    leaveBefore(j + 1, off + d.length);
+    f.end();
     return;
   }
   if (inlineSstatus(d)) {
