@@ -36,6 +36,7 @@ import {
 
 import { TLB_ENTRIES, TLB_SETS } from './tlb-size.js';
 import { HART_STATE, type HartStateBlock } from './hart-state.js';
+import { DOUBLE_ZERO } from './int64.js';
 
 export { TLB_ENTRIES, TLB_SETS };
 
@@ -120,15 +121,16 @@ export class Hart {
   satp = 0n;
   /** Decoded satp: mode (0 bare, 8/9/10 = Sv39/48/57) and root table physical address. */
   satpMode = 0;
-  satpRoot = 0;
+  // Fields starting at DOUBLE_ZERO later hold numbers beyond int32 (see int64.ts).
+  satpRoot = DOUBLE_ZERO;
 
   /** Instructions retired before the current slice (minstret minus the write offset). */
-  instret = 0;
+  instret = DOUBLE_ZERO;
   /** Added to the retired count to form minstret/mcycle (written values). */
   instretOffset = 0n;
   cycleOffset = 0n;
   /** mcountinhibit, and the counter values held while CY/IR inhibit counting. */
-  mcountinhibit = 0;
+  mcountinhibit = DOUBLE_ZERO;
   cycleFrozen = 0n;
   instretFrozen = 0n;
 
@@ -194,7 +196,7 @@ export class Hart {
   fetchOffset = 0;
 
   /** An effective address as halves (low 32 bits unsigned, high 32 bits signed); see mmu.ts. */
-  addressLo = 0;
+  addressLo = DOUBLE_ZERO;
   addressHi = 0;
 
   /** Scratch 8 bytes for moving 64-bit values between typed views without BigInt conversions. */

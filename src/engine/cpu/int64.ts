@@ -3,6 +3,15 @@
 // so shifts, unsigned comparisons and number conversions work on the 32-bit halves instead.
 
 export const TWO_POW_32 = 4294967296;
+
+/**
+ * 0 as a heap number (a Float64Array element reads as one, a literal 0 is a small integer). V8
+ * gives an object field the representation of its first value: a field that will hold numbers
+ * beyond int32 (counters, unsigned words, physical addresses) and starts at DOUBLE_ZERO is a
+ * double field from the start, so a later large value does not change the object's hidden class
+ * (which deprecates the map and deoptimizes every function that has seen it).
+ */
+export const DOUBLE_ZERO = new Float64Array(1)[0];
 /** 2^-32: multiplying a multiple of 2^32 by it is exact, and far cheaper than dividing. */
 const TWO_POW_MINUS_32 = 2.3283064365386963e-10;
 

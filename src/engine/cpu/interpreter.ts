@@ -5,8 +5,12 @@
 // - The local `pc` is the address of the instruction being executed until it completes. Before
 //   any call that may trap or jump it is stored to h.pc (a trap records h.pc as mepc/sepc and
 //   sets h.pc to the handler), and read back afterwards.
-// - Loads and stores hit the software TLB (tag = virtual page base, value = RAM offset) or fall
-//   back to mmu.ts, which handles MMIO, misaligned/page-crossing accesses, PMP and faults.
+// - Loads and stores hit the software TLB or fall back to mmu.ts, which handles MMIO,
+//   misaligned/page-crossing accesses, PMP and faults. The hit test compares the address's page
+//   as two int32 halves with the TLB's JIT view (tlbReadJit/tlbWriteJit: page address low word,
+//   high word; -1/-1 when empty, which no page address matches), the same test as the Float64
+//   tags (page number hi * 2^20 + (lo >>> 12)) but in int32 arithmetic: that product leaves the
+//   int32 range for upper-half addresses, which deoptimized every load/store case in turn.
 // - No allocation and no BigInt shifts here (see int64.ts).
 
 import type { Hart } from './hart.js';
@@ -29,6 +33,8 @@ import { MSTATUS_FS } from './csr-numbers.js';
 import { raiseIllegal } from './execute-other.js';
 
 const TLB_MASK = TLB_ENTRIES - 1;
+/** x ^ SIGN < y ^ SIGN is the unsigned comparison of int32 values x and y. */
+const SIGN = -2147483648;
 const FS_DIRTY = MSTATUS_FS;
 
 /**
@@ -54,9 +60,9 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
   const ram16 = ram.u16;
   const ram32 = ram.i32;
   const ram64 = ram.i64;
-  const readTag = h.tlbReadTag;
+  const readJit = h.tlbReadJit;
   const readOffset = h.tlbReadOffset;
-  const writeTag = h.tlbWriteTag;
+  const writeJit = h.tlbWriteJit;
   const writeOffset = h.tlbWriteOffset;
   const scratch = h.scratch;
   const scratch32 = h.scratch32;
@@ -203,14 +209,19 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
         break;
       }
       // ---- loads and stores: a TLB hit with natural alignment takes the fast path ----
+      // The address is computed in int32 halves: lo = low word (as a signed int32; mmu.ts takes
+      // either form), hi = high word plus the carry or borrow of adding the immediate (an
+      // unsigned comparison of lo with the base). Double arithmetic on `>>> 0` values would
+      // deoptimize the first time a case met an address with bit 31 set.
       case Op.LD: {
         const r1 = rs1;
-        const sum = (w[2 * r1] >>> 0) + words[e + 2];
-        const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
-        const vpn = hi * 1048576 + (lo >>> 12);
-        const i = dataSet + (vpn & TLB_MASK);
-        if (readTag[i] === vpn && (lo & 7) === 0) {
+        const base = w[2 * r1];
+        const imm = words[e + 2];
+        const lo = (base + imm) | 0;
+        const carry = imm < 0 ? ((lo ^ SIGN) > (base ^ SIGN) ? -1 : 0) : (lo ^ SIGN) < (base ^ SIGN) ? 1 : 0;
+        const hi = (w[2 * r1 + 1] + carry) | 0;
+        const i = dataSet + ((lo >>> 12) & TLB_MASK);
+        if (readJit[4 * i] === (lo & -4096) && readJit[4 * i + 1] === hi && (lo & 7) === 0) {
           const o = readOffset[i] + (lo & 0xfff);
           x[rd] = ram64[o >>> 3];
           break;
@@ -229,12 +240,13 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
       }
       case Op.LW: {
         const r1 = rs1;
-        const sum = (w[2 * r1] >>> 0) + words[e + 2];
-        const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
-        const vpn = hi * 1048576 + (lo >>> 12);
-        const i = dataSet + (vpn & TLB_MASK);
-        if (readTag[i] === vpn && (lo & 3) === 0) {
+        const base = w[2 * r1];
+        const imm = words[e + 2];
+        const lo = (base + imm) | 0;
+        const carry = imm < 0 ? ((lo ^ SIGN) > (base ^ SIGN) ? -1 : 0) : (lo ^ SIGN) < (base ^ SIGN) ? 1 : 0;
+        const hi = (w[2 * r1 + 1] + carry) | 0;
+        const i = dataSet + ((lo >>> 12) & TLB_MASK);
+        if (readJit[4 * i] === (lo & -4096) && readJit[4 * i + 1] === hi && (lo & 3) === 0) {
           const o = readOffset[i] + (lo & 0xfff);
           const v = ram32[o >>> 2];
           w[2 * rd] = v;
@@ -255,12 +267,13 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
       }
       case Op.LWU: {
         const r1 = rs1;
-        const sum = (w[2 * r1] >>> 0) + words[e + 2];
-        const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
-        const vpn = hi * 1048576 + (lo >>> 12);
-        const i = dataSet + (vpn & TLB_MASK);
-        if (readTag[i] === vpn && (lo & 3) === 0) {
+        const base = w[2 * r1];
+        const imm = words[e + 2];
+        const lo = (base + imm) | 0;
+        const carry = imm < 0 ? ((lo ^ SIGN) > (base ^ SIGN) ? -1 : 0) : (lo ^ SIGN) < (base ^ SIGN) ? 1 : 0;
+        const hi = (w[2 * r1 + 1] + carry) | 0;
+        const i = dataSet + ((lo >>> 12) & TLB_MASK);
+        if (readJit[4 * i] === (lo & -4096) && readJit[4 * i + 1] === hi && (lo & 3) === 0) {
           const o = readOffset[i] + (lo & 0xfff);
           w[2 * rd] = ram32[o >>> 2];
           w[2 * rd + 1] = 0;
@@ -281,12 +294,13 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
       }
       case Op.LH: {
         const r1 = rs1;
-        const sum = (w[2 * r1] >>> 0) + words[e + 2];
-        const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
-        const vpn = hi * 1048576 + (lo >>> 12);
-        const i = dataSet + (vpn & TLB_MASK);
-        if (readTag[i] === vpn && (lo & 1) === 0) {
+        const base = w[2 * r1];
+        const imm = words[e + 2];
+        const lo = (base + imm) | 0;
+        const carry = imm < 0 ? ((lo ^ SIGN) > (base ^ SIGN) ? -1 : 0) : (lo ^ SIGN) < (base ^ SIGN) ? 1 : 0;
+        const hi = (w[2 * r1 + 1] + carry) | 0;
+        const i = dataSet + ((lo >>> 12) & TLB_MASK);
+        if (readJit[4 * i] === (lo & -4096) && readJit[4 * i + 1] === hi && (lo & 1) === 0) {
           const o = readOffset[i] + (lo & 0xfff);
           writeWord(w, rd, (ram16[o >>> 1] << 16) >> 16);
           break;
@@ -305,12 +319,13 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
       }
       case Op.LHU: {
         const r1 = rs1;
-        const sum = (w[2 * r1] >>> 0) + words[e + 2];
-        const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
-        const vpn = hi * 1048576 + (lo >>> 12);
-        const i = dataSet + (vpn & TLB_MASK);
-        if (readTag[i] === vpn && (lo & 1) === 0) {
+        const base = w[2 * r1];
+        const imm = words[e + 2];
+        const lo = (base + imm) | 0;
+        const carry = imm < 0 ? ((lo ^ SIGN) > (base ^ SIGN) ? -1 : 0) : (lo ^ SIGN) < (base ^ SIGN) ? 1 : 0;
+        const hi = (w[2 * r1 + 1] + carry) | 0;
+        const i = dataSet + ((lo >>> 12) & TLB_MASK);
+        if (readJit[4 * i] === (lo & -4096) && readJit[4 * i + 1] === hi && (lo & 1) === 0) {
           const o = readOffset[i] + (lo & 0xfff);
           w[2 * rd] = ram16[o >>> 1];
           w[2 * rd + 1] = 0;
@@ -331,12 +346,13 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
       }
       case Op.LB: {
         const r1 = rs1;
-        const sum = (w[2 * r1] >>> 0) + words[e + 2];
-        const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
-        const vpn = hi * 1048576 + (lo >>> 12);
-        const i = dataSet + (vpn & TLB_MASK);
-        if (readTag[i] === vpn) {
+        const base = w[2 * r1];
+        const imm = words[e + 2];
+        const lo = (base + imm) | 0;
+        const carry = imm < 0 ? ((lo ^ SIGN) > (base ^ SIGN) ? -1 : 0) : (lo ^ SIGN) < (base ^ SIGN) ? 1 : 0;
+        const hi = (w[2 * r1 + 1] + carry) | 0;
+        const i = dataSet + ((lo >>> 12) & TLB_MASK);
+        if (readJit[4 * i] === (lo & -4096) && readJit[4 * i + 1] === hi) {
           const o = readOffset[i] + (lo & 0xfff);
           writeWord(w, rd, (ram8[o] << 24) >> 24);
           break;
@@ -355,12 +371,13 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
       }
       case Op.LBU: {
         const r1 = rs1;
-        const sum = (w[2 * r1] >>> 0) + words[e + 2];
-        const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
-        const vpn = hi * 1048576 + (lo >>> 12);
-        const i = dataSet + (vpn & TLB_MASK);
-        if (readTag[i] === vpn) {
+        const base = w[2 * r1];
+        const imm = words[e + 2];
+        const lo = (base + imm) | 0;
+        const carry = imm < 0 ? ((lo ^ SIGN) > (base ^ SIGN) ? -1 : 0) : (lo ^ SIGN) < (base ^ SIGN) ? 1 : 0;
+        const hi = (w[2 * r1 + 1] + carry) | 0;
+        const i = dataSet + ((lo >>> 12) & TLB_MASK);
+        if (readJit[4 * i] === (lo & -4096) && readJit[4 * i + 1] === hi) {
           const o = readOffset[i] + (lo & 0xfff);
           w[2 * rd] = ram8[o];
           w[2 * rd + 1] = 0;
@@ -390,12 +407,13 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
           continue;
         }
         const r1 = rs1;
-        const sum = (w[2 * r1] >>> 0) + words[e + 2];
-        const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
-        const vpn = hi * 1048576 + (lo >>> 12);
-        const i = dataSet + (vpn & TLB_MASK);
-        if (readTag[i] === vpn && (lo & 7) === 0) {
+        const base = w[2 * r1];
+        const imm = words[e + 2];
+        const lo = (base + imm) | 0;
+        const carry = imm < 0 ? ((lo ^ SIGN) > (base ^ SIGN) ? -1 : 0) : (lo ^ SIGN) < (base ^ SIGN) ? 1 : 0;
+        const hi = (w[2 * r1 + 1] + carry) | 0;
+        const i = dataSet + ((lo >>> 12) & TLB_MASK);
+        if (readJit[4 * i] === (lo & -4096) && readJit[4 * i + 1] === hi && (lo & 7) === 0) {
           const o = readOffset[i] + (lo & 0xfff);
           f[rd] = ram64[o >>> 3];
           h.mstatus |= FS_DIRTY;
@@ -417,12 +435,13 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
       case Op.SD: {
         const r1 = rs1;
         const r2 = rs2;
-        const sum = (w[2 * r1] >>> 0) + words[e + 2];
-        const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
-        const vpn = hi * 1048576 + (lo >>> 12);
-        const i = dataSet + (vpn & TLB_MASK);
-        if (writeTag[i] === vpn && (lo & 7) === 0) {
+        const base = w[2 * r1];
+        const imm = words[e + 2];
+        const lo = (base + imm) | 0;
+        const carry = imm < 0 ? ((lo ^ SIGN) > (base ^ SIGN) ? -1 : 0) : (lo ^ SIGN) < (base ^ SIGN) ? 1 : 0;
+        const hi = (w[2 * r1 + 1] + carry) | 0;
+        const i = dataSet + ((lo >>> 12) & TLB_MASK);
+        if (writeJit[4 * i] === (lo & -4096) && writeJit[4 * i + 1] === hi && (lo & 7) === 0) {
           const o = writeOffset[i] + (lo & 0xfff);
           ram64[o >>> 3] = x[r2];
           break;
@@ -442,12 +461,13 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
       case Op.SW: {
         const r1 = rs1;
         const r2 = rs2;
-        const sum = (w[2 * r1] >>> 0) + words[e + 2];
-        const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
-        const vpn = hi * 1048576 + (lo >>> 12);
-        const i = dataSet + (vpn & TLB_MASK);
-        if (writeTag[i] === vpn && (lo & 3) === 0) {
+        const base = w[2 * r1];
+        const imm = words[e + 2];
+        const lo = (base + imm) | 0;
+        const carry = imm < 0 ? ((lo ^ SIGN) > (base ^ SIGN) ? -1 : 0) : (lo ^ SIGN) < (base ^ SIGN) ? 1 : 0;
+        const hi = (w[2 * r1 + 1] + carry) | 0;
+        const i = dataSet + ((lo >>> 12) & TLB_MASK);
+        if (writeJit[4 * i] === (lo & -4096) && writeJit[4 * i + 1] === hi && (lo & 3) === 0) {
           const o = writeOffset[i] + (lo & 0xfff);
           ram32[o >>> 2] = w[2 * r2];
           break;
@@ -467,12 +487,13 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
       case Op.SH: {
         const r1 = rs1;
         const r2 = rs2;
-        const sum = (w[2 * r1] >>> 0) + words[e + 2];
-        const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
-        const vpn = hi * 1048576 + (lo >>> 12);
-        const i = dataSet + (vpn & TLB_MASK);
-        if (writeTag[i] === vpn && (lo & 1) === 0) {
+        const base = w[2 * r1];
+        const imm = words[e + 2];
+        const lo = (base + imm) | 0;
+        const carry = imm < 0 ? ((lo ^ SIGN) > (base ^ SIGN) ? -1 : 0) : (lo ^ SIGN) < (base ^ SIGN) ? 1 : 0;
+        const hi = (w[2 * r1 + 1] + carry) | 0;
+        const i = dataSet + ((lo >>> 12) & TLB_MASK);
+        if (writeJit[4 * i] === (lo & -4096) && writeJit[4 * i + 1] === hi && (lo & 1) === 0) {
           const o = writeOffset[i] + (lo & 0xfff);
           ram16[o >>> 1] = w[2 * r2];
           break;
@@ -492,12 +513,13 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
       case Op.SB: {
         const r1 = rs1;
         const r2 = rs2;
-        const sum = (w[2 * r1] >>> 0) + words[e + 2];
-        const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
-        const vpn = hi * 1048576 + (lo >>> 12);
-        const i = dataSet + (vpn & TLB_MASK);
-        if (writeTag[i] === vpn) {
+        const base = w[2 * r1];
+        const imm = words[e + 2];
+        const lo = (base + imm) | 0;
+        const carry = imm < 0 ? ((lo ^ SIGN) > (base ^ SIGN) ? -1 : 0) : (lo ^ SIGN) < (base ^ SIGN) ? 1 : 0;
+        const hi = (w[2 * r1 + 1] + carry) | 0;
+        const i = dataSet + ((lo >>> 12) & TLB_MASK);
+        if (writeJit[4 * i] === (lo & -4096) && writeJit[4 * i + 1] === hi) {
           const o = writeOffset[i] + (lo & 0xfff);
           ram8[o] = w[2 * r2];
           break;
@@ -526,12 +548,13 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
         }
         const r1 = rs1;
         const r2 = rs2;
-        const sum = (w[2 * r1] >>> 0) + words[e + 2];
-        const lo = sum >>> 0;
-        const hi = w[2 * r1 + 1] + (sum >= TWO_POW_32 ? 1 : sum < 0 ? -1 : 0);
-        const vpn = hi * 1048576 + (lo >>> 12);
-        const i = dataSet + (vpn & TLB_MASK);
-        if (writeTag[i] === vpn && (lo & 7) === 0) {
+        const base = w[2 * r1];
+        const imm = words[e + 2];
+        const lo = (base + imm) | 0;
+        const carry = imm < 0 ? ((lo ^ SIGN) > (base ^ SIGN) ? -1 : 0) : (lo ^ SIGN) < (base ^ SIGN) ? 1 : 0;
+        const hi = (w[2 * r1 + 1] + carry) | 0;
+        const i = dataSet + ((lo >>> 12) & TLB_MASK);
+        if (writeJit[4 * i] === (lo & -4096) && writeJit[4 * i + 1] === hi && (lo & 7) === 0) {
           const o = writeOffset[i] + (lo & 0xfff);
           ram64[o >>> 3] = f[r2];
           break;

@@ -292,7 +292,8 @@ export function translateData(h: Hart, lo: number, hi: number, size: number, acc
 }
 
 /**
- * Load `size` bytes from a virtual address into h.scratch (zero-extended). Misaligned accesses
+ * Load `size` bytes from a virtual address into h.scratch (zero-extended). Here and in storeSlow
+ * `lo` may also be given as a signed int32 (the interpreter does): only its low 32 bits count. Misaligned accesses
  * work, also across pages (rvisor's choice; privileged spec 3.6.3.3 permits it). False after a
  * trap.
  */

@@ -19,6 +19,7 @@ import type { Hart } from '../cpu/hart.js';
 import type { MachineMemory } from '../cpu/hart-state.js';
 import { runSlice as interpret } from '../cpu/interpreter.js';
 import { pageNumber, probeFetch } from '../cpu/mmu.js';
+import { DOUBLE_ZERO } from '../cpu/int64.js';
 import { buildDispatcher } from './dispatcher.js';
 import { MSTATUS_FS } from '../cpu/csr-numbers.js';
 import type { FpOp } from '../cpu/fpu/fp-ops.js';
@@ -162,14 +163,15 @@ const POOR_PAGE_RATIO = 6;
 export class Jit {
   readonly stats: JitStats = {
     translations: 0,
-    translateMs: 0,
+    // Counters that outgrow int32 (and the float translateMs) start as doubles (int64.ts).
+    translateMs: DOUBLE_ZERO,
     pages: 0,
     codeBytes: 0,
-    instructions: 0,
+    instructions: DOUBLE_ZERO,
     calls: 0,
     exits: 0,
     resumes: 0,
-    interpreted: 0,
+    interpreted: DOUBLE_ZERO,
     invalidations: 0,
     flushes: 0,
     abandoned: 0,
