@@ -375,7 +375,7 @@ function discover(
 }
 
 // Helper functions appended to every module (indices after the page function).
-// Function indices: 0 is the imported FP helper (jit.ts), 1 the page function, then these.
+// Function indices: 0 and 1 are the imported fp and sfence (jit.ts), 2 the page function, then these.
 const enum Helper {
   DIV = 3,
   DIVU,
@@ -657,6 +657,8 @@ export function translatePage(
   const ea = f.local(ValType.I32);
   // Target block + 1 for a loop region's dispatch (0: none pending; see emitParts).
   const sub = f.local(ValType.I32);
+  // An exit's pc offset, unused budget and kind, packed (see exitAt).
+  const leaveCode = f.local(ValType.I32);
   // f64 scratch for the FP fast paths, declared on first use (every local costs an
   // initialisation on each call of the function).
   let floatScratch: number[] | undefined;
@@ -728,14 +730,17 @@ export function translatePage(
   f.get(P_ENTRY);
   f.set(idx);
 
-  const exitAt = (off: number, kind: number) => {
-    f.get(vb);
-    f.i64(off);
-    f.op(W.I64_ADD);
-    f.set(epc);
-    f.i32(kind);
-    f.set(ekind);
-    f.br('exit');
+  /**
+   * Leave for the runtime at page offset `off` (the pc written to the exit record) with exit
+   * `kind`, giving back `unused` instructions of budget. Every exit site branches to one shared
+   * handler ('leave') with all three packed in one i32 (off * 512 + unused * 4 + kind; `off`
+   * may lie outside the page, a jump's target), which keeps each site a few bytes: there are
+   * thousands, and wasm size is what V8's compile time follows.
+   */
+  const exitAt = (off: number, kind: number, unused = 0) => {
+    f.i32(off * 512 + unused * 4 + kind);
+    f.set(leaveCode);
+    f.br('leave');
   };
   let current = -1;
   /** Continue at `off`; `last` = nothing follows in this block, so falling through is allowed. */
@@ -812,13 +817,7 @@ export function translatePage(
       f.set(P_N);
     }
     // Leaving before instruction j: give back the budget of the instructions not executed.
-    const leaveBefore = (j: number, off: number) => {
-      f.get(P_N);
-      f.i32(len - j);
-      f.op(W.I32_ADD);
-      f.set(P_N);
-      exitAt(off, EXIT_INTERPRET);
-    };
+    const leaveBefore = (j: number, off: number) => exitAt(off, EXIT_INTERPRET, len - j);
     const locals: Locals = {
       vb,
       epc,
@@ -912,6 +911,7 @@ export function translatePage(
   const top = partsOf(0, blocks.length - 1);
   f.open(W.BLOCK, 'exit');
   f.open(W.LOOP, 'top');
+  f.open(W.BLOCK, 'leave');
   f.open(W.BLOCK, 'miss');
   for (let i = top.length - 1; i >= 0; i--) f.open(W.BLOCK, `b${top[i]}`);
   // The top-level part holding each block.
@@ -941,6 +941,26 @@ export function translatePage(
   f.i32(EXIT_MISS);
   f.set(ekind);
   f.br('exit');
+  f.end(); // leave: its code follows (see exitAt)
+  f.get(P_N);
+  f.get(leaveCode);
+  f.i32(2);
+  f.op(W.I32_SHR_U);
+  f.i32(127);
+  f.op(W.I32_AND);
+  f.op(W.I32_ADD);
+  f.set(P_N);
+  f.get(vb);
+  f.get(leaveCode);
+  f.i32(9);
+  f.op(W.I32_SHR_S);
+  f.op(W.I64_EXTEND_I32_S);
+  f.op(W.I64_ADD);
+  f.set(epc);
+  f.get(leaveCode);
+  f.i32(3);
+  f.op(W.I32_AND);
+  f.set(ekind);
   f.end(); // top
   f.end(); // exit
 
