@@ -804,17 +804,17 @@ export function translatePage(
     const block = blocks[k];
     const len = block.body.length;
     if (len > 0) {
-      // Budget: a block runs whole or not at all, so the count stays exact.
-      f.get(P_N);
-      f.i32(len);
-      f.op(W.I32_LT_S);
-      f.open(W.IF);
-      exitAt(block.start, EXIT_BUDGET);
-      f.end();
+      // Budget: a block runs whole or not at all, so the count stays exact. Take it first and
+      // give it back when it was not there (one subtraction and a sign test).
       f.get(P_N);
       f.i32(len);
       f.op(W.I32_SUB);
-      f.set(P_N);
+      f.tee(P_N);
+      f.i32(0);
+      f.op(W.I32_LT_S);
+      f.open(W.IF);
+      exitAt(block.start, EXIT_BUDGET, len);
+      f.end();
     }
     // Leaving before instruction j: give back the budget of the instructions not executed.
     const leaveBefore = (j: number, off: number) => exitAt(off, EXIT_INTERPRET, len - j);
