@@ -126,7 +126,12 @@ export class Machine {
       this.harts.push(new Hart({ id, ram: this.ram, bus: this.bus, readTime, decodeCache, state }));
     }
     this.jit =
-      config.jit === false ? undefined : new Jit(this.memory, this.ram, this.harts, config.jitOptions);
+      config.jit === false
+        ? undefined
+        : new Jit(this.memory, this.ram, this.harts, {
+            ...config.jitOptions,
+            deterministicTime: this.icount,
+          });
     this.clint = new Clint(this.harts, readTime);
     this.plic = new Plic(this.harts, PLIC_NUM_SOURCES);
     const output = config.onConsoleOutput ?? (() => {});

@@ -21,7 +21,8 @@ import { runSlice as interpret } from '../cpu/interpreter.js';
 import { pageNumber, probeFetch } from '../cpu/mmu.js';
 import { DOUBLE_ZERO } from '../cpu/int64.js';
 import { buildDispatcher } from './dispatcher.js';
-import { MSTATUS_FS } from '../cpu/csr-numbers.js';
+import { CSR_TIME, MSTATUS_FS } from '../cpu/csr-numbers.js';
+import { csrAccessible } from '../cpu/csr.js';
 import type { FpOp } from '../cpu/fpu/fp-ops.js';
 import {
   DEFAULT_LIMITS,
@@ -66,6 +67,11 @@ export interface JitOptions {
    * all of it to another thread.
    */
   asyncCompile?: boolean;
+  /**
+   * The machine's time follows the instruction count (--icount): rdtime then runs in the
+   * interpreter, which knows the exact count (set by Machine).
+   */
+  deterministicTime?: boolean;
   /**
    * Translate pages elsewhere (e.g. on a worker thread: src/host/translation-worker.ts): the page
    * keeps running as before (interpreted, or its previous translation) until the result
@@ -226,6 +232,7 @@ export class Jit {
     this.compiling = new Uint8Array(pages);
     this.versions = new Uint32Array(pages);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const deterministicTime = options.deterministicTime === true;
     const byState = new Map(harts.map((h) => [h.state.offset, h]));
     this.imports = {
       env: {
@@ -250,6 +257,14 @@ export class Jit {
           }
           h.mstatus |= MSTATUS_FS;
           return 0;
+        },
+        // rdtime (csr.ts readCsr): the clock now, or -1 for the interpreter when the counter is
+        // not accessible here or time follows the instruction count (which translated code
+        // knows only at its exit).
+        time: (state: number): number => {
+          const h = byState.get(state)!;
+          if (deterministicTime || !csrAccessible(h, CSR_TIME, false)) return -1;
+          return h.readTime();
         },
         // sfence.vma with an address (execute-other.ts, Op.SFENCE_VMA; translated code checked
         // the privilege): 1 when everything was flushed.

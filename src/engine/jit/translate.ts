@@ -28,7 +28,14 @@ import { Op } from '../cpu/opcodes.js';
 import { FpOp, fpReadsInteger, fpWritesInteger } from '../cpu/fpu/fp-ops.js';
 import { HART_STATE } from '../cpu/hart-state.js';
 import { TLB_ENTRIES } from '../cpu/tlb-size.js';
-import { CSR_SSTATUS, MSTATUS_FS, MSTATUS_SIE, MSTATUS_TVM, SSTATUS_MASK } from '../cpu/csr-numbers.js';
+import {
+  CSR_SSTATUS,
+  CSR_TIME,
+  MSTATUS_FS,
+  MSTATUS_SIE,
+  MSTATUS_TVM,
+  SSTATUS_MASK,
+} from '../cpu/csr-numbers.js';
 import { buildModule, FunctionWriter, ValType, W, ByteWriter, type FunctionType } from './wasm-writer.js';
 
 /** Exit kinds written to HART_STATE.EXIT_KIND. */
@@ -272,6 +279,16 @@ for (const op of SUPPORTED) SUPPORTED_OP[op] = 1;
  * inline. Clearing SIE has no side effect (Hart.mstatusChanged) and cannot make an interrupt
  * pending; csrrc's mask is checked at run time.
  */
+/** System instructions translated despite not being in SUPPORTED (see emitInstruction). */
+function inlineSystem(d: DecodedInstruction): boolean {
+  return inlineSstatus(d) || (d.op === Op.SFENCE_VMA && d.rs1 !== 0) || readsTime(d);
+}
+
+/** rdtime: csrrs rd, time, x0 (or csrrsi with 0), through the time import. */
+function readsTime(d: DecodedInstruction): boolean {
+  return d.imm === CSR_TIME && (d.op === Op.CSRRS || d.op === Op.CSRRSI) && d.rs1 === 0;
+}
+
 /**
  * csrrc/csrrs on sstatus with a mask of SIE only (a register's is checked when it runs), and
  * sstatus reads: Linux's local_irq_save/restore and irqs_disabled, run inline. Setting SIE
@@ -348,7 +365,7 @@ function discover(
         break;
       }
       const d = decode(bits);
-      if (SUPPORTED_OP[d.op] === 0 && !inlineSstatus(d) && !(d.op === Op.SFENCE_VMA && d.rs1 !== 0)) {
+      if (SUPPORTED_OP[d.op] === 0 && !inlineSystem(d)) {
         block.end = End.INTERPRET;
         block.next = off;
         if (sweep ? d.op !== Op.ILLEGAL : !endsFlow(d.op)) enqueue(off + d.length);
@@ -375,9 +392,9 @@ function discover(
 }
 
 // Helper functions appended to every module (indices after the page function).
-// Function indices: 0 and 1 are the imported fp and sfence (jit.ts), 2 the page function, then these.
+// Function indices: 0-2 are the imported fp, sfence and time (jit.ts), 3 the page function, then these.
 const enum Helper {
-  DIV = 3,
+  DIV = 4,
   DIVU,
   REM,
   REMU,
@@ -396,6 +413,7 @@ const TYPE_PAGE = 0;
 const TYPE_BINARY = 1;
 const TYPE_UNARY = 2;
 const TYPE_FP = 3;
+const TYPE_TIME = 4;
 /** Index of the imported FP function: fp(state, aux | rd << 8 | rs1 << 16 | rs2 << 24, rs3 | rm << 8). */
 const IMPORT_FP = 0;
 /**
@@ -403,6 +421,12 @@ const IMPORT_FP = 0;
  * as the interpreter does it (same type as fp). Returns 1 when it dropped every translation.
  */
 const IMPORT_SFENCE = 1;
+/**
+ * Index of the imported time(state): what rdtime reads now, or -1 when the interpreter must run
+ * it (the counter is not accessible at this privilege, or time follows the instruction count,
+ * which only the runtime knows exactly).
+ */
+const IMPORT_TIME = 2;
 
 const I64_MIN = -(1n << 63n);
 
@@ -985,6 +1009,7 @@ export function translatePage(
     { params: [ValType.I64, ValType.I64], results: [ValType.I64] },
     { params: [ValType.I64], results: [ValType.I64] },
     { params: [ValType.I32, ValType.I32, ValType.I32], results: [ValType.I32] },
+    { params: [ValType.I32], results: [ValType.F64] },
   ];
   const functions = [
     { type: TYPE_PAGE, body: f.body(), exportName: 'run' as string | null },
@@ -1000,6 +1025,7 @@ export function translatePage(
     bytes: buildModule(types, functions, false, [
       { name: 'fp', type: TYPE_FP },
       { name: 'sfence', type: TYPE_FP },
+      { name: 'time', type: TYPE_TIME },
     ]),
     starts: blocks.map((b) => b.start),
     resume,
@@ -1093,11 +1119,12 @@ function findLoopRegions(blocks: Block[], indexOf: (off: number) => number | und
 
 /**
  * Imports that let a page module be instantiated where its imports must never matter (eager
- * compilation on a scratch memory, tests): fp refuses (1), sfence reports nothing dropped (0).
+ * compilation on a scratch memory, tests): fp refuses (1), sfence reports nothing dropped (0),
+ * time leaves for the interpreter (-1).
  * The runtime's real ones are in jit.ts.
  */
 export function inertPageImports(memory: WebAssembly.Memory): WebAssembly.Imports {
-  return { env: { memory, fp: () => 1, sfence: () => 0 } };
+  return { env: { memory, fp: () => 1, sfence: () => 0, time: () => -1 } };
 }
 
 /** Translate a copy of one page (its 4096 bytes), as translators off the guest's thread do. */
@@ -1363,6 +1390,22 @@ function emitInstruction(
       f.i64(0);
       f.mem(W.I64_STORE, k, 0);
     }
+    return;
+  }
+  if (readsTime(d)) {
+    // rdtime (the vDSO's clock_gettime, the kernel's timekeeping): the runtime reads the clock;
+    // -1 means the interpreter must (see IMPORT_TIME).
+    f.get(l.state);
+    f.call(IMPORT_TIME);
+    f.op(W.I64_TRUNC_F64_S);
+    f.tee(l.tmp);
+    f.i64(0);
+    f.op(W.I64_LT_S);
+    f.open(W.IF);
+    leaveBefore(j, off);
+    f.end();
+    f.get(l.tmp);
+    setReg(rd);
     return;
   }
   if (d.op === Op.SFENCE_VMA && rs1 !== 0) {
