@@ -261,3 +261,28 @@ test('random control-flow graphs (nested, crossing and entered-in-the-middle loo
   }
   assert.ok(translated > 60 * 1000, `translated code ran (${translated} instructions)`);
 });
+
+test('blocks stay within what an exit can give back, whatever the configured limit', () => {
+  // 300 straight-line instructions in a loop, with a block limit above 127: budget ends fall
+  // inside the run, and each exit gives back the unused rest of its block exactly.
+  const w: number[] = [addi(A2, 0, 200)];
+  const loop = w.length;
+  for (let k = 0; k < 300; k++) w.push(addi(A0 + (k % 4), A0 + (k % 4), k + 1));
+  w.push(addi(A2, A2, -1));
+  w.push(bne(A2, 0, 4 * (loop - w.length)));
+  w.push(beq(0, 0, 0));
+  const code = Uint32Array.from(w);
+  const runWith = (jit: boolean) => {
+    const machine = new Machine({
+      memoryBytes: 1 << 22,
+      jit,
+      jitOptions: { hotThreshold: 50, limits: { maxBlockInstructions: 1000 } },
+    });
+    machine.ram.u8.set(new Uint8Array(code.buffer), 0);
+    const hart = machine.harts[0];
+    hart.reset(RAM_BASE);
+    for (let i = 0; i < 40; i++) machine.run(1009);
+    return { regs: [...hart.regs.x].slice(0, 32), pc: hart.pc, retired: hart.retired() };
+  };
+  assert.deepEqual(runWith(true), runWith(false));
+});

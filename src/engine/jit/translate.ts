@@ -48,13 +48,16 @@ export const EXIT_BUDGET = 2;
 export const EXIT_MISS = 3;
 
 export interface TranslateLimits {
-  /** Instructions per block before it is split (bounds the time between budget checks). */
+  /** Instructions per block before it is split (bounds the time between budget checks; at most 127). */
   maxBlockInstructions: number;
   /** Blocks per page function. */
   maxBlocks: number;
   /** Instructions per page function, duplicated blocks included. */
   maxInstructions: number;
 }
+
+/** The most instructions a block may have: an exit packs the unused ones in 7 bits (exitAt). */
+const MAX_BLOCK_INSTRUCTIONS = 127;
 
 export const DEFAULT_LIMITS: TranslateLimits = {
   maxBlockInstructions: 64,
@@ -352,7 +355,7 @@ function discover(
         block.next = off;
         break;
       }
-      if (block.body.length >= limits.maxBlockInstructions) {
+      if (block.body.length >= Math.min(limits.maxBlockInstructions, MAX_BLOCK_INSTRUCTIONS)) {
         block.end = End.FALL;
         block.next = off;
         enqueue(off);
