@@ -21,6 +21,7 @@ import { runSlice as interpret } from '../cpu/interpreter.js';
 import { pageNumber, probeFetch } from '../cpu/mmu.js';
 import { DOUBLE_ZERO } from '../cpu/int64.js';
 import { buildDispatcher } from './dispatcher.js';
+import { pageImports } from './import-trampolines.js';
 import { CSR_TIME, MSTATUS_FS } from '../cpu/csr-numbers.js';
 import { csrAccessible } from '../cpu/csr.js';
 import type { FpOp } from '../cpu/fpu/fp-ops.js';
@@ -234,46 +235,43 @@ export class Jit {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     const deterministicTime = options.deterministicTime === true;
     const byState = new Map(harts.map((h) => [h.state.offset, h]));
-    this.imports = {
-      env: {
-        memory: memory.memory,
-        // F/D computation for translated code: the interpreter's path (execute-other.ts, Op.FP).
-        // 0 = done; 1 = illegal here (FS off, reserved rounding mode), nothing changed.
-        fp: (state: number, a: number, b: number): number => {
-          const h = byState.get(state)!;
-          if ((h.mstatus & MSTATUS_FS) === 0) return 1;
-          if (
-            !h.fpu.execute(
-              (a & 0xff) as FpOp,
-              (a >>> 8) & 0xff,
-              (a >>> 16) & 0xff,
-              a >>> 24,
-              b & 0xff,
-              b >>> 8,
-              h.regs,
-            )
-          ) {
-            return 1;
-          }
-          h.mstatus |= MSTATUS_FS;
-          return 0;
-        },
-        // rdtime (csr.ts readCsr): the clock now, or -1 for the interpreter when the counter is
-        // not accessible here or time follows the instruction count (which translated code
-        // knows only at its exit).
-        time: (state: number): number => {
-          const h = byState.get(state)!;
-          if (deterministicTime || !csrAccessible(h, CSR_TIME, false)) return -1;
-          return h.readTime();
-        },
-        // sfence.vma with an address (execute-other.ts, Op.SFENCE_VMA; translated code checked
-        // the privilege): 1 when everything was flushed.
-        sfence: (state: number, lo: number, hi: number): number => {
-          const h = byState.get(state)!;
-          return h.flushPage(pageNumber(lo, hi)) ? 1 : 0;
-        },
+    this.imports = pageImports(memory.memory, {
+      // F/D computation for translated code: the interpreter's path (execute-other.ts, Op.FP).
+      // 0 = done; 1 = illegal here (FS off, reserved rounding mode), nothing changed.
+      fp: (state: number, a: number, b: number): number => {
+        const h = byState.get(state)!;
+        if ((h.mstatus & MSTATUS_FS) === 0) return 1;
+        if (
+          !h.fpu.execute(
+            (a & 0xff) as FpOp,
+            (a >>> 8) & 0xff,
+            (a >>> 16) & 0xff,
+            a >>> 24,
+            b & 0xff,
+            b >>> 8,
+            h.regs,
+          )
+        ) {
+          return 1;
+        }
+        h.mstatus |= MSTATUS_FS;
+        return 0;
       },
-    };
+      // rdtime (csr.ts readCsr): the clock now, or -1 for the interpreter when the counter is
+      // not accessible here or time follows the instruction count (which translated code
+      // knows only at its exit).
+      time: (state: number): number => {
+        const h = byState.get(state)!;
+        if (deterministicTime || !csrAccessible(h, CSR_TIME, false)) return -1;
+        return h.readTime();
+      },
+      // sfence.vma with an address (execute-other.ts, Op.SFENCE_VMA; translated code checked
+      // the privilege): 1 when everything was flushed.
+      sfence: (state: number, lo: number, hi: number): number => {
+        const h = byState.get(state)!;
+        return h.flushPage(pageNumber(lo, hi)) ? 1 : 0;
+      },
+    });
     const dispatcher = new WebAssembly.Instance(
       new WebAssembly.Module(buildDispatcher(memory.codeIndexOffset)),
       {

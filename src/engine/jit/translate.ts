@@ -37,6 +37,7 @@ import {
   SSTATUS_MASK,
 } from '../cpu/csr-numbers.js';
 import { buildModule, FunctionWriter, ValType, W, ByteWriter, type FunctionType } from './wasm-writer.js';
+import { PAGE_IMPORTS, pageImports } from './import-trampolines.js';
 
 /** Exit kinds written to HART_STATE.EXIT_KIND. */
 export const EXIT_JUMP = 0;
@@ -1026,9 +1027,9 @@ export function translatePage(
   }
   return {
     bytes: buildModule(types, functions, false, [
-      { name: 'fp', type: TYPE_FP },
-      { name: 'sfence', type: TYPE_FP },
-      { name: 'time', type: TYPE_TIME },
+      { name: PAGE_IMPORTS[IMPORT_FP].name, type: TYPE_FP },
+      { name: PAGE_IMPORTS[IMPORT_SFENCE].name, type: TYPE_FP },
+      { name: PAGE_IMPORTS[IMPORT_TIME].name, type: TYPE_TIME },
     ]),
     starts: blocks.map((b) => b.start),
     resume,
@@ -1127,7 +1128,7 @@ function findLoopRegions(blocks: Block[], indexOf: (off: number) => number | und
  * The runtime's real ones are in jit.ts.
  */
 export function inertPageImports(memory: WebAssembly.Memory): WebAssembly.Imports {
-  return { env: { memory, fp: () => 1, sfence: () => 0, time: () => -1 } };
+  return pageImports(memory, { fp: () => 1, sfence: () => 0, time: () => -1 });
 }
 
 /** Translate a copy of one page (its 4096 bytes), as translators off the guest's thread do. */
