@@ -6,7 +6,6 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Machine } from '../machine.js';
 import { RAM_BASE } from '../memmap.js';
 import { encR } from '../cpu/encode.js';
 import {
@@ -20,7 +19,7 @@ import {
   CSR_SSTATUS,
   CSR_STVEC,
 } from '../cpu/csr-numbers.js';
-import { addi, auipc, beq, bne, csr, lui, sd } from './test-asm.js';
+import { addi, auipc, beq, bne, csr, lui, sd, machineWith } from './test-asm.js';
 
 const [T0, T1, T2, T3] = [5, 6, 7, 28];
 const [A0, A1, A2, A3, A4, A5] = [10, 11, 12, 13, 14, 15];
@@ -69,11 +68,8 @@ function program(mpp: number): Uint32Array {
 }
 
 function run(jit: boolean, mpp: number) {
-  const machine = new Machine({ memoryBytes: 1 << 22, jit, jitOptions: { hotThreshold: 10 } });
-  const code = program(mpp);
-  machine.ram.u8.set(new Uint8Array(code.buffer), 0);
+  const machine = machineWith(program(mpp), { jit, jitOptions: { hotThreshold: 10 } });
   const hart = machine.harts[0];
-  hart.reset(RAM_BASE);
   machine.run(ITERATIONS * 40 + 1000);
   return {
     out: machine.ram.u8.slice(0x10000, 0x10000 + 32 * ITERATIONS),
@@ -159,11 +155,8 @@ function interruptProgram(): { code: Uint32Array; afterEnable: number[] } {
 }
 
 function runInterrupts(jit: boolean) {
-  const machine = new Machine({ memoryBytes: 1 << 22, jit, jitOptions: { hotThreshold: 10 } });
-  const { code } = interruptProgram();
-  machine.ram.u8.set(new Uint8Array(code.buffer), 0);
+  const machine = machineWith(interruptProgram().code, { jit, jitOptions: { hotThreshold: 10 } });
   const hart = machine.harts[0];
-  hart.reset(RAM_BASE);
   machine.run(ROUNDS * 120 + 1000);
   return {
     records: new BigUint64Array(machine.ram.u8.slice(0x10000, 0x10000 + 16 * ROUNDS).buffer),

@@ -5,8 +5,6 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Machine } from '../machine.js';
-import { RAM_BASE } from '../memmap.js';
 import { encB, encI, encJ, encR } from '../cpu/encode.js';
 import { HART_STATE } from '../cpu/hart-state.js';
 import {
@@ -17,7 +15,7 @@ import {
   translatePageCopy,
   DEFAULT_LIMITS,
 } from './translate.js';
-import { addi, auipc, beq, bne, lui, sd } from './test-asm.js';
+import { addi, auipc, beq, bne, lui, sd, machineWith } from './test-asm.js';
 
 const [T0, T1, T2] = [5, 6, 7];
 const [A0, A1, A2, A5] = [10, 11, 12, 15];
@@ -67,11 +65,8 @@ function program(): Uint32Array {
 }
 
 function run(jit: boolean) {
-  const machine = new Machine({ memoryBytes: 1 << 22, jit, jitOptions: { hotThreshold: 50 } });
-  const code = program();
-  machine.ram.u8.set(new Uint8Array(code.buffer), 0);
+  const machine = machineWith(program(), { jit, jitOptions: { hotThreshold: 50 } });
   const hart = machine.harts[0];
-  hart.reset(RAM_BASE);
   machine.run(ROUNDS * 40);
   return {
     out: machine.ram.u8.slice(0x10000, 0x10000 + 16 * ROUNDS),
@@ -236,10 +231,8 @@ function randomGraph(seed: number): Uint32Array {
 }
 
 function runGraph(code: Uint32Array, jit: boolean) {
-  const machine = new Machine({ memoryBytes: 1 << 22, jit, jitOptions: { hotThreshold: 50 } });
-  machine.ram.u8.set(new Uint8Array(code.buffer), 0);
+  const machine = machineWith(code, { jit, jitOptions: { hotThreshold: 50 } });
   const hart = machine.harts[0];
-  hart.reset(RAM_BASE);
   machine.run(400_000);
   return {
     out: machine.ram.u8.slice(0x10000, 0x10000 + 48),
@@ -273,14 +266,11 @@ test('blocks stay within what an exit can give back, whatever the configured lim
   w.push(beq(0, 0, 0));
   const code = Uint32Array.from(w);
   const runWith = (jit: boolean) => {
-    const machine = new Machine({
-      memoryBytes: 1 << 22,
+    const machine = machineWith(code, {
       jit,
       jitOptions: { hotThreshold: 50, limits: { maxBlockInstructions: 1000 } },
     });
-    machine.ram.u8.set(new Uint8Array(code.buffer), 0);
     const hart = machine.harts[0];
-    hart.reset(RAM_BASE);
     for (let i = 0; i < 40; i++) machine.run(1009);
     return { regs: [...hart.regs.x].slice(0, 32), pc: hart.pc, retired: hart.retired() };
   };

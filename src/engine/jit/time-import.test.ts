@@ -6,11 +6,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Machine } from '../machine.js';
-import { RAM_BASE } from '../memmap.js';
 import { encR } from '../cpu/encode.js';
 import { CSR_MEPC, CSR_MSTATUS, CSR_MTVEC, CSR_TIME } from '../cpu/csr-numbers.js';
-import { addi, auipc, beq, bne, csr, lui, sd } from './test-asm.js';
+import { addi, auipc, beq, bne, csr, lui, sd, machineWith } from './test-asm.js';
 
 const [T0, T1] = [5, 6];
 const [A0, A5] = [10, 15];
@@ -52,11 +50,8 @@ function program(): Uint32Array {
 }
 
 function run(jit: boolean, clock: 'host' | 'icount') {
-  const machine = new Machine({ memoryBytes: 1 << 22, jit, clock, jitOptions: { hotThreshold: 10 } });
-  const code = program();
-  machine.ram.u8.set(new Uint8Array(code.buffer), 0);
+  const machine = machineWith(program(), { jit, clock, jitOptions: { hotThreshold: 10 } });
   const hart = machine.harts[0];
-  hart.reset(RAM_BASE);
   const before = machine.ticks();
   machine.run(ROUNDS * 20 + 1000);
   return {

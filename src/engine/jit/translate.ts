@@ -958,17 +958,14 @@ export function translatePage(
   );
   f.br('miss');
   emitParts(top);
-  f.end(); // miss: its code follows
-  f.get(vb);
+  f.end(); // miss: its code follows, then the exit handler's
+  // exitAt(idx * 2, EXIT_MISS) with the offset known only now.
   f.get(idx);
-  f.op(W.I64_EXTEND_I32_U);
-  f.i64(1);
-  f.op(W.I64_SHL);
-  f.op(W.I64_ADD);
-  f.set(epc);
+  f.i32(1024);
+  f.op(W.I32_MUL);
   f.i32(EXIT_MISS);
-  f.set(ekind);
-  f.br('exit');
+  f.op(W.I32_OR);
+  f.set(leaveCode);
   f.end(); // leave: its code follows (see exitAt)
   f.get(P_N);
   f.get(leaveCode);
