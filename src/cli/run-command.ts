@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Machine } from '../engine/machine.js';
+import { warmUpInterpreter } from '../engine/warm-up.js';
 import { bootBareMetal, parseBareMetalImage } from '../engine/boot.js';
 import { bootWithFirmware } from '../engine/boot-linux.js';
 import { LoaderError } from '../engine/loader.js';
@@ -126,6 +127,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const initrd = initrdPath === undefined ? undefined : readGuestFile(initrdPath, 'initrd');
   // The console needs the machine's UART and the machine needs the console's output: tie the knot.
   const sink: { console?: HostConsole } = {};
+  // Let V8 see every instruction kind before the guest runs (engine/warm-up.ts): ~10% off a boot.
+  warmUpInterpreter();
   const machine = new Machine({
     memoryBytes,
     harts,

@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { INSTRUCTIONS } from './cpu/decode-table.js';
+import { lookupPattern } from './cpu/decoder.js';
+import { expandCompressed } from './cpu/compressed.js';
+import { Hart } from './cpu/hart.js';
+import { runWarmUp, warmUpInterpreter, warmUpProgram, warmUpSweepPage } from './warm-up.js';
+
+const PRIV_NAMES = ['U', 'S', '?', 'M'];
+
+/** Record (privilege, cause) of every exception raised while `body` runs. */
+function recordExceptions(body: () => void): Map<string, number> {
+  const seen = new Map<string, number>();
+  const original = Hart.prototype.raiseException;
+  Hart.prototype.raiseException = function (this: Hart, cause: number, tval: bigint | number) {
+    const key = `${PRIV_NAMES[this.priv]}:${cause}`;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+    original.call(this, cause, tval);
+  };
+  try {
+    body();
+  } finally {
+    Hart.prototype.raiseException = original;
+  }
+  return seen;
+}
+
+test('the training program sweeps in M, S (Sv39) and U mode, then passes', () => {
+  const rounds = 3;
+  let result: ReturnType<typeof runWarmUp> | undefined;
+  const seen = recordExceptions(() => (result = runWarmUp(rounds)));
+  assert.ok(result!.finished, 'reached the test finisher with pass');
+  assert.equal(result!.sweeps, 3 * rounds);
+  // Each sweep ends with an ecall from its mode: M (11), S (9), U (8), once per round.
+  assert.equal(seen.get('M:11'), rounds);
+  assert.equal(seen.get('S:9'), rounds);
+  assert.equal(seen.get('U:8'), rounds);
+  // Instructions ran in every mode, and some trapped as they must there: CSRs and ebreak in U
+  // (illegal, breakpoint), device accesses from U through a supervisor-only page (page faults).
+  for (const mode of ['M', 'S', 'U']) assert.ok((seen.get(`${mode}:3`) ?? 0) >= rounds, `ebreak in ${mode}`);
+  assert.ok((seen.get('U:2') ?? 0) > (seen.get('M:2') ?? 0), 'more illegal instructions in U than in M');
+  assert.ok((seen.get('U:13') ?? 0) >= rounds, 'a U-mode load faults on the supervisor page');
+  assert.ok(result!.instructions > 3 * rounds * 300, `${result!.instructions} instructions`);
+});
+
+test('the sweep holds every instruction of the table and every compressed form', () => {
+  const { code } = warmUpSweepPage();
+  const view = new DataView(code.buffer, code.byteOffset, code.byteLength);
+  const names = new Set<string>();
+  const compressedForms = new Set<string>();
+  // The sweep's last instruction straddles into the next page: stop before it.
+  for (let at = 0; at + 4 <= code.length;) {
+    const half = view.getUint16(at, true);
+    if (half === 0) {
+      at += 2;
+      continue;
+    }
+    if ((half & 3) === 3) {
+      const p = lookupPattern(view.getUint32(at, true));
+      if (p !== undefined) names.add(p.name);
+      at += 4;
+    } else {
+      compressedForms.add(`q${half & 3}f${half >>> 13}`);
+      const p = lookupPattern(expandCompressed(half));
+      if (p !== undefined) names.add(p.name);
+      at += 2;
+    }
+  }
+  // mret, sret and wfi would leave the sweep; its closing ecall follows on the next page.
+  const leavers = new Set(['mret', 'sret', 'wfi', 'ecall']);
+  const missing = INSTRUCTIONS.filter((p) => !leavers.has(p.name) && !names.has(p.name)).map((p) => p.name);
+  assert.deepEqual(missing, []);
+  for (let quadrant = 0; quadrant < 3; quadrant++) {
+    for (let funct3 = 0; funct3 < 8; funct3++) {
+      if (quadrant === 0 && funct3 === 4) continue; // reserved
+      assert.ok(
+        compressedForms.has(`q${quadrant}f${funct3}`),
+        `compressed quadrant ${quadrant} funct3 ${funct3}`,
+      );
+    }
+  }
+});
+
+test('the training program is the same every time, and checks its rounds', () => {
+  assert.deepEqual(warmUpProgram(2), warmUpProgram(2));
+  assert.throws(() => warmUpProgram(0), RangeError);
+  assert.throws(() => warmUpProgram(601), RangeError);
+});
+
+test('warmUpInterpreter runs once per process', () => {
+  const first = warmUpInterpreter(1);
+  assert.ok(first?.finished);
+  assert.equal(warmUpInterpreter(1), undefined);
+});
