@@ -10,6 +10,8 @@ export const DEFAULT_GUEST_NAME = 'debian-trixie-riscv64';
 /** File names inside a guest directory. */
 export const GUEST_FILES = {
   manifest: 'manifest.json',
+  /** Stat keys of the files at their last full checksum check (manifest.ts). */
+  verified: 'verified.json',
   kernel: 'Image',
   firmware: 'fw_dynamic.bin',
   busybox: 'busybox',

@@ -1,7 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findGuest } from './guest-artifacts.js';
@@ -106,6 +117,34 @@ test('a missing, unreadable or incomplete manifest fails verification', () => {
     unlinkSync(join(dir, 'manifest.json'));
     assert.match(reason(dir), /no manifest.json/);
     assert.equal(findGuest(dir).ok, false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('files unchanged since their last full check are not hashed again; changed ones are', () => {
+  const { dir, manifest } = makeGuest();
+  try {
+    assert.equal(reason(dir), 'ok');
+    assert.ok(existsSync(join(dir, 'verified.json')), 'the full check leaves its stamp');
+    // Same size, same stat times: the stamp vouches for the file (this is the point of it).
+    const stamp = JSON.parse(readFileSync(join(dir, 'verified.json'), 'utf8')) as Record<string, string>;
+    const image = join(dir, 'Image');
+    const { atime, mtime } = statSync(image);
+    writeFileSync(image, 'KERNEL');
+    // Rewriting a file changes its change time, which no one can set back: checked again, caught.
+    utimesSync(image, atime, mtime);
+    assert.notEqual(stamp.Image, undefined);
+    assert.match(reason(dir), /Image does not match its SHA-256/);
+    writeFileSync(image, 'kernel');
+    assert.equal(reason(dir), 'ok');
+    // A new manifest (a new fetch) invalidates the whole stamp.
+    writeManifest(dir, { ...manifest, files: manifest.files.map((f) => ({ ...f, sha256: '0'.repeat(64) })) });
+    assert.match(reason(dir), /does not match its SHA-256/);
+    // A stamp that is not JSON is ignored.
+    writeManifest(dir, manifest);
+    writeFileSync(join(dir, 'verified.json'), 'garbage');
+    assert.equal(reason(dir), 'ok');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
