@@ -1,9 +1,7 @@
 // The rvisor command line.
 
-import { runCommand } from './run-command.js';
-import { guestCommand } from './guest-command.js';
-import { diskCommand } from './disk-command.js';
-import { switchCommand } from './switch-command.js';
+// Each command's module is imported when it runs: loading all of them cost `rvisor run` ~50 ms
+// more at start (~155 ms against ~108 ms for the run command's own).
 import { UsageError } from './args.js';
 import { preferBaselineWasm } from '../host/wasm-tier.js';
 
@@ -25,13 +23,13 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'run':
-        return await runCommand(rest);
+        return await (await import('./run-command.js')).runCommand(rest);
       case 'guest':
-        return await guestCommand(rest);
+        return await (await import('./guest-command.js')).guestCommand(rest);
       case 'disk':
-        return await diskCommand(rest);
+        return await (await import('./disk-command.js')).diskCommand(rest);
       case 'switch':
-        return await switchCommand(rest);
+        return await (await import('./switch-command.js')).switchCommand(rest);
       case undefined:
       case 'help':
       case '--help':
