@@ -11,6 +11,7 @@ import { bootBareMetal, parseBareMetalImage } from '../engine/boot.js';
 import { RAM_BASE } from '../engine/memmap.js';
 import { WorkerTranslator } from './translation-worker.js';
 import type { PageTranslator } from '../engine/jit/jit.js';
+import { DEFAULT_LIMITS } from '../engine/jit/translate.js';
 
 // This file runs from dist/src/host/; the ISA programs stay in the source tree.
 const SMC = new URL('../../../tests/isa/build/smc.elf', import.meta.url);
@@ -36,6 +37,9 @@ test(
   async () => {
     const translator = new WorkerTranslator();
     try {
+      // The worker first starts (and trains while idle): on a loaded machine smc.S could end before
+      // its first translation came back. One round trip first, so that the run exercises them.
+      await translator.translate(new Uint8Array(4096), [0], false, DEFAULT_LIMITS);
       const machine = await runSmc(translator);
       assert.equal(machine.finishEvent?.kind, 'pass');
       const stats = machine.jit!.stats;
