@@ -45,8 +45,8 @@ export interface JitOptions {
    */
   hotThreshold?: number;
   /**
-   * The same for a translated page entered where its translation has no block (default: the
-   * smaller of hotThreshold and 4000): the page is known to be hot.
+   * The same for a translated page entered where its translation has no block (default: see
+   * the constructor).
    */
   retranslateThreshold?: number;
   /** Translations of one page before it is left to the interpreter (default 24). */
@@ -163,8 +163,6 @@ function offsetInFetchPage(h: Hart, pc: number): number {
   if (inPage >= 0 && inPage < 4096) return inPage;
   return probeFetch(h, pc) ? pc - h.fetchPage : -1;
 }
-/** Translations of a page after which the next one covers all of it (see translate). */
-const SWEEP_AFTER = 8;
 /** A page averaging fewer instructions per exit than POOR_PAGE_RATIO is left to the interpreter. */
 const POOR_PAGE_EXITS = 2000;
 const POOR_PAGE_RATIO = 6;
@@ -194,6 +192,8 @@ export class Jit {
   private readonly invalidations: Uint8Array;
   private readonly hotThreshold: number;
   private readonly retranslateThreshold: number;
+  /** Translations of a page after which the next ones cover all of it. */
+  private readonly sweepAfter: number;
   private readonly maxTranslations: number;
   private readonly maxInvalidations: number;
   private readonly maxPages: number;
@@ -225,13 +225,27 @@ export class Jit {
     this.translations = new Uint8Array(pages);
     this.invalidations = new Uint8Array(pages);
     this.hotThreshold = options.hotThreshold ?? 40000;
-    this.retranslateThreshold = options.retranslateThreshold ?? Math.min(this.hotThreshold, 4000);
     this.maxTranslations = options.maxTranslationsPerPage ?? 24;
     this.maxInvalidations = options.maxInvalidationsPerPage ?? 32;
     this.maxPages = options.maxPages ?? 16384;
     this.maxCodeBytes = options.maxCodeBytes ?? 96 * 1024 * 1024;
     this.burst = options.burst ?? 256;
     this.translator = options.translator ?? (options.asyncCompile === true ? compileInBackground : undefined);
+    // Retranslating a page entered somewhere new. On the guest's thread (no translator), every
+    // translation is time the guest waits: the second covers all of the page (a linear sweep) so
+    // that a third is rarely needed, and comes after 4000 instructions at the new entries. (The
+    // first stays lean: sweeping every page doubled the code of a Debian boot for fewer than a
+    // quarter of the translations saved.) On a worker, translations cost the guest nothing but
+    // their latency: retranslations cover their entries only, up to the eighth, and wait for as
+    // much heat as first ones. Measured on the Debian boot (4 interleaved pairs): the same boot
+    // time (6.31 s mean each) with 9.2 MB of wasm instead of 16.3 MB; sweeping-and-4000 on the
+    // worker with entries-only retranslations made ~870 translations and 3.4-3.7 s of worker
+    // time (~630, 2.5-2.8 s here). On the guest's thread, entries-only took intmix 2-5 more
+    // translations (0.30 -> 0.37 s).
+    const onWorker = this.translator !== undefined;
+    this.sweepAfter = onWorker ? 8 : 1;
+    this.retranslateThreshold =
+      options.retranslateThreshold ?? (onWorker ? this.hotThreshold : Math.min(this.hotThreshold, 4000));
     this.compiling = new Uint8Array(pages);
     this.versions = new Uint32Array(pages);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -422,14 +436,9 @@ export class Jit {
   /** Translate the page; true when the translation is installed (false while it compiles). */
   private translate(page: number, entries: number[]): boolean {
     const started = performance.now();
-    // A translation covers what its entries reach, old and new. Only a page entered somewhere
-    // new again and again (SWEEP_AFTER translations) gets all of it translated (every instruction
-    // reachable by a linear sweep, past returns, jumps and traps). Measured on the Debian boot:
-    // sweeping every page doubled the code for fewer than a quarter of the translations saved;
-    // sweeping from the second translation on (as before) made 16.6 MB of code and 4.4-5.0 s of
-    // worker time for ~690 translations, against 10 MB and 3.3-3.8 s for ~880 without, and the
-    // queue of the busy worker cost 85-105M interpreted instructions instead of 60-80M.
-    const sweep = this.translations[page] >= SWEEP_AFTER;
+    // Which translations cover all of the page (every instruction reachable by a linear sweep,
+    // past returns, jumps and traps): see sweepAfter.
+    const sweep = this.translations[page] >= this.sweepAfter;
     this.stats.translations++;
     if (this.translations[page] < 255) this.translations[page]++;
     this.heat[page] = 0;
