@@ -238,10 +238,10 @@ export class Jit {
     // quarter of the translations saved.) On a worker, translations cost the guest nothing but
     // their latency: retranslations cover their entries only, up to the eighth, and wait for as
     // much heat as first ones. Measured on the Debian boot (4 interleaved pairs): the same boot
-    // time (6.31 s mean each) with 9.2 MB of wasm instead of 16.3 MB; sweeping-and-4000 on the
-    // worker with entries-only retranslations made ~870 translations and 3.4-3.7 s of worker
-    // time (~630, 2.5-2.8 s here). On the guest's thread, entries-only took intmix 2-5 more
-    // translations (0.30 -> 0.37 s).
+    // time (6.31 s mean each) with 9.2 MB of wasm instead of 16.3 MB; entries-only with the
+    // 4000 threshold made ~870 translations and 3.4-3.7 s of worker time (~630 and 2.5-2.8 s with
+    // 40,000). On the guest's thread, entries-only took intmix 2-5 more translations
+    // (0.30 -> 0.37 s).
     const onWorker = this.translator !== undefined;
     this.sweepAfter = onWorker ? 8 : 1;
     this.retranslateThreshold =
