@@ -22,7 +22,7 @@
 // translates the sweep's page before serving requests.
 
 import { Format, INSTRUCTIONS, type InstructionPattern } from './cpu/decode-table.js';
-import { encB, encI, encJ, encR, encS, encU } from './cpu/encode.js';
+import { addi, auipc, csr, encB, encI, encJ, encR, encS, lui } from './cpu/encode.js';
 import { runSlice } from './cpu/interpreter.js';
 import { Machine } from './machine.js';
 import { RAM_BASE, TEST_FINISHER_BASE, UART0_BASE } from './memmap.js';
@@ -114,12 +114,9 @@ class Code {
   }
 }
 
-const addi = (rd: number, rs1: number, imm: number) => encI(0x13, 0, rd, rs1, imm);
-const csrrw = (rd: number, csr: number, rs1: number) => encI(0x73, 1, rd, rs1, csr);
-const csrrs = (rd: number, csr: number, rs1: number) => encI(0x73, 2, rd, rs1, csr);
-const csrrc = (rd: number, csr: number, rs1: number) => encI(0x73, 3, rd, rs1, csr);
-const auipc = (rd: number, upper: number) => encU(0x17, rd, upper);
-const lui = (rd: number, upper: number) => encU(0x37, rd, upper);
+const csrrw = (rd: number, number: number, rs1: number) => csr(1, rd, rs1, number);
+const csrrs = (rd: number, number: number, rs1: number) => csr(2, rd, rs1, number);
+const csrrc = (rd: number, number: number, rs1: number) => csr(3, rd, rs1, number);
 const slli = (rd: number, rs1: number, shamt: number) => encI(0x13, 1, rd, rs1, shamt);
 const sw = (rs2: number, rs1: number, imm: number) => encS(0x23, 2, rs1, rs2, imm);
 const CSR = { mstatus: 0x300, mtvec: 0x305, mepc: 0x341, mcause: 0x342, satp: 0x180 };
@@ -384,7 +381,6 @@ export interface WarmUpResult {
   finished: boolean;
   /** Sweeps completed (the handler's phase register): 3 per round. */
   sweeps: number;
-  machine: Machine;
 }
 
 let warmed = false;
@@ -428,6 +424,5 @@ export function runWarmUp(rounds: number): WarmUpResult {
     instructions: machine.retired(),
     finished: machine.finishEvent?.kind === 'pass',
     sweeps: Number(hart.regs.x[PHASE_REG]),
-    machine,
   };
 }

@@ -77,3 +77,11 @@ export function encJ(rd: number, imm: number): number {
     0
   );
 }
+
+// Mnemonics that code generators (the V8 training program, the JIT's tests) write by hand.
+export const addi = (rd: number, rs1: number, imm: number): number => encI(0x13, 0, rd, rs1, imm);
+export const lui = (rd: number, upper: number): number => encU(0x37, rd, upper);
+export const auipc = (rd: number, upper: number): number => encU(0x17, rd, upper);
+/** A Zicsr instruction: funct3 1-3 csrrw/csrrs/csrrc, 5-7 their immediate forms (rs1 = uimm). */
+export const csr = (funct3: number, rd: number, rs1: number, number: number): number =>
+  encI(0x73, funct3, rd, rs1, number);
