@@ -1285,6 +1285,12 @@ function emitInstruction(
 ): void {
   const { f, reg, setReg } = e;
   const { d, off } = ins;
+  /** Leave before this instruction when the i32 on the stack is nonzero. */
+  const leaveIfTrue = () => {
+    f.open(W.IF);
+    leaveBefore(j, off);
+    f.end();
+  };
   const { rd, rs1, rs2, imm } = d;
   const zext32 = (r: number) => (reg(r), f.i64(0xffffffff), f.op(W.I64_AND));
   let w: W | undefined;
@@ -1362,9 +1368,7 @@ function emitInstruction(
     f.i32(d.aux | (rd << 8) | (rs1 << 16) | (rs2 << 24));
     f.i32(d.rs3 | (d.rm << 8));
     f.call(IMPORT_FP);
-    f.open(W.IF);
-    leaveBefore(j, off);
-    f.end();
+    leaveIfTrue();
     if (fpWritesInteger(op)) e.reload(rd);
     if (native) f.end(); // fpdone
     l.fp.fsDirty = true;
@@ -1381,9 +1385,7 @@ function emitInstruction(
     f.get(l.state);
     f.mem(W.I32_LOAD, HART_STATE.CBO_ZERO_OK, 2);
     f.op(W.I32_EQZ);
-    f.open(W.IF);
-    leaveBefore(j, off);
-    f.end();
+    leaveIfTrue();
     emitAccess(e, l, rs1, 0, 64, true, () => leaveBefore(j, off), true, -64);
     f.set(l.ea);
     for (let k = 0; k < 64; k += 8) {
@@ -1402,9 +1404,7 @@ function emitInstruction(
     f.tee(l.tmp);
     f.i64(0);
     f.op(W.I64_LT_S);
-    f.open(W.IF);
-    leaveBefore(j, off);
-    f.end();
+    leaveIfTrue();
     f.get(l.tmp);
     setReg(rd);
     return;
@@ -1420,9 +1420,7 @@ function emitInstruction(
     f.i32(MSTATUS_TVM);
     f.op(W.I32_AND);
     f.op(W.I32_OR);
-    f.open(W.IF);
-    leaveBefore(j, off);
-    f.end();
+    leaveIfTrue();
     f.get(l.state);
     reg(rs1);
     f.op(W.I32_WRAP_I64);
@@ -1459,9 +1457,7 @@ function emitInstruction(
       f.op(W.I32_EQZ);
       f.op(W.I32_OR);
     }
-    f.open(W.IF);
-    leaveBefore(j, off);
-    f.end();
+    leaveIfTrue();
     f.get(l.state);
     f.mem(W.I32_LOAD, HART_STATE.MSTATUS, 2);
     f.set(l.ea);
@@ -1485,9 +1481,7 @@ function emitInstruction(
       f.get(l.state);
       f.mem(W.I32_LOAD, HART_STATE.S_INTERRUPTS, 2);
       f.op(W.I32_AND);
-      f.open(W.IF);
-      leaveBefore(j, off);
-      f.end();
+      leaveIfTrue();
     }
     // rd = sstatus: the low bits it shows, UXL = 2 (bits 33:32), SD (bit 63) when FS is Dirty.
     f.get(l.ea);
