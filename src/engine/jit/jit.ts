@@ -16,7 +16,7 @@
 
 import type { GuestRam } from '../memory.js';
 import type { Hart } from '../cpu/hart.js';
-import type { MachineMemory } from '../cpu/hart-state.js';
+import { readExitPc, writeExitPc, type MachineMemory } from '../cpu/hart-state.js';
 import { runSlice as interpret } from '../cpu/interpreter.js';
 import { pageNumber, probeFetch } from '../cpu/mmu.js';
 import { DOUBLE_ZERO } from '../cpu/int64.js';
@@ -158,6 +158,16 @@ const NO_PAGE = -1;
  * The offset of `pc` in its page, with h.fetchPage/fetchOffset made to describe that page (from
  * the interpreter's fetch cache or the fetch TLB; no walk, no fault), or -1 when neither knows it.
  */
+/** Whether the instruction at pc (in the hart's fetch page) is sret or mret. */
+function isTrapReturn(h: Hart, pc: number): boolean {
+  const inPage = pc - h.fetchPage;
+  if (inPage < 0 || inPage > 4092) return false;
+  const u16 = h.ram.u16;
+  const at = (h.fetchOffset + inPage) >>> 1;
+  // sret 0x10200073, mret 0x30200073 (privileged spec 3.3.2): the same low half.
+  return u16[at] === 0x0073 && (u16[at + 1] === 0x1020 || u16[at + 1] === 0x3020);
+}
+
 function offsetInFetchPage(h: Hart, pc: number): number {
   const inPage = pc - h.fetchPage;
   if (inPage >= 0 && inPage < 4096) return inPage;
@@ -310,9 +320,16 @@ export class Jit {
     const exitKind = h.exitKind;
     const stats = this.stats;
     let n = budget;
+    // Whether control arrived at h.pc (a jump, a call, a return, a trap) rather than reached it in
+    // sequence (the end of an interpreted burst or of the previous slice, the instruction after
+    // one run by the interpreter). Only arrivals are recorded as entries to translate a page
+    // with: a block starts at every entry, and the arbitrary offsets where bursts end would cut a
+    // hot loop into one-instruction blocks, each with its own budget check (measured: the
+    // kernel's bignum loops, a third of a Debian boot's instructions, ran that way).
+    let arrived = false;
     while (n > 0) {
       // Translated code first: the dispatcher runs and chains page functions while it can.
-      exitPc[0] = h.pc;
+      writeExitPc(exitPc, h.pc);
       exitKind[0] = EXIT_JUMP;
       const left = this.dispatch(state, n, h.dataSet, h.fetchSet);
       const executed = n - left;
@@ -321,15 +338,21 @@ export class Jit {
         stats.instructions += executed;
         h.instret += executed;
         n = left;
-        h.pc = exitPc[0];
+        h.pc = readExitPc(exitPc);
       }
       const kind = exitKind[0];
+      if (executed !== 0) arrived = kind === EXIT_JUMP || kind === EXIT_MISS;
       if (kind === EXIT_INTERPRET) {
         this.noteExit(h, executed);
         // A block ending with an instruction for the interpreter may use up the budget before
         // it: that instruction belongs to the next slice (else the slice runs one too many).
         if (n <= 0) break;
+        const before = h.pc;
+        const trapReturn = isTrapReturn(h, before);
         n -= interpret(h, 1, false, true);
+        // A jump or a trap arrives; a return from a trap (sret, mret) goes back to wherever the
+        // trap came from, mid-block as often as not.
+        arrived = h.pc !== before + 4 && h.pc !== before + 2 && !trapReturn;
         stats.interpreted++;
         stats.exits++;
         if (h.endSlice) break;
@@ -368,8 +391,8 @@ export class Jit {
           // (Slices, exits and interrupts also resume mid-block: those offsets are arbitrary.)
           const rest = code.resume[inPage >>> 1];
           if (rest !== 0) {
-            const jumpedHere = executed !== 0;
-            if (jumpedHere && this.noteEntry(page, inPage)) continue;
+            const jumpedHere = arrived;
+            if (jumpedHere && this.noteEntry(page, inPage, true)) continue;
             const done = interpret(h, n < rest ? n : rest, false, true);
             n -= done;
             stats.interpreted += done;
@@ -380,11 +403,20 @@ export class Jit {
           }
         }
         if (kind === EXIT_MISS || code === undefined) {
-          if (this.noteEntry(page, inPage)) continue;
+          if (this.noteEntry(page, inPage, arrived)) continue;
         }
       }
       // A fetch-TLB miss: one instruction fills the TLB, then translated code may take over.
-      const done = interpret(h, page === NO_PAGE ? 1 : n < this.burst ? n : this.burst, true, true);
+      const at = h.pc;
+      const requested = page === NO_PAGE ? 1 : n < this.burst ? n : this.burst;
+      const done = interpret(h, requested, true, true);
+      if (page === NO_PAGE && arrived) {
+        // The arrival was at the instruction that filled the TLB: record it now that it maps.
+        const atPage = offsetInFetchPage(h, at);
+        if (atPage >= 0) this.noteEntry((h.fetchOffset + atPage) >>> 12, atPage, true, false);
+      }
+      // A burst stops early where control leaves the page (or traps): an arrival elsewhere.
+      arrived = done < requested;
       n -= done;
       stats.interpreted += done;
       if (page !== NO_PAGE) this.heat[page] += done;
@@ -409,14 +441,23 @@ export class Jit {
     if (code.exits >= POOR_PAGE_EXITS && code.executed < POOR_PAGE_RATIO * code.exits) this.giveUp(page);
   }
 
-  /** An entry without translated code: record it; translate the page if hot. True if translated. */
-  private noteEntry(page: number, offset: number): boolean {
+  /** The entries (offsets) the translation of RAM page `page` was made from; undefined if none. */
+  entriesOf(page: number): readonly number[] | undefined {
+    return this.code[page]?.entries;
+  }
+
+  /**
+   * An entry without translated code: record it if control `arrived` there; translate the page
+   * if hot (and `mayTranslate`). True if translated.
+   */
+  private noteEntry(page: number, offset: number, arrived: boolean, mayTranslate = true): boolean {
     let seen = this.pending.get(page);
     if (seen === undefined) {
       seen = new Set();
       this.pending.set(page, seen);
     }
-    if (seen.size < 64) seen.add(offset);
+    if (arrived && seen.size < 64) seen.add(offset);
+    if (!mayTranslate) return false;
     const threshold = this.translations[page] > 0 ? this.retranslateThreshold : this.hotThreshold;
     if (this.heat[page] < threshold) return false;
     if (
@@ -430,6 +471,9 @@ export class Jit {
     const previous = this.code[page];
     const entries = new Set(previous?.entries ?? []);
     for (const o of seen) entries.add(o);
+    // No arrival seen since the last translation (the page was entered mid-way, by bursts, or
+    // before a fetch-TLB miss hid it): the offset in hand, or the translation would be the same.
+    if (seen.size === 0) entries.add(offset);
     return this.translate(page, [...entries]);
   }
 
