@@ -69,8 +69,8 @@ export class Hart {
   readonly state: HartStateBlock;
   readonly regs: IntRegisterFile;
   readonly fregs: FloatRegisterFile;
-  /** The JIT's exit record (HART_STATE.EXIT_PC / EXIT_KIND). */
-  readonly exitPc: Float64Array;
+  /** The JIT's exit record (HART_STATE.EXIT_PC as two words, see readExitPc; EXIT_KIND). */
+  readonly exitPc: Int32Array;
   readonly exitKind: Int32Array;
   readonly fpu: FloatUnit;
   readonly pmp = new Pmp();
@@ -215,7 +215,7 @@ export class Hart {
     const n = TLB_SETS * TLB_ENTRIES;
     this.regs = new IntRegisterFile(buffer, offset + HART_STATE.INT_REGS);
     this.fregs = new FloatRegisterFile(buffer, offset + HART_STATE.FLOAT_REGS);
-    this.exitPc = new Float64Array(buffer, offset + HART_STATE.EXIT_PC, 1);
+    this.exitPc = new Int32Array(buffer, offset + HART_STATE.EXIT_PC, 2);
     this.exitKind = new Int32Array(buffer, offset + HART_STATE.EXIT_KIND, 1);
     this.reservation32 = new Int32Array(buffer, offset + HART_STATE.RES_VALID, 3);
     this.fsDirty = new Int32Array(buffer, offset + HART_STATE.FS_DIRTY, 1);

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encB, encI, encJ, encR } from '../cpu/encode.js';
-import { HART_STATE } from '../cpu/hart-state.js';
+import { HART_STATE, readExitPc } from '../cpu/hart-state.js';
 import {
   inertPageImports,
   EXIT_BUDGET,
@@ -105,7 +105,7 @@ test('entering a page function at each of the 2048 halfword offsets finds exactl
     inertPageImports(memory),
   );
   const runPage = instance.exports.run as (e: number, vb: bigint, n: number, s: number, d: number) => number;
-  const exitPc = new Float64Array(memory.buffer, HART_STATE.EXIT_PC, 1);
+  const exitPc = new Int32Array(memory.buffer, HART_STATE.EXIT_PC, 2);
   const exitKind = new Int32Array(memory.buffer, HART_STATE.EXIT_KIND, 1);
   const vbase = 0x80000000n;
   for (let half = 0; half < 2048; half++) {
@@ -118,7 +118,7 @@ test('entering a page function at each of the 2048 halfword offsets finds exactl
     } else {
       assert.equal(exitKind[0], EXIT_MISS, `no block at offset ${half * 2}`);
     }
-    assert.equal(exitPc[0], Number(vbase) + half * 2, `exit pc at offset ${half * 2}`);
+    assert.equal(readExitPc(exitPc), Number(vbase) + half * 2, `exit pc at offset ${half * 2}`);
   }
 });
 

@@ -27,8 +27,7 @@ export function buildDispatcher(codeIndexOffset: number): Uint8Array {
   f.open(W.BLOCK, 'out');
   f.open(W.LOOP, 'next');
   f.get(P_STATE);
-  f.mem(W.F64_LOAD, HART_STATE.EXIT_PC, 3);
-  f.op(W.I64_TRUNC_F64_S);
+  f.mem(W.I64_LOAD, HART_STATE.EXIT_PC, 3);
   f.tee(pc);
   // Fetch TLB: entry fetchSet + (vpn mod TLB_ENTRIES), tag = vpn as a double.
   f.i64(12);

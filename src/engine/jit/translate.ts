@@ -998,8 +998,7 @@ export function translatePage(
   }
   f.get(P_STATE);
   f.get(epc);
-  f.op(W.F64_CONVERT_I64_S);
-  f.mem(W.F64_STORE, HART_STATE.EXIT_PC, 3);
+  f.mem(W.I64_STORE, HART_STATE.EXIT_PC, 3);
   f.get(P_STATE);
   f.get(ekind);
   f.mem(W.I32_STORE, HART_STATE.EXIT_KIND, 2);
