@@ -48,6 +48,20 @@ export async function loadRunBareMetal(module: URL = MODULE): Promise<RunBareMet
   return fn as RunBareMetal;
 }
 
+/**
+ * runBareMetal's warm-up (warmUpBareMetal: V8's training run, once per process, as `rvisor run`
+ * does before a boot), or undefined when the module has none.
+ */
+export async function loadWarmUp(module: URL = MODULE): Promise<((jit?: boolean) => number) | undefined> {
+  if (!existsSync(fileURLToPath(module))) return undefined;
+  try {
+    const fn = ((await import(module.href)) as Record<string, unknown>)['warmUpBareMetal'];
+    return typeof fn === 'function' ? (fn as (jit?: boolean) => number) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface ConsoleRun {
   readonly result: BareMetalResult;
   readonly console: string;

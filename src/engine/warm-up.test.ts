@@ -41,6 +41,20 @@ test('the training program sweeps in M, S (Sv39) and U mode, then passes', () =>
   assert.ok((seen.get('U:2') ?? 0) > (seen.get('M:2') ?? 0), 'more illegal instructions in U than in M');
   assert.ok((seen.get('U:13') ?? 0) >= rounds, 'a U-mode load faults on the supervisor page');
   assert.ok(result!.instructions > 3 * rounds * 300, `${result!.instructions} instructions`);
+  assert.equal(result!.translated, 0, 'nothing is hot enough to be translated');
+});
+
+test("the translator's training runs the same program, passing, part of it as translated code", () => {
+  const rounds = 3;
+  let result: ReturnType<typeof runWarmUp> | undefined;
+  const seen = recordExceptions(() => (result = runWarmUp(rounds, 300)));
+  assert.ok(result!.finished, 'reached the test finisher with pass');
+  assert.equal(result!.sweeps, 3 * rounds);
+  assert.equal(seen.get('U:8'), rounds);
+  assert.ok(
+    result!.translated > result!.instructions / 10,
+    `${result!.translated} of ${result!.instructions}`,
+  );
 });
 
 test('the sweep holds every instruction of the table and every compressed form', () => {

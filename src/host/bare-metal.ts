@@ -5,6 +5,7 @@ import { Machine } from '../engine/machine.js';
 import { bootBareMetal, parseBareMetalImage } from '../engine/boot.js';
 import { RAM_BASE } from '../engine/memmap.js';
 import type { JitOptions, JitStats } from '../engine/jit/jit.js';
+import { warmUpInterpreter, warmUpTranslator } from '../engine/warm-up.js';
 import { preferBaselineWasm } from './wasm-tier.js';
 
 export interface BareMetalOptions {
@@ -34,6 +35,20 @@ export interface BareMetalResult {
 const DEFAULT_MEMORY = 128 * 1024 * 1024;
 const MAX_RESETS = 100;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * V8's training before the first program of a process (engine/warm-up.ts), as `rvisor run` does
+ * before a boot: the interpreter's and, for runs with the JIT (whose pages are translated on this
+ * thread), the translator's. Once per process; returns the milliseconds it took (0 after the
+ * first call). runBareMetal does not call it: tests run cold, benchmarks call it first.
+ */
+export function warmUpBareMetal(jit = true): number {
+  preferBaselineWasm();
+  const start = performance.now();
+  warmUpInterpreter();
+  if (jit) warmUpTranslator();
+  return performance.now() - start;
+}
 
 export function runBareMetal(options: BareMetalOptions): BareMetalResult {
   preferBaselineWasm();
