@@ -38,6 +38,7 @@ import {
 } from '../cpu/csr-numbers.js';
 import { buildModule, FunctionWriter, ValType, W, ByteWriter, type FunctionType } from './wasm-writer.js';
 import { PAGE_IMPORTS, pageImports } from './import-trampolines.js';
+import { planAccessGroups, type AccessPlan } from './access-groups.js';
 
 /** Exit kinds written to HART_STATE.EXIT_KIND. */
 export const EXIT_JUMP = 0;
@@ -692,6 +693,9 @@ export function translatePage(
   let floatScratch: number[] | undefined;
   const fl = () => (floatScratch ??= Array.from({ length: 16 }, () => f.local(ValType.F64)));
   const vb = P_VBASE;
+  // i32 locals holding access groups' host addends (see access-groups.ts), declared on first use.
+  const groupScratch: number[] = [];
+  const groupLocal = (slot: number) => (groupScratch[slot] ??= f.local(ValType.I32));
   let rneScratch: number | undefined;
   const rneLocal = () => (rneScratch ??= f.local(ValType.I32));
 
@@ -835,8 +839,8 @@ export function translatePage(
       // Budget: a block runs whole or not at all, so the count stays exact. Take it first and
       // give it back when it was not there (one subtraction and a sign test).
       f.get(P_N);
-      f.i32(len);
-      f.op(W.I32_SUB);
+      f.i32(-len);
+      f.op(W.I32_ADD);
       f.tee(P_N);
       f.i32(0);
       f.op(W.I32_LT_S);
@@ -846,6 +850,7 @@ export function translatePage(
     }
     // Leaving before instruction j: give back the budget of the instructions not executed.
     const leaveBefore = (j: number, off: number) => exitAt(off, EXIT_INTERPRET, len - j);
+    const plans = planAccessGroups(block.body.map((ins) => ins.d));
     const locals: Locals = {
       vb,
       epc,
@@ -859,8 +864,13 @@ export function translatePage(
       fl,
       fp: { fsDirty: false, rne: false },
       rneLocal,
+      access: undefined,
+      groupLocal,
     };
-    block.body.forEach((ins, j) => emitInstruction(e, ins, j, leaveBefore, locals, goTo, goToComputed));
+    block.body.forEach((ins, j) => {
+      locals.access = plans[j];
+      emitInstruction(e, ins, j, leaveBefore, locals, goTo, goToComputed);
+    });
     if (block.end === End.FALL) goTo(block.next, true);
     else if (block.end === End.INTERPRET) exitAt(block.next, EXIT_INTERPRET);
     // End.CONTROL: the control instruction branched away itself.
@@ -889,12 +899,21 @@ export function translatePage(
       const inner = partsOf(k + 1, regions.end[k]);
       for (let i = inner.length - 1; i >= 0; i--) f.open(W.BLOCK, `b${inner[i]}`);
       if (inner.length > 0) {
+        // The header's code comes before the dispatch (skipped when `sub` is set), and its way
+        // into the first part is an explicit branch: V8's baseline compiler fixes where each
+        // label's values live at the first branch to it, and this makes that the header's
+        // branches, with guest registers still in machine registers, rather than the dispatch's
+        // at the loop's head, where all are in memory.
+        f.open(W.BLOCK, `dispatch${k}`);
         f.get(sub);
-        f.open(W.IF);
-        emitPartSearch(inner, 0, inner.length);
+        f.brIf(`dispatch${k}`);
+        emitBlock(k);
+        f.br(`b${inner[0]}`);
         f.end();
+        emitPartSearch(inner, 0, inner.length);
+      } else {
+        emitBlock(k);
       }
-      emitBlock(k);
       emitParts(inner);
       f.end(); // loop
     }
@@ -1174,6 +1193,10 @@ interface Locals {
    */
   fp: { fsDirty: boolean; rne: boolean };
   rneLocal: () => number;
+  /** The current instruction's part in an access group, if it is a grouped load or store. */
+  access: AccessPlan;
+  /** The i32 local of a group's addend slot. */
+  groupLocal: (slot: number) => number;
 }
 
 const LOADS = new Map<Op, [number, W]>([
@@ -1336,14 +1359,16 @@ function emitInstruction(
   }
   const load = LOADS_BY_OP[d.op];
   if (load !== undefined) {
-    emitAccess(e, l, rs1, imm, load[0], false, () => leaveBefore(j, off));
+    if (l.access !== undefined) emitGroupedAddress(e, l, rs1, imm, false, () => leaveBefore(j, off));
+    else emitAccess(e, l, rs1, imm, load[0], false, () => leaveBefore(j, off));
     f.mem(load[1], 0, 0);
     setReg(rd);
     return;
   }
   const store = STORES_BY_OP[d.op];
   if (store !== undefined) {
-    emitAccess(e, l, rs1, imm, store[0], true, () => leaveBefore(j, off));
+    if (l.access !== undefined) emitGroupedAddress(e, l, rs1, imm, true, () => leaveBefore(j, off));
+    else emitAccess(e, l, rs1, imm, store[0], true, () => leaveBefore(j, off));
     reg(rs2);
     f.mem(store[1], 0, 0);
     return;
@@ -2388,6 +2413,41 @@ function emitAtomic(e: Emitter, l: Locals, d: DecodedInstruction, leave: () => v
  * For aligned-only accesses, the low address bits are kept in the compared value instead, so a
  * misaligned address never matches (a tag has them zero).
  */
+/**
+ * The host address of a grouped access (l.access, see access-groups.ts). The group's first access
+ * checks the group's whole span and keeps the TLB entry's addend in the slot's local, leaving
+ * before itself if the span is not on one mapped page; the others add that addend.
+ */
+function emitGroupedAddress(
+  e: Emitter,
+  l: Locals,
+  rs1: number,
+  imm: number,
+  store: boolean,
+  leave: () => void,
+): void {
+  const { f, reg } = e;
+  const plan = l.access!;
+  const local = l.groupLocal(plan.slot);
+  if (plan.lead) {
+    emitAccess(e, l, rs1, plan.lo, plan.span, store, leave, false, undefined, true);
+    f.set(local);
+  }
+  reg(rs1);
+  if (imm !== 0) {
+    f.i64(imm);
+    f.op(W.I64_ADD);
+  }
+  f.op(W.I32_WRAP_I64);
+  f.get(local);
+  f.op(W.I32_ADD);
+}
+
+/**
+ * The TLB's fast path for an access of `size` bytes at rs1 + imm (masked by `mask`): leaves
+ * before the instruction on a miss or when the bytes cross a page; else the host address (or,
+ * with `addendOnly`, the entry's addend) on the stack.
+ */
 function emitAccess(
   e: Emitter,
   l: Locals,
@@ -2398,6 +2458,7 @@ function emitAccess(
   leave: () => void,
   aligned = false,
   mask?: number,
+  addendOnly = false,
 ): void {
   const { f, reg } = e;
   const base = store ? HART_STATE.TLB_WRITE_JIT : HART_STATE.TLB_READ_JIT;
@@ -2436,6 +2497,11 @@ function emitAccess(
   f.open(W.IF);
   leave();
   f.end();
+  if (addendOnly) {
+    f.get(l.ea);
+    f.mem(W.I32_LOAD, base + 8, 2);
+    return;
+  }
   f.get(l.addr);
   f.op(W.I32_WRAP_I64);
   f.get(l.ea);

@@ -1,0 +1,149 @@
+// Access groups (access-groups.ts): which loads and stores of a block share one TLB check, and
+// that translated code with groups computes what the interpreter does, also when a group's span
+// crosses a page (its first access then leaves and the interpreter runs the rest of the block).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeInstruction } from '../cpu/decoder.js';
+import { encI, encR, encS, encU } from '../cpu/encode.js';
+import { planAccessGroups } from './access-groups.js';
+import { addi, auipc, bne, ld, sd, machineWith } from './test-asm.js';
+
+const [RA, SP, S0, S1, A0, A1, A2, A3, A4, T0] = [1, 2, 8, 9, 10, 11, 12, 13, 14, 5];
+const [S2, S3, S4] = [18, 19, 20];
+const lw = (rd: number, rs1: number, imm: number): number => encI(0x03, 2, rd, rs1, imm);
+const sw = (rs2: number, rs1: number, imm: number): number => encS(0x23, 2, rs1, rs2, imm);
+const add = (rd: number, rs1: number, rs2: number): number => encR(0x33, 0, 0, rd, rs1, rs2);
+const fence = (): number => 0x0ff0000f;
+
+const plan = (...words: number[]) => planAccessGroups(words.map((w) => decodeInstruction(w)));
+
+test('a stack frame’s stores are one group: the span of their offsets, checked by the first', () => {
+  const p = plan(sd(RA, SP, 8), sd(S0, SP, 0), addi(A0, A0, 1), sd(S1, SP, 16));
+  assert.deepEqual(p[0], { lead: true, lo: 0, span: 24, slot: 0 });
+  assert.deepEqual(p[1], { lead: false, slot: 0 });
+  assert.equal(p[2], undefined);
+  assert.deepEqual(p[3], { lead: false, slot: 0 });
+});
+
+test('loads and stores group apart; interleaved groups get their own slots', () => {
+  const p = plan(ld(A1, A0, 0), sd(A1, SP, 0), ld(A2, A0, 8), sd(A2, SP, 8), lw(A3, A0, 16));
+  assert.deepEqual(p[0], { lead: true, lo: 0, span: 20, slot: 0 });
+  assert.deepEqual(p[1], { lead: true, lo: 0, span: 16, slot: 1 });
+  assert.deepEqual(p[2], { lead: false, slot: 0 });
+  assert.deepEqual(p[3], { lead: false, slot: 1 });
+  assert.deepEqual(p[4], { lead: false, slot: 0 });
+});
+
+test('a group ends where its base changes, at anything but arithmetic, and at a wide span', () => {
+  // A load into its own base: the next access uses the new value.
+  assert.deepEqual(plan(ld(A0, A0, 0), ld(A1, A0, 8)), [undefined, undefined]);
+  // The base written in between.
+  assert.deepEqual(plan(ld(A1, A0, 0), addi(A0, A0, 8), ld(A2, A0, 0)), [undefined, undefined, undefined]);
+  // But another register written in between is fine.
+  assert.equal(plan(ld(A1, A0, 0), add(A2, A1, A1), ld(A3, A0, 8))[0]?.lead, true);
+  // A fence between.
+  assert.deepEqual(plan(ld(A1, A0, 0), fence(), ld(A2, A0, 8)), [undefined, undefined, undefined]);
+  // Offsets 300 bytes apart: not grouped (a wide span would often cross a page).
+  assert.deepEqual(plan(ld(A1, A0, 0), ld(A2, A0, 300)), [undefined, undefined]);
+  // x0 as the base (absolute addresses): never grouped.
+  assert.deepEqual(plan(ld(A1, 0, 0), ld(A2, 0, 8)), [undefined, undefined]);
+});
+
+/**
+ * A loop storing four words at a0 + 0..12 and loading them back, summing them into a3, with a0
+ * 8 bytes before a page's end every other round (the group then crosses into the next page) and
+ * 8 bytes after it otherwise; and a dword group on a page of its own.
+ */
+function program(): Uint32Array {
+  const w: number[] = [];
+  // The program runs at RAM_BASE (0x80000000), so auipc at index i gives 0x80000000 + 4i + its offset.
+  w.push(auipc(S0, 0x100), addi(S0, S0, -8)); // s0 = 0x800ffff8: 8 bytes before a page's end
+  w.push(auipc(S1, 0x200), addi(S1, S1, -8)); // s1 = 0x80200000: a page well inside RAM
+  w.push(addi(A0, S0, 0), addi(T0, 0, 600), addi(A3, 0, 0));
+  const loop = w.length;
+  w.push(addi(A1, T0, 3), addi(A2, T0, 7));
+  w.push(sw(A1, A0, 0), sw(A2, A0, 4), sw(T0, A0, 8), sw(A1, A0, 12));
+  w.push(lw(A1, A0, 12), lw(A2, A0, 0), add(A3, A3, A1), lw(A1, A0, 8), lw(A2, A0, 4), add(A3, A3, A2));
+  w.push(sd(A3, S1, 0), sd(T0, S1, 8), ld(A2, S1, 0), ld(A1, S1, 8), add(A3, A3, A1), add(A3, A3, A2));
+  // Every other round, the group at a0 crosses into the next page; else it lies in one.
+  w.push(encI(0x13, 7, A1, T0, 1)); // andi a1, t0, 1
+  w.push(encI(0x13, 1, A1, A1, 4)); // slli a1, a1, 4
+  w.push(add(A0, S0, A1));
+  w.push(addi(T0, T0, -1));
+  w.push(bne(T0, 0, 4 * (loop - w.length)));
+  w.push(0x0000006f); // j . (spin)
+  return Uint32Array.from(w);
+}
+
+function run(jit: boolean) {
+  const machine = machineWith(program(), { jit, jitOptions: { hotThreshold: 50 } });
+  machine.run(600 * 30 + 100);
+  return {
+    regs: [...machine.harts[0].regs.x].slice(0, 32),
+    memory: [
+      ...machine.ram.u8.slice(0xffff8 - 16, 0xffff8 + 64),
+      ...machine.ram.u8.slice(0x200000, 0x200010),
+    ],
+    translated: machine.jit?.stats.instructions ?? 0,
+    retired: machine.harts[0].retired(),
+  };
+}
+
+test('grouped accesses compute as interpreted, with and without a group crossing a page', () => {
+  const interpreted = run(false);
+  const translated = run(true);
+  assert.ok(translated.translated > 5000, `${translated.translated} instructions translated`);
+  assert.deepEqual(translated.regs, interpreted.regs);
+  assert.deepEqual(translated.memory, interpreted.memory);
+  assert.equal(translated.retired, interpreted.retired);
+});
+
+/** Instructions setting rd to the 32-bit value v (lui + addiw). */
+function li32(rd: number, v: number): number[] {
+  const low = (v << 20) >> 20;
+  const high = ((v - low) >>> 12) & 0xfffff;
+  return [encU(0x37, rd, high), encI(0x1b, 0, rd, rd, low)];
+}
+
+/**
+ * Page 0: a loop whose block stores a word at 0x80001ffc (a data page) and one at 0x80002000,
+ * the first instruction of a function on page 2 that it then calls: `addi a2, a2, 1` or `5`
+ * by turns. The store group spans both pages: its first store must leave, so that the second
+ * goes through the write check that drops page 2's stale translation.
+ */
+function patching(): Uint32Array {
+  const words = new Uint32Array(3 * 1024);
+  const w: number[] = [];
+  w.push(auipc(S0, 0x1), addi(S0, S0, 2047), addi(S0, S0, 2045)); // 0x80001ffc
+  w.push(auipc(S1, 0x2), addi(S1, S1, -12)); // 0x80002000 (auipc at 0x8000000c)
+  w.push(...li32(S2, addi(A2, A2, 1)), ...li32(S3, addi(A2, A2, 5)));
+  w.push(encR(0x33, 0, 0x20, S4, S2, S3)); // s4 = s2 - s3
+  w.push(addi(T0, 0, 300), addi(A2, 0, 0));
+  const loop = w.length;
+  w.push(encI(0x13, 7, A1, T0, 1)); // andi a1, t0, 1
+  w.push(encR(0x33, 0, 1, A4, A1, S4)); // mul a4, a1, s4
+  w.push(add(A4, A4, S3));
+  w.push(sw(T0, S0, 0), sw(A4, S0, 4));
+  w.push(encI(0x67, 0, RA, S1, 0)); // jalr ra, 0(s1)
+  w.push(addi(T0, T0, -1));
+  w.push(bne(T0, 0, 4 * (loop - w.length)));
+  w.push(0x0000006f);
+  words.set(w, 0);
+  words.set([addi(A2, A2, 1), encI(0x67, 0, 0, RA, 0)], 2048); // page 2: the function, then ret
+  return words;
+}
+
+test('a store group crossing onto a page of translated code still drops its translation', () => {
+  const outcome = (jit: boolean) => {
+    const machine = machineWith(patching(), { jit, jitOptions: { hotThreshold: 50 } });
+    machine.run(300 * 10 + 100);
+    return { a2: machine.harts[0].regs.x[A2], invalidations: machine.jit?.stats.invalidations ?? 0 };
+  };
+  const interpreted = outcome(false);
+  const translated = outcome(true);
+  // 150 rounds add 1, 150 add 5 (as long as the loop ran to its end).
+  assert.equal(interpreted.a2, 900n);
+  assert.equal(translated.a2, interpreted.a2);
+  assert.ok(translated.invalidations > 0, 'the function’s page was translated and then written');
+});
