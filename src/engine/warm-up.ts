@@ -50,7 +50,7 @@ const SP = 2;
 
 /** CSRs the sweep writes (fflags, frm, fcsr, sscratch) and only reads (counters, sstatus, sie, satp, sip). */
 const CSR_WRITABLE = [0x001, 0x002, 0x003, 0x140];
-const CSR_READ_ONLY = [0xc00, 0xc01, 0xc02, 0x100, 0x104, 0x180, 0x144];
+const CSR_READ_ONLY = [0xc00, 0xc01, 0xc02, 0x100, 0x104, 0x180, 0x144, 0x14d];
 
 const C_NOP = 0x0001;
 const ECALL = 0x00000073;
@@ -130,7 +130,9 @@ function emitRow(c: Code, p: InstructionPattern, pick: (n: number) => number): v
   const imm12 = () => pick(4096) << 20;
   // Data offsets below and above the pointer (the address arithmetic differs by sign), and the
   // last byte of the page: misaligned, and crossing into the next page for every width above 1.
-  const offsets = () => [-1 - pick(2048), pick(2048), 0x7ff].map((o) => o & 0xfff);
+  // The one below is 8-byte aligned, so that every width also takes its aligned fast path (a
+  // path first met in the guest deoptimizes the interpreter's loop: 100-200 ms of recompiling).
+  const offsets = () => [-8 - 8 * pick(256), pick(2048), 0x7ff].map((o) => o & 0xfff);
   switch (p.format) {
     case Format.NONE:
       // ecall closes the sweep; mret/sret/wfi would leave it. ebreak traps and is skipped.
@@ -140,7 +142,12 @@ function emitRow(c: Code, p: InstructionPattern, pick: (n: number) => number): v
       c.word(encJ(pick(2) === 0 ? 0 : any(), 4));
       return;
     case Format.B:
+      // To the next slot either way; equal operands and x0 against a register make both
+      // outcomes likely for every condition (an outcome first met in the guest deoptimizes).
       c.word(encB((p.match >>> 12) & 7, any(), any(), 4));
+      for (const r of [any(), any()]) c.word(encB((p.match >>> 12) & 7, r, r, 4));
+      c.word(encB((p.match >>> 12) & 7, 0, any(), 4));
+      c.word(encB((p.match >>> 12) & 7, any(), 0, 4));
       return;
     case Format.I:
       if (opcode === 0x67) {
@@ -191,10 +198,30 @@ function emitRow(c: Code, p: InstructionPattern, pick: (n: number) => number): v
       place(regs(any(), any(), any()) | (any() << 27) | (pick(8) << 12));
       return;
     default:
+      if (/^(div|rem|mulh)/.test(p.name)) {
+        // Division's special cases (by zero; the most negative value by -1, 64- and 32-bit) and
+        // the high multiplies of negative values: paths random operands rarely take, each of
+        // which would otherwise deoptimize the interpreter's out-of-line execution when a guest
+        // first took it.
+        const [A, B] = [EDGE_A, EDGE_B];
+        c.word(addi(B, 0, 0));
+        place(regs(any(), any(), B));
+        c.word(addi(B, 0, -1));
+        c.word(addi(A, 0, 1));
+        c.word(slli(A, A, 63));
+        place(regs(any(), A, B));
+        c.word(lui(A, 0x80000));
+        place(regs(any(), A, B));
+        place(regs(any(), B, A));
+      }
       // R, U, shifts, fences: operands at random, immediates too.
       place(regs(any(), any(), any()) | (pick(1 << 12) << 20));
   }
 }
+
+/** Scratch registers the division edge cases load (among SCRATCH, so harmless to the sweep). */
+const EDGE_A = 28;
+const EDGE_B = 29;
 
 /** A sample of every compressed form (RV64C), registers held to the scratch set. */
 function emitCompressed(c: Code, pick: (n: number) => number): void {

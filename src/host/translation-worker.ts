@@ -61,7 +61,12 @@ export class WorkerTranslator implements PageTranslator {
     const request: TranslationRequest = { id, code, entries, sweep, limits };
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage(request, [code.buffer as ArrayBuffer]);
+      // Copied, not transferred: transferring detaches the buffer here, and the first detached
+      // ArrayBuffer of a process invalidates V8's "no buffer was ever detached" protector, which
+      // deoptimizes every function that relied on it (the interpreter's loop among them: 120-240
+      // ms of recompilation each time on the core the worker needs) and puts a detach check into
+      // every typed-array access compiled after. 4 KiB copy per request instead.
+      this.worker.postMessage(request);
     });
   }
 
