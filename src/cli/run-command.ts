@@ -3,6 +3,7 @@
 // otherwise the firmware (OpenSBI by default) boots a Linux kernel, by default the Debian guest
 // that `rvisor guest fetch` downloads.
 
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { Machine } from '../engine/machine.js';
@@ -19,6 +20,7 @@ import { openDrive, DriveSpecError, type Drive } from '../host/disk/drive.js';
 import { DiskError } from '../host/disk/raw-file.js';
 import { runVm } from '../host/vm-runner.js';
 import { WorkerTranslator } from '../host/translation-worker.js';
+import { readLinuxImageIntoRam } from '../host/image-into-ram.js';
 import { VirtioNetDevice, macFromSeed } from '../engine/devices/virtio/net.js';
 import { NicSpecError, openNic, parseNicSpec, type NicSpec, type OpenNic } from '../host/net/nic.js';
 import { parseSize } from '../host/size.js';
@@ -127,15 +129,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw new UsageError(`--smp must be 1..8, got ${smpText}`);
   const icount = options.has('icount');
 
-  const reading = Promise.all([
-    readGuestFile(kernelPath!, 'kernel'),
-    firmwarePath === undefined ? undefined : readGuestFile(firmwarePath, 'firmware'),
-    initrdPath === undefined ? undefined : readGuestFile(initrdPath, 'initrd'),
-  ]);
   // The console needs the machine's UART and the machine needs the console's output: tie the knot.
   const sink: { console?: HostConsole } = {};
-  // Let V8 see every instruction kind before the guest runs (engine/warm-up.ts): ~10% off a boot.
-  warmUpInterpreter();
   const machine = new Machine({
     memoryBytes,
     harts,
@@ -145,7 +140,22 @@ export async function runCommand(argv: string[]): Promise<number> {
     jitOptions: options.has('no-jit') ? undefined : { translator: new WorkerTranslator() },
     onConsoleOutput: (byte) => sink.console?.write(byte),
   });
-  const [kernel, firmware, initrd] = await reading;
+  // The images are read on libuv's threads while V8 trains; a Linux Image kernel straight into
+  // its place in RAM (host/image-into-ram.ts), anything else into a buffer for the loader.
+  const reading = Promise.all([
+    bareMetal
+      ? readGuestFile(kernelPath!, 'kernel')
+      : readLinuxImageIntoRam(kernelPath!, machine.ram).then(
+          (inPlace) => inPlace ?? readGuestFile(kernelPath!, 'kernel'),
+          () => readGuestFile(kernelPath!, 'kernel'),
+        ),
+    firmwarePath === undefined ? undefined : readGuestFile(firmwarePath, 'firmware'),
+    initrdPath === undefined ? undefined : readGuestFile(initrdPath, 'initrd'),
+  ]);
+  reading.catch(() => undefined);
+  // Let V8 see every instruction kind before the guest runs (engine/warm-up.ts): ~10% off a boot.
+  warmUpInterpreter();
+  const [firstKernel, firmware, initrd] = await reading;
   // virtio devices, in slot order: disks first (so they are vda, vdb, ... in order), then the
   // console and the entropy source. Guest errors are reported once per device on stderr.
   const logDevice = (message: string) =>
@@ -209,9 +219,19 @@ export async function runCommand(argv: string[]): Promise<number> {
     Promise.allSettled([...drives.map((d) => d.backend.close()), ...nics.map((n) => n.close())]);
   // Reproducible runs get a fixed seed; otherwise the kernel gets real entropy.
   const rngSeed = icount ? new Uint8Array(64) : new Uint8Array(randomBytes(64));
+  let kernel = firstKernel;
   const boot = (clearRam: boolean) => {
     // A reboot resets the devices, so no request of the old kernel completes into the new one.
     if (clearRam) for (const transport of machine.virtio) transport.reset();
+    // A kernel read into RAM has run there since: a reboot reads the file again (as a buffer,
+    // since RAM is cleared first).
+    if (clearRam && kernel.buffer === machine.ram.u8.buffer) {
+      try {
+        kernel = readFileSync(kernelPath!);
+      } catch (err) {
+        throw new Error(`cannot read the kernel '${kernelPath}' again for the reboot: ${String(err)}`);
+      }
+    }
     if (firmware === undefined) {
       bootBareMetal(machine, parseBareMetalImage(kernel, RAM_BASE), clearRam);
     } else {

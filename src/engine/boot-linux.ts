@@ -4,7 +4,14 @@
 // M-mode with a0 = hartid, a1 = device tree, a2 = struct fw_dynamic_info (OpenSBI
 // include/sbi/fw_dynamic.h: magic "OSBI", version 2, next_addr, next_mode S, options, boot_hart).
 
-import { isElf, loadElf, parseLinuxImageHeader, placeSegments, LoaderError } from './loader.js';
+import {
+  imageLoadOffset,
+  isElf,
+  loadElf,
+  parseLinuxImageHeader,
+  placeSegments,
+  LoaderError,
+} from './loader.js';
 import type { Machine } from './machine.js';
 
 export interface FirmwareBootConfig {
@@ -52,7 +59,7 @@ export function bootWithFirmware(machine: Machine, config: FirmwareBootConfig, c
   let kernelEnd: number;
   const header = parseLinuxImageHeader(config.kernel);
   if (header !== null) {
-    kernelEntry = ram.base + (header.loadOffset || 2 * MiB);
+    kernelEntry = ram.base + imageLoadOffset(header);
     kernelEnd = kernelEntry + Math.max(header.imageSize, config.kernel.length);
     if (kernelEntry < firmwareEnd) {
       throw new LoaderError(

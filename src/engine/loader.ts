@@ -204,7 +204,7 @@ export interface LinuxImageHeader {
   imageSize: number;
 }
 
-const IMAGE_HEADER_SIZE = 64;
+export const IMAGE_HEADER_SIZE = 64;
 const IMAGE_MAGIC = 'RISCV\0\0\0'; // at 48, deprecated since header version 0.2 but still written
 const IMAGE_MAGIC2 = 'RSC\x05'; // at 56
 
@@ -225,6 +225,11 @@ export function parseLinuxImageHeader(image: Uint8Array): LinuxImageHeader | nul
   }
   // Header version 0.1 kernels may leave image_size 0; then the file itself is all we know.
   return { loadOffset: Number(textOffset), imageSize: imageSize === 0n ? image.length : Number(imageSize) };
+}
+
+/** Where in RAM an Image goes: its text_offset, or 2 MiB (RV64's) when that is 0. */
+export function imageLoadOffset(header: LinuxImageHeader): number {
+  return header.loadOffset || 2 * 1024 * 1024;
 }
 
 /**
@@ -251,7 +256,10 @@ export function placeSegments(
   }
   for (const segment of segments) {
     const at = segment.paddr - ram.base;
-    ram.bytes.set(segment.data, at);
+    // Data already in place (read straight into RAM: host/image-into-ram.ts) is not copied.
+    const inPlace =
+      segment.data.buffer === ram.bytes.buffer && segment.data.byteOffset === ram.bytes.byteOffset + at;
+    if (!inPlace) ram.bytes.set(segment.data, at);
     ram.bytes.fill(0, at + segment.data.length, at + segment.memSize);
   }
 }
