@@ -775,12 +775,23 @@ export function translatePage(
     f.br('leave');
   };
   let current = -1;
+  /** The block whose first copy is being emitted, when a one-block loop is unrolled (see emitParts). */
+  let unrolling = -1;
   /** Continue at `off`; `last` = nothing follows in this block, so falling through is allowed. */
   const goTo = (off: number, last = false) => {
     const k = indexOf(off);
     if (k === undefined) {
       exitAt(off, EXIT_JUMP);
       return;
+    }
+    if (unrolling === current) {
+      // The first copy of an unrolled loop: around again means into the second copy, and
+      // nothing may fall through into it.
+      if (k === current) {
+        f.br(`again${current}`);
+        return;
+      }
+      last = false;
     }
     // The next block's code follows this one's: just fall into it.
     if (last && k === current + 1) return;
@@ -911,6 +922,16 @@ export function translatePage(
         f.br(`b${inner[0]}`);
         f.end();
         emitPartSearch(inner, 0, inner.length);
+      } else if (selfLoop(k)) {
+        // A one-block loop, twice per turn of the wasm loop: V8's baseline compiler keeps guest
+        // registers in machine registers through straight-line code but puts them all back in
+        // memory at a loop's head, so the second copy runs on the first's registers.
+        f.open(W.BLOCK, `again${k}`);
+        unrolling = k;
+        emitBlock(k);
+        unrolling = -1;
+        f.end();
+        emitBlock(k);
       } else {
         emitBlock(k);
       }
@@ -918,6 +939,17 @@ export function translatePage(
       f.end(); // loop
     }
   };
+  /** Block k ends with a conditional branch back to its own start. */
+  function selfLoop(k: number): boolean {
+    const b = blocks[k];
+    const last = b.body[b.body.length - 1];
+    return (
+      b.end === End.CONTROL &&
+      last !== undefined &&
+      BRANCHES_BY_OP[last.d.op] !== undefined &&
+      last.off + last.d.imm === b.start
+    );
+  }
   /** Set `sub` for a region's dispatch: block k, plus one (0 = no dispatch pending). */
   function setSub(k: number) {
     f.i32(k + 1);
@@ -1317,16 +1349,27 @@ function emitInstruction(
   const zext32 = (r: number) => (reg(r), f.i64(0xffffffff), f.op(W.I64_AND));
   let w: W | undefined;
   if ((w = RR64_BY_OP[d.op]) !== undefined) {
-    reg(rs1);
-    reg(rs2);
-    f.op(w);
+    // mv written as add/or/xor with x0: a copy (V8's baseline compiler folds no constants).
+    if (rs2 === 0 && (w === W.I64_ADD || w === W.I64_OR || w === W.I64_XOR || w === W.I64_SUB)) reg(rs1);
+    else if (rs1 === 0 && (w === W.I64_ADD || w === W.I64_OR || w === W.I64_XOR)) reg(rs2);
+    else {
+      reg(rs1);
+      reg(rs2);
+      f.op(w);
+    }
     setReg(rd);
     return;
   }
   if ((w = RI64_BY_OP[d.op]) !== undefined) {
-    reg(rs1);
-    f.i64(imm);
-    f.op(w);
+    // li (addi/ori/xori from x0) is a constant, mv (addi 0) a copy: common, and not folded.
+    const identity = w === W.I64_ADD || w === W.I64_OR || w === W.I64_XOR;
+    if (rs1 === 0) f.i64(identity ? imm : 0);
+    else if (imm === 0 && w !== W.I64_AND) reg(rs1);
+    else {
+      reg(rs1);
+      f.i64(imm);
+      f.op(w);
+    }
     setReg(rd);
     return;
   }
