@@ -1,6 +1,7 @@
 // `npm run bench`: runs the benchmark sections (sections.ts) and prints a table for each, then one
 // line of JSON with every result. Usage: node dist/bench/main.js [--only NAME] [--runs N] [--small] [--json]
 import { cpus, platform, arch } from 'node:os';
+import v8 from 'node:v8';
 import { sections } from './sections.js';
 import { preferBaselineWasm } from '../src/host/wasm-tier.js';
 import type { BenchContext, BenchSection, SectionReport } from './section.js';
@@ -92,6 +93,10 @@ function printReport(report: SectionReport): void {
 
 export async function main(argv: readonly string[]): Promise<number> {
   preferBaselineWasm();
+  // Every run of a workload or boot translates and compiles its pages anew, as a fresh process
+  // would (and as QEMU's runs do): V8 would otherwise reuse the module an earlier run compiled
+  // from identical bytes, and a second run would skip its compilation.
+  v8.setFlagsFromString('--no-wasm-native-module-cache-enabled');
   let opts: Options;
   let plan: ReturnType<typeof select>;
   try {
