@@ -132,7 +132,13 @@ export class Machine {
             ...config.jitOptions,
             deterministicTime: this.icount,
           });
-    this.clint = new Clint(this.harts, readTime);
+    // An inter-processor interrupt ends the sender's slice too (the CLINT does not know which
+    // hart wrote): a sender usually waits for the answer (a remote fence, a function call on
+    // the other hart), which comes sooner when the target runs next than after the sender's
+    // slice spins out.
+    this.clint = new Clint(this.harts, readTime, () => {
+      for (const h of this.harts) h.endSlice = true;
+    });
     this.plic = new Plic(this.harts, PLIC_NUM_SOURCES);
     const output = config.onConsoleOutput ?? (() => {});
     this.uart = new Uart16550(this.irqLine(10), output);

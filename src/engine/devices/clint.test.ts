@@ -115,3 +115,21 @@ test('save/restore: JSON state, mtime continues from the saved value on a differ
   b.clint.update();
   assert.equal(b.cpus[0].pending(MIP_MTIP), true);
 });
+
+test('setting an msip bit reports an inter-processor interrupt; clearing or rewriting it does not', () => {
+  const cpus = [new Hart(), new Hart()];
+  let ipis = 0;
+  const clint = new Clint(
+    cpus,
+    () => 0,
+    () => ipis++,
+  );
+  clint.write(CLINT_MSIP_OFFSET + 4, 1, 4);
+  assert.equal(cpus[1].pending(MIP_MSIP), true);
+  assert.equal(ipis, 1);
+  clint.write(CLINT_MSIP_OFFSET + 4, 1, 4); // already set
+  clint.write(CLINT_MSIP_OFFSET + 4, 0, 4);
+  assert.equal(ipis, 1);
+  clint.write(CLINT_MSIP_OFFSET, 1, 4); // to hart 0 itself
+  assert.equal(ipis, 2);
+});

@@ -31,9 +31,13 @@ export class Clint implements MmioDevice {
   private offset = 0n;
   private offsetNumber = 0;
 
+  /**
+   * @param onIpi called when an msip bit is set (an inter-processor interrupt is sent)
+   */
   constructor(
     private readonly harts: InterruptSink[],
     private readonly clock: () => number,
+    private readonly onIpi: () => void = () => undefined,
   ) {
     if (harts.length < 1 || harts.length > MAX_HARTS)
       throw new RangeError(`CLINT supports 1..${MAX_HARTS} harts`);
@@ -168,6 +172,7 @@ export class Clint implements MmioDevice {
     if (this.msip[hart] === level) return;
     this.msip[hart] = level;
     this.harts[hart].setInterruptPending(MIP_MSIP, level === 1);
+    if (level === 1) this.onIpi();
   }
 
   private setMtimecmp(hart: number, value: bigint): void {
