@@ -16,6 +16,7 @@
 
 import type { DecodedInstruction } from '../cpu/decoder.js';
 import { Op } from '../cpu/opcodes.js';
+import { ARITHMETIC } from './op-classes.js';
 
 /** A group's first access: the span [base + lo, base + lo + span) and its local's slot. */
 export interface GroupLead {
@@ -52,99 +53,6 @@ const SIZES = new Map<Op, number>([
 ]);
 const STORE_OPS = new Set<Op>([Op.SB, Op.SH, Op.SW, Op.SD]);
 
-/**
- * Operations that may lie between a group's accesses: they compute in registers only, never
- * leave mid-way in a way that matters (helpers for division and high multiplies are pure), and
- * touch neither the TLB nor memory.
- */
-const ARITHMETIC = new Set<Op>([
-  Op.LUI,
-  Op.AUIPC,
-  Op.ADDI,
-  Op.SLTI,
-  Op.SLTIU,
-  Op.XORI,
-  Op.ORI,
-  Op.ANDI,
-  Op.SLLI,
-  Op.SRLI,
-  Op.SRAI,
-  Op.ADD,
-  Op.SUB,
-  Op.SLL,
-  Op.SLT,
-  Op.SLTU,
-  Op.XOR,
-  Op.SRL,
-  Op.SRA,
-  Op.OR,
-  Op.AND,
-  Op.ADDIW,
-  Op.SLLIW,
-  Op.SRLIW,
-  Op.SRAIW,
-  Op.ADDW,
-  Op.SUBW,
-  Op.SLLW,
-  Op.SRLW,
-  Op.SRAW,
-  Op.MUL,
-  Op.MULH,
-  Op.MULHSU,
-  Op.MULHU,
-  Op.DIV,
-  Op.DIVU,
-  Op.REM,
-  Op.REMU,
-  Op.MULW,
-  Op.DIVW,
-  Op.DIVUW,
-  Op.REMW,
-  Op.REMUW,
-  Op.ADD_UW,
-  Op.SH1ADD,
-  Op.SH2ADD,
-  Op.SH3ADD,
-  Op.SH1ADD_UW,
-  Op.SH2ADD_UW,
-  Op.SH3ADD_UW,
-  Op.SLLI_UW,
-  Op.ANDN,
-  Op.ORN,
-  Op.XNOR,
-  Op.CLZ,
-  Op.CLZW,
-  Op.CTZ,
-  Op.CTZW,
-  Op.CPOP,
-  Op.CPOPW,
-  Op.MAX,
-  Op.MAXU,
-  Op.MIN,
-  Op.MINU,
-  Op.SEXT_B,
-  Op.SEXT_H,
-  Op.ZEXT_H,
-  Op.ROL,
-  Op.ROLW,
-  Op.ROR,
-  Op.RORW,
-  Op.RORI,
-  Op.RORIW,
-  Op.ORC_B,
-  Op.REV8,
-  Op.BCLR,
-  Op.BCLRI,
-  Op.BEXT,
-  Op.BEXTI,
-  Op.BINV,
-  Op.BINVI,
-  Op.BSET,
-  Op.BSETI,
-  Op.CZERO_EQZ,
-  Op.CZERO_NEZ,
-]);
-
 /** The plan for each instruction of a block's body (undefined: an access checked on its own). */
 export function planAccessGroups(body: readonly DecodedInstruction[]): AccessPlan[] {
   const plans: AccessPlan[] = new Array<AccessPlan>(body.length).fill(undefined);
@@ -164,6 +72,8 @@ export function planAccessGroups(body: readonly DecodedInstruction[]): AccessPla
       for (let i = j + 1; i < body.length; i++) {
         const d = body[i];
         const width = SIZES.get(d.op);
+        // Only arithmetic between: it touches neither memory nor the TLB, and never leaves mid-way
+        // in a way that matters (the helpers for division and high multiplies are pure).
         if (width === undefined && !ARITHMETIC.has(d.op)) break;
         if (
           width !== undefined &&
