@@ -38,7 +38,9 @@ export type AccessPlan = GroupLead | GroupFollower | undefined;
 export const GROUP_SLOTS = 4;
 const MAX_SPAN = 256;
 
-const SIZES = new Map<Op, number>([
+/** By operation: the access width of an integer load or store, 0 for anything else. */
+const WIDTH = new Uint8Array(Op.COUNT);
+for (const [op, width] of [
   [Op.LB, 1],
   [Op.LBU, 1],
   [Op.LH, 2],
@@ -50,37 +52,46 @@ const SIZES = new Map<Op, number>([
   [Op.SH, 2],
   [Op.SW, 4],
   [Op.SD, 8],
-]);
-const STORE_OPS = new Set<Op>([Op.SB, Op.SH, Op.SW, Op.SD]);
+] as const) {
+  WIDTH[op] = width;
+}
+const STORE = new Uint8Array(Op.COUNT);
+for (const op of [Op.SB, Op.SH, Op.SW, Op.SD]) STORE[op] = 1;
+/** By operation: 1 for the arithmetic that may lie between a group's accesses (see below). */
+const BETWEEN = new Uint8Array(Op.COUNT);
+for (const op of ARITHMETIC) BETWEEN[op] = 1;
+
+/** Plans of a block without two accesses: nothing grouped (read-only). */
+const NONE: readonly AccessPlan[] = [];
 
 /** The plan for each instruction of a block's body (undefined: an access checked on its own). */
-export function planAccessGroups(body: readonly DecodedInstruction[]): AccessPlan[] {
+export function planAccessGroups(body: readonly DecodedInstruction[]): readonly AccessPlan[] {
+  let accesses = 0;
+  for (const d of body) if (WIDTH[d.op] !== 0) accesses++;
+  if (accesses < 2) return NONE;
   const plans: AccessPlan[] = new Array<AccessPlan>(body.length).fill(undefined);
   // Per slot, the last instruction of the group using it (-1: free).
   const busyUntil = new Int32Array(GROUP_SLOTS).fill(-1);
+  const members: number[] = [];
   for (let j = 0; j < body.length; j++) {
     const first = body[j];
-    const size = SIZES.get(first.op);
-    if (plans[j] !== undefined || size === undefined || first.rs1 === 0) continue;
-    const store = STORE_OPS.has(first.op);
+    const size = WIDTH[first.op];
+    if (plans[j] !== undefined || size === 0 || first.rs1 === 0) continue;
+    const store = STORE[first.op];
     const base = first.rs1;
     let lo = first.imm;
     let hi = first.imm + size;
-    const members = [j];
+    members.length = 0;
+    members.push(j);
     // A load into its own base register ends the group at once.
     if (first.rd !== base) {
       for (let i = j + 1; i < body.length; i++) {
         const d = body[i];
-        const width = SIZES.get(d.op);
+        const width = WIDTH[d.op];
         // Only arithmetic between: it touches neither memory nor the TLB, and never leaves mid-way
         // in a way that matters (the helpers for division and high multiplies are pure).
-        if (width === undefined && !ARITHMETIC.has(d.op)) break;
-        if (
-          width !== undefined &&
-          STORE_OPS.has(d.op) === store &&
-          d.rs1 === base &&
-          plans[i] === undefined
-        ) {
+        if (width === 0 && BETWEEN[d.op] === 0) break;
+        if (width !== 0 && STORE[d.op] === store && d.rs1 === base && plans[i] === undefined) {
           const nlo = Math.min(lo, d.imm);
           const nhi = Math.max(hi, d.imm + width);
           if (nhi - nlo <= MAX_SPAN) {
