@@ -40,6 +40,9 @@ export function bootWithFirmware(machine: Machine, config: FirmwareBootConfig, c
   if (clearRam) ram.u8.fill(0);
   const ramEnd = ram.base + ram.size;
   const bytes = { base: ram.base, bytes: ram.u8 };
+  // The kernel's header is read before anything is placed: the kernel may already lie in RAM
+  // (host/image-into-ram.ts), where a firmware too big for the space below it would overwrite it.
+  const header = parseLinuxImageHeader(config.kernel);
 
   // Firmware: an ELF goes where it is linked, a flat binary at the start of RAM.
   let firmwareEntry = ram.base;
@@ -57,7 +60,6 @@ export function bootWithFirmware(machine: Machine, config: FirmwareBootConfig, c
   // Kernel: a RISC-V Linux Image at RAM + text_offset (2 MiB on RV64), or an ELF.
   let kernelEntry: number;
   let kernelEnd: number;
-  const header = parseLinuxImageHeader(config.kernel);
   if (header !== null) {
     kernelEntry = ram.base + imageLoadOffset(header);
     kernelEnd = kernelEntry + Math.max(header.imageSize, config.kernel.length);
