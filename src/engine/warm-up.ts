@@ -203,16 +203,15 @@ function emitRow(c: Code, p: InstructionPattern, pick: (n: number) => number): v
         // the high multiplies of negative values: paths random operands rarely take, each of
         // which would otherwise deoptimize the interpreter's out-of-line execution when a guest
         // first took it.
-        const [A, B] = [EDGE_A, EDGE_B];
-        c.word(addi(B, 0, 0));
-        place(regs(any(), any(), B));
-        c.word(addi(B, 0, -1));
-        c.word(addi(A, 0, 1));
-        c.word(slli(A, A, 63));
-        place(regs(any(), A, B));
-        c.word(lui(A, 0x80000));
-        place(regs(any(), A, B));
-        place(regs(any(), B, A));
+        c.word(addi(EDGE_B, 0, 0));
+        place(regs(any(), any(), EDGE_B));
+        c.word(addi(EDGE_B, 0, -1));
+        c.word(addi(EDGE_A, 0, 1));
+        c.word(slli(EDGE_A, EDGE_A, 63));
+        place(regs(any(), EDGE_A, EDGE_B));
+        c.word(lui(EDGE_A, 0x80000));
+        place(regs(any(), EDGE_A, EDGE_B));
+        place(regs(any(), EDGE_B, EDGE_A));
       }
       // R, U, shifts, fences: operands at random, immediates too.
       place(regs(any(), any(), any()) | (pick(1 << 12) << 20));

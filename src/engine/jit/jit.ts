@@ -153,11 +153,19 @@ interface PageCode {
 }
 
 const NO_PAGE = -1;
+/** A page's pending arrivals when none were recorded (read-only). */
+const NO_ARRIVALS: ReadonlySet<number> = new Set();
 
 /**
  * The offset of `pc` in its page, with h.fetchPage/fetchOffset made to describe that page (from
  * the interpreter's fetch cache or the fetch TLB; no walk, no fault), or -1 when neither knows it.
  */
+function offsetInFetchPage(h: Hart, pc: number): number {
+  const inPage = pc - h.fetchPage;
+  if (inPage >= 0 && inPage < 4096) return inPage;
+  return probeFetch(h, pc) ? pc - h.fetchPage : -1;
+}
+
 /** Whether the instruction at pc (in the hart's fetch page) is sret or mret. */
 function isTrapReturn(h: Hart, pc: number): boolean {
   const inPage = pc - h.fetchPage;
@@ -168,11 +176,6 @@ function isTrapReturn(h: Hart, pc: number): boolean {
   return u16[at] === 0x0073 && (u16[at + 1] === 0x1020 || u16[at + 1] === 0x3020);
 }
 
-function offsetInFetchPage(h: Hart, pc: number): number {
-  const inPage = pc - h.fetchPage;
-  if (inPage >= 0 && inPage < 4096) return inPage;
-  return probeFetch(h, pc) ? pc - h.fetchPage : -1;
-}
 /** A page averaging fewer instructions per exit than POOR_PAGE_RATIO is left to the interpreter. */
 const POOR_PAGE_EXITS = 2000;
 const POOR_PAGE_RATIO = 6;
@@ -391,13 +394,12 @@ export class Jit {
           // (Slices, exits and interrupts also resume mid-block: those offsets are arbitrary.)
           const rest = code.resume[inPage >>> 1];
           if (rest !== 0) {
-            const jumpedHere = arrived;
-            if (jumpedHere && this.noteEntry(page, inPage, true)) continue;
+            if (arrived && this.noteEntry(page, inPage, true)) continue;
             const done = interpret(h, n < rest ? n : rest, false, true);
             n -= done;
             stats.interpreted += done;
             stats.resumes++;
-            if (jumpedHere) this.heat[page] += done;
+            if (arrived) this.heat[page] += done;
             if (h.endSlice) break;
             continue;
           }
@@ -413,7 +415,7 @@ export class Jit {
       if (page === NO_PAGE && arrived) {
         // The arrival was at the instruction that filled the TLB: record it now that it maps.
         const atPage = offsetInFetchPage(h, at);
-        if (atPage >= 0) this.noteEntry((h.fetchOffset + atPage) >>> 12, atPage, true, false);
+        if (atPage >= 0) this.recordArrival((h.fetchOffset + atPage) >>> 12, atPage);
       }
       // A burst stops early where control leaves the page (or traps): an arrival elsewhere.
       arrived = done < requested;
@@ -446,18 +448,23 @@ export class Jit {
     return this.code[page]?.entries;
   }
 
-  /**
-   * An entry without translated code: record it if control `arrived` there; translate the page
-   * if hot (and `mayTranslate`). True if translated.
-   */
-  private noteEntry(page: number, offset: number, arrived: boolean, mayTranslate = true): boolean {
+  /** Control arrived at `offset` of `page`: an entry for its next translation. */
+  private recordArrival(page: number, offset: number): Set<number> {
     let seen = this.pending.get(page);
     if (seen === undefined) {
       seen = new Set();
       this.pending.set(page, seen);
     }
-    if (arrived && seen.size < 64) seen.add(offset);
-    if (!mayTranslate) return false;
+    if (seen.size < 64) seen.add(offset);
+    return seen;
+  }
+
+  /**
+   * An entry without translated code: record it if control `arrived` there; translate the page
+   * if hot. True if translated.
+   */
+  private noteEntry(page: number, offset: number, arrived: boolean): boolean {
+    const seen = arrived ? this.recordArrival(page, offset) : (this.pending.get(page) ?? NO_ARRIVALS);
     const threshold = this.translations[page] > 0 ? this.retranslateThreshold : this.hotThreshold;
     if (this.heat[page] < threshold) return false;
     if (

@@ -2362,18 +2362,6 @@ function emitAtomic(e: Emitter, l: Locals, d: DecodedInstruction, leave: () => v
 }
 
 /**
- * The TLB fast path of a load or store (as the interpreter's: an entry means the page is RAM with
- * uniform PMP permission), on the JIT's view of the TLB (HART_STATE.TLB_READ_JIT/TLB_WRITE_JIT).
- * Leaves the byte's offset in the wasm memory (i32) on the stack, or leaves the function when the
- * access misses the TLB, crosses a page or (`aligned`) is misaligned.
- *
- * One comparison covers the page and the page crossing (as QEMU's softmmu): the entry is chosen
- * by the first byte's page, and compared with the last byte's page. A crossing access has its
- * last byte in the next page, whose number maps to the next entry, so it can never equal the tag.
- * For aligned-only accesses, the low address bits are kept in the compared value instead, so a
- * misaligned address never matches (a tag has them zero).
- */
-/**
  * The host address of a grouped access (l.access, see access-groups.ts). The group's first access
  * checks the group's whole span and keeps the TLB entry's addend in the slot's local, leaving
  * before itself if the span is not on one mapped page; the others add that addend.
@@ -2404,9 +2392,17 @@ function emitGroupedAddress(
 }
 
 /**
- * The TLB's fast path for an access of `size` bytes at rs1 + imm (masked by `mask`): leaves
- * before the instruction on a miss or when the bytes cross a page; else the host address (or,
- * with `addendOnly`, the entry's addend) on the stack.
+ * The TLB fast path of a load or store (as the interpreter's: an entry means the page is RAM with
+ * uniform PMP permission), on the JIT's view of the TLB (HART_STATE.TLB_READ_JIT/TLB_WRITE_JIT).
+ * Leaves the byte's offset in the wasm memory (i32) on the stack (with `addendOnly`, the entry's
+ * addend instead: access groups), or leaves the function when the access misses the TLB, crosses
+ * a page or (`aligned`) is misaligned.
+ *
+ * One comparison covers the page and the page crossing (as QEMU's softmmu): the entry is chosen
+ * by the first byte's page, and compared with the last byte's page. A crossing access has its
+ * last byte in the next page, whose number maps to the next entry, so it can never equal the tag.
+ * For aligned-only accesses, the low address bits are kept in the compared value instead, so a
+ * misaligned address never matches (a tag has them zero).
  */
 function emitAccess(
   e: Emitter,
