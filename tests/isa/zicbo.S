@@ -148,8 +148,40 @@ TEST_BEGIN
     // ---- cbo.zero is a store: to an unmapped address it raises store access fault
     li a0, UNMAPPED_ADDR
     TEST_TRAP(25, CAUSE_STORE_ACCESS, cbo.zero (a0))
+    // ---- cbo.zero over hot code: a function copied to a RAM buffer and run 3000 times (a
+    //      translating implementation has compiled it), then zeroed and fetched anew: its first
+    //      parcel is all zeros, an illegal instruction (mtval 0)
+    la a0, hot_fn
+    la a2, codebuf
+    lw a3, 0(a0)
+    sw a3, 0(a2)
+    lw a3, 4(a0)
+    sw a3, 4(a2)
+    fence.i
+    la s4, codebuf
+    li a0, 0
+    li s3, 3000
+1:  jalr s4
+    addi s3, s3, -1
+    bnez s3, 1b
+    TESTNUM(26)
+    CHECK(a0, 3000)
+    cbo.zero (s4)
+    fence.i
+    TEST_TRAP_ANY_EPC(27, CAUSE_ILLEGAL_INSTRUCTION, jalr s4)
+    CHECK(s8, 0)
 TEST_END
+
+    .option push
+    .option norvc
+hot_fn:                                    // two 32-bit words, copied to codebuf
+    addi a0, a0, 1
+    ret
+    .option pop
 
     .data
     .align 6
 blk: .skip 192
+    .bss
+    .balign 4096
+codebuf: .skip 4096

@@ -17,6 +17,7 @@ import {
   writeAt,
 } from './mmu.js';
 import { writeWord } from './int64.js';
+import { TLB_ENTRIES } from './tlb-size.js';
 import { executeBitmanip } from './execute-bitmanip.js';
 import type { FpOp } from './fpu/fp-ops.js';
 import {
@@ -356,6 +357,22 @@ function executeCacheBlock(h: Hart, slot: number, op: Op, rs1: number): number {
   effectiveAddress(h, rs1, 0);
   const lo = h.addressLo - (h.addressLo % CACHE_BLOCK);
   const hi = h.addressHi;
+  if (op === Op.CBO_ZERO) {
+    // A write-TLB hit (the interpreter's store test: a RAM page, one PMP permission for all of
+    // it) zeroes the block in place. Linux clears every page it allocates with cbo.zero, and
+    // translated code leaves at the first one of each page (a TLB miss), so the rest of that
+    // block runs here: a page-table walk for each was ~3% of a Debian boot. (A page holding
+    // translated code never gets a write entry, mmu.ts fillTlb: its writes take the slow path.)
+    const i = h.dataSet + ((lo >>> 12) & (TLB_ENTRIES - 1));
+    const tags = h.tlbWriteJit;
+    if (tags[4 * i] === (lo & -4096) && tags[4 * i + 1] === hi) {
+      const o = h.tlbWriteOffset[i] + (lo & 0xfff);
+      // Int32 stores: BigInt64Array.fill took ~1 us a call.
+      const i32 = h.ram.i32;
+      for (let k = o >>> 2, end = k + CACHE_BLOCK / 4; k < end; k++) i32[k] = 0;
+      return NEXT;
+    }
+  }
   const pa = translateData(h, lo, hi, CACHE_BLOCK, ACCESS_STORE);
   if (pa < 0) return PC_SET;
   if (op === Op.CBO_ZERO) {
