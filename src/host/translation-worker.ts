@@ -29,6 +29,12 @@ export class WorkerTranslator implements PageTranslator {
   >();
   private nextId = 1;
   private failure: Error | undefined;
+  /**
+   * The worker translates one page at a time: it holds the next request too, so that it starts
+   * on it as soon as it answers one, without waiting for the guest's thread to read the answer
+   * (which happens between slices). The rest wait in the JIT's queue, hottest first.
+   */
+  readonly concurrency = 2;
 
   constructor() {
     this.worker = new Worker(new URL('./translation-worker-main.js', import.meta.url));

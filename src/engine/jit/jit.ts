@@ -93,6 +93,11 @@ export interface TranslatedPage {
 
 /** Translates pages asynchronously (translate.ts translatePage, then compiles the module). */
 export interface PageTranslator {
+  /**
+   * Requests worth handing over at once (default: all). A translator working through them one
+   * at a time gets few, and the JIT picks which page goes next (see Jit.sendQueued).
+   */
+  readonly concurrency?: number;
   /** `code` is a copy of the page's 4096 bytes; the translator may keep it. */
   translate(
     code: Uint8Array,
@@ -158,12 +163,6 @@ interface QueuedTranslation {
   entries: number[];
   sweep: boolean;
 }
-
-/**
- * Requests the translator holds at once: two, so that it starts the next as soon as it answers
- * one, without waiting for the guest's thread to read the answer (which happens between slices).
- */
-const MAX_IN_FLIGHT = 2;
 
 const NO_PAGE = -1;
 /** A page's pending arrivals when none were recorded (read-only). */
@@ -528,8 +527,8 @@ export class Jit {
   }
 
   /**
-   * Hand queued pages to the translator while it has fewer than MAX_IN_FLIGHT in hand, the page
-   * interpreted most since it was queued first. Pages become hot in bursts (a new phase of the
+   * Hand queued pages to the translator while it has fewer than its concurrency in hand, the
+   * page interpreted most since it was queued first. Pages become hot in bursts (a new phase of the
    * guest: dozens within milliseconds) and the translator does one at a time, ~4 ms each: in
    * the order they became hot, a Debian boot's requests waited 20 ms on average and up to 150,
    * while the guest interpreted the pages that mattered most behind ones it had left.
@@ -537,7 +536,8 @@ export class Jit {
   private sendQueued(): void {
     const queue = this.queue;
     const heat = this.heat;
-    while (this.inFlight < MAX_IN_FLIGHT && queue.length > 0) {
+    const concurrency = this.translator!.concurrency ?? Infinity;
+    while (this.inFlight < concurrency && queue.length > 0) {
       let best = 0;
       for (let k = 1; k < queue.length; k++) if (heat[queue[k].page] > heat[queue[best].page]) best = k;
       const request = queue[best];

@@ -1,6 +1,7 @@
-// The queue in front of an asynchronous translator (jit.ts, sendQueued): at most two requests in
-// the translator's hands, and of the pages waiting, the one interpreted most since it was queued
-// goes first, not the one queued first.
+// The queue in front of an asynchronous translator (jit.ts, sendQueued): a translator that takes
+// requests a few at a time (PageTranslator.concurrency, two here as for the worker) holds no more,
+// and of the pages waiting, the one interpreted most since it was queued goes first, not the one
+// queued first.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,6 +46,7 @@ function program(): Uint32Array {
 
 /** Holds every request until the test answers it. */
 class HeldTranslator implements PageTranslator {
+  readonly concurrency = 2;
   readonly requests: { code: Uint8Array; answered: boolean; answer: () => void }[] = [];
   outstanding = 0;
   maxOutstanding = 0;
