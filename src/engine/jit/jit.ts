@@ -231,7 +231,7 @@ export class Jit {
   private readonly freeSlots: number[] = [];
   private nextSlot = 1;
   private readonly dispatch: Dispatch;
-  /** Asynchronous translation: pages being translated, write versions, flush epoch, a failure. */
+  /** Asynchronous translation: pages queued or being translated, write versions, flush epoch, a failure. */
   private readonly translator: PageTranslator | undefined;
   private readonly compiling: Uint8Array;
   private readonly versions: Uint32Array;
