@@ -14,10 +14,10 @@ import {
   readAt,
   storeSlow,
   translateData,
+  probeWrite,
   writeAt,
 } from './mmu.js';
 import { writeWord } from './int64.js';
-import { TLB_ENTRIES } from './tlb-size.js';
 import { executeBitmanip } from './execute-bitmanip.js';
 import type { FpOp } from './fpu/fp-ops.js';
 import {
@@ -358,15 +358,11 @@ function executeCacheBlock(h: Hart, slot: number, op: Op, rs1: number): number {
   const lo = h.addressLo - (h.addressLo % CACHE_BLOCK);
   const hi = h.addressHi;
   if (op === Op.CBO_ZERO) {
-    // A write-TLB hit (the interpreter's store test: a RAM page, one PMP permission for all of
-    // it) zeroes the block in place. Linux clears every page it allocates with cbo.zero, and
-    // translated code leaves at the first one of each page (a TLB miss), so the rest of that
-    // block runs here: a page-table walk for each, 163K per Debian boot. (A page holding
-    // translated code never gets a write entry, mmu.ts fillTlb: its writes take the slow path.)
-    const i = h.dataSet + ((lo >>> 12) & (TLB_ENTRIES - 1));
-    const tags = h.tlbWriteJit;
-    if (tags[4 * i] === (lo & -4096) && tags[4 * i + 1] === hi) {
-      const o = h.tlbWriteOffset[i] + (lo & 0xfff);
+    // A write-TLB hit zeroes the block in place. Linux clears every page it allocates with
+    // cbo.zero, and translated code leaves at the first one of each page (a TLB miss), so the
+    // rest of that block runs here: a page-table walk for each, 163K per Debian boot.
+    const o = probeWrite(h, lo, hi);
+    if (o >= 0) {
       // Int32 stores: BigInt64Array.fill took ~1 us a call.
       const i32 = h.ram.i32;
       for (let k = o >>> 2, end = k + CACHE_BLOCK / 4; k < end; k++) i32[k] = 0;

@@ -204,6 +204,18 @@ export function probeFetch(h: Hart, pc: number): boolean {
   return true;
 }
 
+/**
+ * Look the page of the address (halves; `lo` signed or not) up in the write TLB only (no walk,
+ * no fault): the RAM offset of the address on a hit (a RAM page with one PMP permission for all
+ * of it, and no translated code), else -1. The interpreter's stores make the same test inline.
+ */
+export function probeWrite(h: Hart, lo: number, hi: number): number {
+  const i = h.dataSet + ((lo >>> 12) & (TLB_ENTRIES - 1));
+  const tags = h.tlbWriteJit;
+  if (tags[4 * i] !== (lo & -4096) || tags[4 * i + 1] !== hi) return -1;
+  return h.tlbWriteOffset[i] + (lo & 0xfff);
+}
+
 /** Physical read of 1, 2, 4 or 8 bytes into h.scratch (zero-extended); false if nothing answers. */
 function readPhysical(h: Hart, pa: number, size: number): boolean {
   const ram = h.ram;

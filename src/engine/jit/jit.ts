@@ -521,7 +521,7 @@ export class Jit {
     // translation). The request waits in the queue until the translator has room (see send).
     this.compiling[page] = 1;
     this.queue.push({ page, entries, sweep });
-    this.sendQueued();
+    this.sendQueued(translator);
     this.stats.translateMs += performance.now() - started;
     return false;
   }
@@ -533,10 +533,10 @@ export class Jit {
    * the order they became hot, a Debian boot's requests waited 20 ms on average and up to 150,
    * while the guest interpreted the pages that mattered most behind ones it had left.
    */
-  private sendQueued(): void {
+  private sendQueued(translator: PageTranslator): void {
     const queue = this.queue;
     const heat = this.heat;
-    const concurrency = this.translator!.concurrency ?? Infinity;
+    const concurrency = translator.concurrency ?? Infinity;
     while (this.inFlight < concurrency && queue.length > 0) {
       let best = 0;
       for (let k = 1; k < queue.length; k++) if (heat[queue[k].page] > heat[queue[best].page]) best = k;
@@ -548,11 +548,11 @@ export class Jit {
         this.compiling[request.page] = 0;
         continue;
       }
-      this.send(request);
+      this.send(translator, request);
     }
   }
 
-  private send(request: QueuedTranslation): void {
+  private send(translator: PageTranslator, request: QueuedTranslation): void {
     const { page, sweep } = request;
     // Arrivals recorded while the request waited are entries too.
     const entries = new Set(request.entries);
@@ -566,7 +566,7 @@ export class Jit {
     const epoch = this.epoch;
     const code = this.ram.u8.slice(page * 4096, page * 4096 + 4096);
     this.inFlight++;
-    this.translator!.translate(code, list, sweep, this.limits).then(
+    translator.translate(code, list, sweep, this.limits).then(
       (translated) => {
         this.compiling[page] = 0;
         this.inFlight--;
@@ -578,7 +578,7 @@ export class Jit {
           this.install(page, translated.module, translated, list);
           this.stats.translateMs += performance.now() - installStarted;
         }
-        this.sendQueued();
+        this.sendQueued(translator);
       },
       (err: unknown) => {
         this.compiling[page] = 0;
