@@ -9,20 +9,17 @@ import { randomBytes } from 'node:crypto';
 import { Machine } from '../engine/machine.js';
 import { warmUpInterpreter } from '../engine/warm-up.js';
 import { bootBareMetal, parseBareMetalImage } from '../engine/boot.js';
-import { bootWithFirmware } from '../engine/boot-linux.js';
+import { bootWithFirmware, topOfRamLayout } from '../engine/boot-linux.js';
 import { LoaderError } from '../engine/loader.js';
 import { RAM_BASE } from '../engine/memmap.js';
 import { HostConsole } from '../host/console.js';
-import { VirtioBlockDevice } from '../engine/devices/virtio/blk.js';
 import { VirtioConsoleDevice } from '../engine/devices/virtio/console.js';
 import { VirtioRngDevice, deterministicEntropy } from '../engine/devices/virtio/rng.js';
-import { openDrive, DriveSpecError, type Drive } from '../host/disk/drive.js';
-import { DiskError } from '../host/disk/raw-file.js';
+import type { Drive } from '../host/disk/drive.js';
 import { runVm } from '../host/vm-runner.js';
 import { WorkerTranslator } from '../host/translation-worker.js';
-import { readLinuxImageIntoRam } from '../host/image-into-ram.js';
-import { VirtioNetDevice, macFromSeed } from '../engine/devices/virtio/net.js';
-import { NicSpecError, openNic, parseNicSpec, type NicSpec, type OpenNic } from '../host/net/nic.js';
+import { readFileIntoRam, readLinuxImageIntoRam } from '../host/image-into-ram.js';
+import type { NicSpec, OpenNic } from '../host/net/nic.js';
 import { parseSize } from '../host/size.js';
 import { defaultGuestPaths } from './default-guest.js';
 import { parseOptions, usageText, UsageError, type OptionSpec } from './args.js';
@@ -79,7 +76,19 @@ function consoleIsHvc(bootargs: string): boolean {
   return consoles.length > 0 && consoles[consoles.length - 1].startsWith('console=hvc');
 }
 
-async function openDrives(specs: string[]): Promise<Drive[]> {
+/** A logger for a device's guest errors: reported once per device on stderr. */
+type DeviceLog = (message: string) => void;
+
+/** Open the --drive images and attach a virtio disk for each, in order (vda, vdb, ...). */
+async function attachDrives(machine: Machine, specs: string[], log: DeviceLog): Promise<Drive[]> {
+  if (specs.length === 0) return [];
+  // Loaded only for disks: these modules are ~6 ms of starting `rvisor run` (node:os, the overlay
+  // format and its hashing).
+  const [{ openDrive, DriveSpecError }, { DiskError }, { VirtioBlockDevice }] = await Promise.all([
+    import('../host/disk/drive.js'),
+    import('../host/disk/raw-file.js'),
+    import('../engine/devices/virtio/blk.js'),
+  ]);
   const drives: Drive[] = [];
   try {
     for (const spec of specs) drives.push(await openDrive(spec));
@@ -88,7 +97,70 @@ async function openDrives(specs: string[]): Promise<Drive[]> {
     if (err instanceof DriveSpecError || err instanceof DiskError) throw new UsageError(err.message);
     throw err;
   }
+  drives.forEach((drive, i) => {
+    const serial = drive.spec.serial ?? `rvisor-vd${String.fromCharCode(97 + i)}`;
+    machine.attachVirtio(new VirtioBlockDevice({ backend: drive.backend, serial, log }));
+  });
   return drives;
+}
+
+/** Open the host side of each --nic and attach a virtio network card for each, in order. */
+async function attachNics(
+  machine: Machine,
+  nicTexts: string[],
+  vmName: string | undefined,
+  log: DeviceLog,
+): Promise<OpenNic[]> {
+  // `none` needs nothing of the network stack, whose modules are ~13 ms of starting `rvisor run`
+  // (the NAT's TCP, DHCP and DNS, node:net); any other text, `none,...` included, is parsed below.
+  if (nicTexts.every((nicText) => nicText === 'none')) return [];
+  const [{ NicSpecError, openNic, parseNicSpec }, { VirtioNetDevice, macFromSeed }] = await Promise.all([
+    import('../host/net/nic.js'),
+    import('../engine/devices/virtio/net.js'),
+  ]);
+  const nicSpecs: NicSpec[] = [];
+  try {
+    for (const nicText of nicTexts) nicSpecs.push(parseNicSpec(nicText));
+  } catch (err) {
+    if (err instanceof NicSpecError) throw new UsageError(err.message);
+    throw err;
+  }
+  const nics: OpenNic[] = [];
+  try {
+    for (const spec of nicSpecs) {
+      if (spec.kind === 'none') continue;
+      const nic = await openNic(spec, log);
+      nics.push(nic);
+      const index = nics.length - 1;
+      // Without --name, a user NIC gets QEMU's usual address and a switch port a random one (two
+      // VMs on one segment must differ).
+      const seed =
+        vmName !== undefined
+          ? `${vmName}/${index}`
+          : spec.kind === 'user'
+            ? undefined
+            : randomBytes(8).toString('hex');
+      const mac =
+        spec.mac ??
+        (seed === undefined ? Uint8Array.of(0x52, 0x54, 0, 0x12, 0x34, 0x56 + index) : macFromSeed(seed));
+      machine.attachVirtio(new VirtioNetDevice({ mac, backend: nic.backend, log }));
+    }
+  } catch (err) {
+    await Promise.allSettled(nics.map((n) => n.close()));
+    if (err instanceof NicSpecError) throw new UsageError(err.message);
+    if (err instanceof Error && /switch/.test(err.message)) throw new UsageError(err.message);
+    throw err;
+  }
+  return nics;
+}
+
+/** Read a guest file that was read into RAM again, for a reboot (RAM is cleared first). */
+function readAgain(path: string, what: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new Error(`cannot read the ${what} '${path}' again for the reboot: ${String(err)}`);
+  }
 }
 
 function text(options: Map<string, string | true>, name: string): string | undefined {
@@ -128,6 +200,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!Number.isInteger(harts) || harts < 1 || harts > 8)
     throw new UsageError(`--smp must be 1..8, got ${smpText}`);
   const icount = options.has('icount');
+  const bootargs = text(options, 'append') ?? DEFAULT_APPEND;
+  // Reproducible runs get a fixed seed; otherwise the kernel gets real entropy. Drawn before the
+  // initrd is read: its address depends on the device tree's size, which includes the seed.
+  const rngSeed = icount ? new Uint8Array(64) : new Uint8Array(randomBytes(64));
 
   // The console needs the machine's UART and the machine needs the console's output: tie the knot.
   const sink: { console?: HostConsole } = {};
@@ -140,8 +216,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     jitOptions: options.has('no-jit') ? undefined : { translator: new WorkerTranslator() },
     onConsoleOutput: (byte) => sink.console?.write(byte),
   });
-  // The images are read on libuv's threads while V8 trains; a Linux Image kernel straight into
-  // its place in RAM (host/image-into-ram.ts), anything else into a buffer for the loader.
+  // The images are read on libuv's threads while V8 trains and the devices are set up; a Linux
+  // Image kernel straight into its place in RAM (host/image-into-ram.ts), anything else into a
+  // buffer for the loader.
   const reading = Promise.all([
     bareMetal
       ? readGuestFile(kernelPath!, 'kernel')
@@ -150,22 +227,20 @@ export async function runCommand(argv: string[]): Promise<number> {
           () => readGuestFile(kernelPath!, 'kernel'),
         ),
     firmwarePath === undefined ? undefined : readGuestFile(firmwarePath, 'firmware'),
-    initrdPath === undefined ? undefined : readGuestFile(initrdPath, 'initrd'),
   ]);
+  // Handled where it is awaited; until then an early failure must not count as unhandled.
   reading.catch(() => undefined);
   // Let V8 see every instruction kind before the guest runs (engine/warm-up.ts): ~10% off a boot.
+  // The devices are set up after it, while the reads finish: the interpreter's optimized code is
+  // compiled on background threads from the training on (the firmware's first output waits for
+  // it), and a NIC's modules would only delay that.
   warmUpInterpreter();
-  const [firstKernel, firmware, initrd] = await reading;
   // virtio devices, in slot order: disks first (so they are vda, vdb, ... in order), then the
-  // console and the entropy source. Guest errors are reported once per device on stderr.
+  // console and the entropy source, then the network cards (user-mode NAT unless --nic says
+  // otherwise). Guest errors are reported once per device on stderr.
   const logDevice = (message: string) =>
     process.stderr.write(`rvisor: ${message}${process.stderr.isTTY ? '\r\n' : '\n'}`);
-  const drives = await openDrives(all.get('drive') ?? []);
-  drives.forEach((drive, i) => {
-    const serial = drive.spec.serial ?? `rvisor-vd${String.fromCharCode(97 + i)}`;
-    machine.attachVirtio(new VirtioBlockDevice({ backend: drive.backend, serial, log: logDevice }));
-  });
-  const bootargs = text(options, 'append') ?? DEFAULT_APPEND;
+  const drives = await attachDrives(machine, all.get('drive') ?? [], logDevice);
   let virtioConsole: VirtioConsoleDevice | undefined;
   if (options.has('virtio-console')) {
     virtioConsole = new VirtioConsoleDevice({
@@ -179,59 +254,48 @@ export async function runCommand(argv: string[]): Promise<number> {
     const entropy = icount ? deterministicEntropy() : undefined;
     machine.attachVirtio(new VirtioRngDevice({ entropy, log: logDevice }));
   }
-  // Network cards after everything else: user-mode NAT unless --nic says otherwise.
-  const nicSpecs: NicSpec[] = [];
+  let nics: OpenNic[];
   try {
-    for (const nicText of all.get('nic') ?? ['user']) nicSpecs.push(parseNicSpec(nicText));
+    nics = await attachNics(machine, all.get('nic') ?? ['user'], text(options, 'name'), logDevice);
   } catch (err) {
-    if (err instanceof NicSpecError) throw new UsageError(err.message);
-    throw err;
-  }
-  const nics: OpenNic[] = [];
-  const vmName = text(options, 'name');
-  try {
-    for (const spec of nicSpecs) {
-      if (spec.kind === 'none') continue;
-      const nic = await openNic(spec, logDevice);
-      nics.push(nic);
-      const index = nics.length - 1;
-      // Without --name, a user NIC gets QEMU's usual address and a switch port a random one (two
-      // VMs on one segment must differ).
-      const seed =
-        vmName !== undefined
-          ? `${vmName}/${index}`
-          : spec.kind === 'user'
-            ? undefined
-            : randomBytes(8).toString('hex');
-      const mac =
-        spec.mac ??
-        (seed === undefined ? Uint8Array.of(0x52, 0x54, 0, 0x12, 0x34, 0x56 + index) : macFromSeed(seed));
-      machine.attachVirtio(new VirtioNetDevice({ mac, backend: nic.backend, log: logDevice }));
-    }
-  } catch (err) {
-    await Promise.allSettled(nics.map((n) => n.close()));
     await Promise.allSettled(drives.map((d) => d.backend.close()));
-    if (err instanceof NicSpecError) throw new UsageError(err.message);
-    if (err instanceof Error && /switch/.test(err.message)) throw new UsageError(err.message);
     throw err;
   }
   const closeDrives = () =>
     Promise.allSettled([...drives.map((d) => d.backend.close()), ...nics.map((n) => n.close())]);
-  // Reproducible runs get a fixed seed; otherwise the kernel gets real entropy.
-  const rngSeed = icount ? new Uint8Array(64) : new Uint8Array(randomBytes(64));
-  let kernel = firstKernel;
+  // The initrd goes below the device tree, whose size depends on every device attached above, so
+  // its address is known only now: it is read straight there (bootWithFirmware then finds it in
+  // place: Debian's boot took 5 ms instead of 21) unless it does not fit, or for bare metal, which
+  // loads none.
+  const initrdReading =
+    initrdPath === undefined
+      ? undefined
+      : bareMetal
+        ? readGuestFile(initrdPath, 'initrd')
+        : readFileIntoRam(
+            initrdPath,
+            machine.ram,
+            (size) => topOfRamLayout(machine, size, { bootargs, rngSeed }).initrdStart - machine.ram.base,
+          ).then(
+            (inPlace) => inPlace ?? readGuestFile(initrdPath!, 'initrd'),
+            () => readGuestFile(initrdPath!, 'initrd'),
+          );
+  let kernel: Uint8Array;
+  let firmware: Uint8Array | undefined;
+  let initrd: Uint8Array | undefined;
+  try {
+    [[kernel, firmware], initrd] = await Promise.all([reading, initrdReading]);
+  } catch (err) {
+    await closeDrives();
+    throw err;
+  }
   const boot = (clearRam: boolean) => {
     // A reboot resets the devices, so no request of the old kernel completes into the new one.
     if (clearRam) for (const transport of machine.virtio) transport.reset();
-    // A kernel read into RAM has run there since: a reboot reads the file again (as a buffer,
-    // since RAM is cleared first).
-    if (clearRam && kernel.buffer === machine.ram.u8.buffer) {
-      try {
-        kernel = readFileSync(kernelPath!);
-      } catch (err) {
-        throw new Error(`cannot read the kernel '${kernelPath}' again for the reboot: ${String(err)}`);
-      }
-    }
+    // Images read into RAM have been run on since (the kernel frees the initrd's pages): a
+    // reboot reads their files again (as buffers, since RAM is cleared first).
+    if (clearRam && kernel.buffer === machine.ram.u8.buffer) kernel = readAgain(kernelPath!, 'kernel');
+    if (clearRam && initrd?.buffer === machine.ram.u8.buffer) initrd = readAgain(initrdPath!, 'initrd');
     if (firmware === undefined) {
       bootBareMetal(machine, parseBareMetalImage(kernel, RAM_BASE), clearRam);
     } else {

@@ -34,6 +34,32 @@ function hex(n: number): string {
   return '0x' + n.toString(16);
 }
 
+/**
+ * Where bootWithFirmware puts what goes at the top of RAM: the device tree at the start of the
+ * last 2 MiB-aligned block that holds it (as QEMU), the fw_dynamic_info just below it, and an
+ * initrd of `initrdSize` bytes (if any) below that, 4 KiB-aligned. Exported so that `rvisor run`
+ * can read the initrd file straight to its address before booting. The device tree's size, hence
+ * every address, depends on the machine (harts, RAM, the virtio devices attached), the bootargs,
+ * the rng seed and the initrd's size (not its address: its properties are fixed-size numbers):
+ * the caller must pass what it will pass to bootWithFirmware, with every device attached.
+ */
+export function topOfRamLayout(
+  machine: Machine,
+  initrdSize: number,
+  config: Pick<FirmwareBootConfig, 'bootargs' | 'rngSeed'>,
+): { dtbAddress: number; infoAddress: number; initrdStart: number } {
+  const ramEnd = machine.ram.base + machine.ram.size;
+  const provisional = machine.deviceTree({
+    bootargs: config.bootargs,
+    initrd: initrdSize > 0 ? { start: 0, end: initrdSize } : undefined,
+    rngSeed: config.rngSeed,
+  });
+  const dtbAddress = Math.floor((ramEnd - provisional.length - 64) / (2 * MiB)) * 2 * MiB;
+  const infoAddress = dtbAddress - FW_DYNAMIC_INFO_SIZE;
+  const initrdStart = Math.floor((infoAddress - initrdSize) / 4096) * 4096;
+  return { dtbAddress, infoAddress, initrdStart };
+}
+
 /** Place firmware, kernel, initrd and device tree into RAM; set every hart at the firmware entry. */
 export function bootWithFirmware(machine: Machine, config: FirmwareBootConfig, clearRam = false): void {
   const ram = machine.ram;
@@ -80,26 +106,18 @@ export function bootWithFirmware(machine: Machine, config: FirmwareBootConfig, c
   if (kernelEnd > ramEnd)
     throw new LoaderError(`the kernel needs RAM up to ${hex(kernelEnd)}; give the VM more memory`);
 
-  // Device tree at the start of the last 2 MiB-aligned block that holds it (as QEMU), the
-  // fw_dynamic_info just below it, the initrd below that.
   const initrdSize = config.initrd?.length ?? 0;
+  const { dtbAddress, infoAddress, initrdStart } = topOfRamLayout(machine, initrdSize, config);
   let initrd: { start: number; end: number } | undefined;
-  const provisional = machine.deviceTree({
-    bootargs: config.bootargs,
-    initrd: initrdSize > 0 ? { start: 0, end: initrdSize } : undefined,
-    rngSeed: config.rngSeed,
-  });
-  const dtbAddress = Math.floor((ramEnd - provisional.length - 64) / (2 * MiB)) * 2 * MiB;
-  const infoAddress = dtbAddress - FW_DYNAMIC_INFO_SIZE;
   if (config.initrd !== undefined && initrdSize > 0) {
-    const start = Math.floor((infoAddress - initrdSize) / 4096) * 4096;
-    if (start < kernelEnd) {
+    if (initrdStart < kernelEnd) {
       throw new LoaderError(
         `RAM is too small for the kernel (up to ${hex(kernelEnd)}) and a ${initrdSize}-byte initrd; give the VM more memory`,
       );
     }
-    initrd = { start, end: start + initrdSize };
-    placeSegments([{ paddr: start, data: config.initrd, memSize: initrdSize }], bytes);
+    initrd = { start: initrdStart, end: initrdStart + initrdSize };
+    // Copies nothing when the initrd was read to this address (host/image-into-ram.ts).
+    placeSegments([{ paddr: initrdStart, data: config.initrd, memSize: initrdSize }], bytes);
   } else if (infoAddress < kernelEnd) {
     throw new LoaderError('RAM is too small for the kernel and the device tree; give the VM more memory');
   }
