@@ -3,7 +3,7 @@
 // Each command's module is imported when it runs: loading all of them cost `rvisor run` ~50 ms
 // more at start (~155 ms against ~108 ms for the run command's own).
 import { UsageError } from './args.js';
-import { preferBaselineWasm } from '../host/wasm-tier.js';
+import { configureV8Tiers } from '../host/v8-tiers.js';
 
 const HELP = `rvisor — RISC-V virtual machines in TypeScript
 
@@ -18,7 +18,7 @@ commands:
 `;
 
 export async function main(argv: string[]): Promise<number> {
-  preferBaselineWasm();
+  configureV8Tiers();
   const [command, ...rest] = argv;
   try {
     switch (command) {

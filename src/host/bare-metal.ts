@@ -6,7 +6,7 @@ import { bootBareMetal, parseBareMetalImage } from '../engine/boot.js';
 import { RAM_BASE } from '../engine/memmap.js';
 import type { JitOptions, JitStats } from '../engine/jit/jit.js';
 import { warmUpInterpreter, warmUpTranslator } from '../engine/warm-up.js';
-import { preferBaselineWasm } from './wasm-tier.js';
+import { configureV8Tiers } from './v8-tiers.js';
 
 export interface BareMetalOptions {
   kernel: Uint8Array;
@@ -43,7 +43,7 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
  * first call). runBareMetal does not call it: tests run cold, benchmarks call it first.
  */
 export function warmUpBareMetal(jit = true): number {
-  preferBaselineWasm();
+  configureV8Tiers();
   const start = performance.now();
   warmUpInterpreter();
   if (jit) warmUpTranslator();
@@ -51,7 +51,7 @@ export function warmUpBareMetal(jit = true): number {
 }
 
 export function runBareMetal(options: BareMetalOptions): BareMetalResult {
-  preferBaselineWasm();
+  configureV8Tiers();
   const start = performance.now();
   const pending: number[] = [];
   const flush = () => {

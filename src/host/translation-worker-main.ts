@@ -10,9 +10,9 @@ import {
 import { randomProgram } from '../engine/jit/random-program.js';
 import { warmUpSweepPage } from '../engine/warm-up.js';
 import type { TranslationReply, TranslationRequest } from './translation-worker.js';
-import { preferBaselineWasm } from './wasm-tier.js';
+import { configureV8Tiers } from './v8-tiers.js';
 
-preferBaselineWasm();
+configureV8Tiers();
 
 // Scratch for the eager compile: the page function reads registers and writes its exit record
 // in the state block at offset 0, then stops at its first block for lack of budget.
