@@ -20,6 +20,7 @@ import { readExitPc, writeExitPc, type MachineMemory } from '../cpu/hart-state.j
 import { runSlice as interpret } from '../cpu/interpreter.js';
 import { pageNumber, probeFetch } from '../cpu/mmu.js';
 import { DOUBLE_ZERO } from '../cpu/int64.js';
+import { ArrivalSets } from './arrivals.js';
 import { buildDispatcher } from './dispatcher.js';
 import { pageImports } from './import-trampolines.js';
 import { CSR_TIME, MSTATUS_FS } from '../cpu/csr-numbers.js';
@@ -165,8 +166,6 @@ interface QueuedTranslation {
 }
 
 const NO_PAGE = -1;
-/** A page's pending arrivals when none were recorded (read-only). */
-const NO_ARRIVALS: ReadonlySet<number> = new Set();
 
 /**
  * The offset of `pc` in its page, with h.fetchPage/fetchOffset made to describe that page (from
@@ -212,7 +211,7 @@ export class Jit {
   private readonly code: (PageCode | undefined)[];
   private readonly heat: Float64Array;
   /** Entry offsets seen at pages without (or missing from) a translation. */
-  private readonly pending = new Map<number, Set<number>>();
+  private readonly pending: ArrivalSets;
   private readonly translations: Uint8Array;
   private readonly invalidations: Uint8Array;
   private readonly hotThreshold: number;
@@ -250,6 +249,7 @@ export class Jit {
     const pages = ram.size >>> 12;
     this.code = new Array<PageCode | undefined>(pages).fill(undefined);
     this.heat = new Float64Array(pages);
+    this.pending = new ArrivalSets(pages);
     this.translations = new Uint8Array(pages);
     this.invalidations = new Uint8Array(pages);
     this.hotThreshold = options.hotThreshold ?? 40000;
@@ -430,7 +430,7 @@ export class Jit {
       if (page === NO_PAGE && arrived) {
         // The arrival was at the instruction that filled the TLB: record it now that it maps.
         const atPage = offsetInFetchPage(h, at);
-        if (atPage >= 0) this.recordArrival((h.fetchOffset + atPage) >>> 12, atPage);
+        if (atPage >= 0) this.pending.add((h.fetchOffset + atPage) >>> 12, atPage);
       }
       // A burst stops early where control leaves the page (or traps): an arrival elsewhere.
       arrived = done < requested;
@@ -463,23 +463,12 @@ export class Jit {
     return this.code[page]?.entries;
   }
 
-  /** Control arrived at `offset` of `page`: an entry for its next translation. */
-  private recordArrival(page: number, offset: number): Set<number> {
-    let seen = this.pending.get(page);
-    if (seen === undefined) {
-      seen = new Set();
-      this.pending.set(page, seen);
-    }
-    if (seen.size < 64) seen.add(offset);
-    return seen;
-  }
-
   /**
    * An entry without translated code: record it if control `arrived` there; translate the page
    * if hot. True if translated.
    */
   private noteEntry(page: number, offset: number, arrived: boolean): boolean {
-    const seen = arrived ? this.recordArrival(page, offset) : (this.pending.get(page) ?? NO_ARRIVALS);
+    if (arrived) this.pending.add(page, offset);
     const threshold = this.translations[page] > 0 ? this.retranslateThreshold : this.hotThreshold;
     if (this.heat[page] < threshold) return false;
     if (
@@ -492,10 +481,10 @@ export class Jit {
     if (this.compiling[page] !== 0) return false;
     const previous = this.code[page];
     const entries = new Set(previous?.entries ?? []);
-    for (const o of seen) entries.add(o);
     // No arrival seen since the last translation (the page was entered mid-way, by bursts, or
     // before a fetch-TLB miss hid it): the offset in hand, or the translation would be the same.
-    if (seen.size === 0) entries.add(offset);
+    if (this.pending.count(page) === 0) entries.add(offset);
+    else this.pending.addTo(page, entries);
     return this.translate(page, [...entries]);
   }
 
@@ -508,7 +497,7 @@ export class Jit {
     this.stats.translations++;
     if (this.translations[page] < 255) this.translations[page]++;
     this.heat[page] = 0;
-    this.pending.delete(page);
+    this.pending.clear(page);
     const translator = this.translator;
     if (translator === undefined) {
       const result = translatePage(this.ram, page * 4096, entries, this.limits, sweep);
@@ -556,8 +545,8 @@ export class Jit {
     const { page, sweep } = request;
     // Arrivals recorded while the request waited are entries too.
     const entries = new Set(request.entries);
-    for (const o of this.pending.get(page) ?? NO_ARRIVALS) entries.add(o);
-    this.pending.delete(page);
+    this.pending.addTo(page, entries);
+    this.pending.clear(page);
     const list = [...entries];
     // Protecting the page before copying it means any write from here on bumps its version,
     // and a result made from older bytes is thrown away.
@@ -684,7 +673,7 @@ export class Jit {
       if (code !== undefined) this.drop(page, code);
     }
     this.heat.fill(0);
-    this.pending.clear();
+    this.pending.clearAll();
     this.epoch++;
     this.stats.flushes++;
   }
