@@ -3,6 +3,7 @@
 import { cpus, platform, arch } from 'node:os';
 import v8 from 'node:v8';
 import { sections } from './sections.js';
+import { raiseMallocThresholds } from '../src/host/malloc-thresholds.js';
 import { configureV8Tiers } from '../src/host/v8-tiers.js';
 import type { BenchContext, BenchSection, SectionReport } from './section.js';
 import { formatTable } from './table.js';
@@ -92,6 +93,7 @@ function printReport(report: SectionReport): void {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  raiseMallocThresholds();
   configureV8Tiers();
   // Every run of a workload or boot translates and compiles its pages anew, as a fresh process
   // would (and as QEMU's runs do): V8 would otherwise reuse the module an earlier run compiled

@@ -3,6 +3,7 @@
 // Each command's module is imported when it runs: loading all of them cost `rvisor run` ~50 ms
 // more at start (~155 ms against ~108 ms for the run command's own).
 import { UsageError } from './args.js';
+import { raiseMallocThresholds } from '../host/malloc-thresholds.js';
 import { configureV8Tiers } from '../host/v8-tiers.js';
 
 const HELP = `rvisor — RISC-V virtual machines in TypeScript
@@ -18,6 +19,7 @@ commands:
 `;
 
 export async function main(argv: string[]): Promise<number> {
+  raiseMallocThresholds();
   configureV8Tiers();
   const [command, ...rest] = argv;
   try {
