@@ -10,7 +10,7 @@ import { Machine } from '../engine/machine.js';
 import { warmUpInterpreter } from '../engine/warm-up.js';
 import { bootBareMetal, parseBareMetalImage } from '../engine/boot.js';
 import { bootWithFirmware, topOfRamLayout } from '../engine/boot-linux.js';
-import { LoaderError } from '../engine/loader.js';
+import { LoaderError, parseLinuxImageHeader } from '../engine/loader.js';
 import { RAM_BASE } from '../engine/memmap.js';
 import { HostConsole } from '../host/console.js';
 import { VirtioConsoleDevice } from '../engine/devices/virtio/console.js';
@@ -19,6 +19,7 @@ import type { Drive } from '../host/disk/drive.js';
 import { runVm } from '../host/vm-runner.js';
 import { WorkerTranslator } from '../host/translation-worker.js';
 import { readFileIntoRam, readLinuxImageIntoRam } from '../host/image-into-ram.js';
+import { linuxPrefaultRanges, prefaultMemory } from '../host/ram-prefault.js';
 import type { NicSpec, OpenNic } from '../host/net/nic.js';
 import { parseSize } from '../host/size.js';
 import { defaultGuestPaths } from './default-guest.js';
@@ -230,6 +231,20 @@ export async function runCommand(argv: string[]): Promise<number> {
   ]);
   // Handled where it is awaited; until then an early failure must not count as unhandled.
   reading.catch(() => undefined);
+  // Once a Linux kernel's size is known, the RAM its first allocations land in is faulted in on an
+  // idle thread meanwhile (host/ram-prefault.ts); only a speed-up, so a failure is ignored.
+  if (!bareMetal) {
+    reading.then(
+      ([kernel]) => {
+        const header = parseLinuxImageHeader(kernel);
+        if (header === null) return;
+        const kernelEnd = header.loadOffset + header.imageSize;
+        const ranges = linuxPrefaultRanges(machine.memory.ramOffset, machine.ram.size, kernelEnd);
+        prefaultMemory(machine.memory.memory, ranges)?.catch(() => undefined);
+      },
+      () => undefined,
+    );
+  }
   // Let V8 see every instruction kind before the guest runs (engine/warm-up.ts): ~10% off a boot.
   // The devices are set up after it, while the reads finish: the interpreter's optimized code is
   // compiled on background threads from the training on (the firmware's first output waits for

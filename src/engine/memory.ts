@@ -7,7 +7,7 @@
 // translation is dropped before the guest can execute stale code.
 
 export class GuestRam {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBufferLike;
   /** Byte offset of the first RAM byte inside `buffer`. */
   readonly byteOffset: number;
   readonly u8: Uint8Array;
@@ -28,7 +28,7 @@ export class GuestRam {
   constructor(
     readonly base: number,
     readonly size: number,
-    buffer?: ArrayBuffer,
+    buffer?: ArrayBufferLike,
     byteOffset = 0,
   ) {
     if (size <= 0 || size % 4096 !== 0 || size > 0x80000000) {

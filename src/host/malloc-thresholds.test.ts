@@ -11,17 +11,18 @@ const report = process.report?.getReport() as { header?: { glibcVersionRuntime?:
 const glibc = process.platform === 'linux' && report?.header?.glibcVersionRuntime !== undefined;
 
 const CHILD = `
-const [thresholds, translate, warmUp, raise] = process.argv.slice(1);
+const [thresholds, translate, warmUp, hartState, raise] = process.argv.slice(1);
 const { raiseMallocThresholds } = await import(thresholds);
 const { translatePageCopy, inertPageImports, DEFAULT_LIMITS } = await import(translate);
 const { warmUpSweepPage } = await import(warmUp);
+const { newWasmMemory } = await import(hartState);
 const { readFileSync } = await import('node:fs');
 const faults = () => Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[7]);
 if (raise === '1') raiseMallocThresholds();
 globalThis.gc();
 const { code, entry } = warmUpSweepPage();
 const bytes = translatePageCopy(code, [entry], DEFAULT_LIMITS, true).bytes;
-const imports = inertPageImports(new WebAssembly.Memory({ initial: 1 }));
+const imports = inertPageImports(newWasmMemory(1));
 const compile = () => new WebAssembly.Instance(new WebAssembly.Module(bytes), imports).exports.run(entry >>> 1, 0n, 0, 0, 0);
 for (let i = 0; i < 20; i++) compile();
 const before = faults();
@@ -43,6 +44,7 @@ function faultsPerCompile(raise: boolean): { perCompile: number; bytes: number }
       at('./malloc-thresholds.js'),
       at('../engine/jit/translate.js'),
       at('../engine/warm-up.js'),
+      at('../engine/cpu/hart-state.js'),
       raise ? '1' : '0',
     ],
     { encoding: 'utf8', cwd: fileURLToPath(new URL('.', import.meta.url)) },

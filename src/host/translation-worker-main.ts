@@ -8,6 +8,7 @@ import {
   type TranslateLimits,
 } from '../engine/jit/translate.js';
 import { randomProgram } from '../engine/jit/random-program.js';
+import { newWasmMemory } from '../engine/cpu/hart-state.js';
 import { warmUpSweepPage } from '../engine/warm-up.js';
 import type { TranslationReply, TranslationRequest } from './translation-worker.js';
 import { configureV8Tiers } from './v8-tiers.js';
@@ -16,7 +17,7 @@ configureV8Tiers();
 
 // Scratch for the eager compile: the page function reads registers and writes its exit record
 // in the state block at offset 0, then stops at its first block for lack of budget.
-const scratch = new WebAssembly.Memory({ initial: 1 });
+const scratch = newWasmMemory(1);
 const imports = inertPageImports(scratch);
 
 type Run = (entry: number, vbase: bigint, budget: number, state: number, dataSet: number) => number;

@@ -68,8 +68,27 @@ export function writeExitPc(words: Int32Array, pc: number): void {
 
 /** A hart's state block: a buffer and the byte offset of the block inside it. */
 export interface HartStateBlock {
-  buffer: ArrayBuffer;
+  buffer: ArrayBufferLike;
   offset: number;
+}
+
+/**
+ * Whether the machine's memory is shared (a SharedArrayBuffer underneath): then other threads may
+ * be handed it (host/ram-prefault.ts). Everywhere but in a browser page that is not
+ * cross-origin isolated, where shared memory is unavailable. Translated code declares its memory
+ * import to match (jit/wasm-writer.ts), so every memory page functions link to comes from
+ * newWasmMemory.
+ */
+export const SHARED_MEMORY =
+  typeof SharedArrayBuffer === 'function' &&
+  (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+
+/** The largest memory (in 64 KiB pages) a page function's import accepts: 4 GiB. */
+export const MAX_WASM_PAGES = 65536;
+
+/** A memory of `pages` 64 KiB pages that never grows, shared when SHARED_MEMORY. */
+export function newWasmMemory(pages: number): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: SHARED_MEMORY });
 }
 
 /**
@@ -80,7 +99,7 @@ export interface HartStateBlock {
  */
 export class MachineMemory {
   readonly memory: WebAssembly.Memory;
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBufferLike;
   /** Byte offset of the code index, and the index itself. */
   readonly codeIndexOffset: number;
   readonly codeIndex: Int32Array;
@@ -95,7 +114,7 @@ export class MachineMemory {
     const pages = Math.ceil(ramBytes / 4096);
     this.ramOffset = Math.ceil((this.codeIndexOffset + pages * 4) / 65536) * 65536;
     const wasmPages = Math.ceil((this.ramOffset + ramBytes) / 65536);
-    this.memory = new WebAssembly.Memory({ initial: wasmPages, maximum: wasmPages });
+    this.memory = newWasmMemory(wasmPages);
     this.buffer = this.memory.buffer;
     this.codeIndex = new Int32Array(this.buffer, this.codeIndexOffset, pages);
   }

@@ -16,7 +16,7 @@ export class IntRegisterFile {
   readonly w: Int32Array;
 
   /** The registers live at `offset` in `buffer` (a hart's state block; see hart-state.ts). */
-  constructor(buffer: ArrayBuffer = new ArrayBuffer(33 * 8), offset = 0) {
+  constructor(buffer: ArrayBufferLike = new ArrayBuffer(33 * 8), offset = 0) {
     this.x = new BigInt64Array(buffer, offset, 33);
     this.w = new Int32Array(buffer, offset, 66);
   }
@@ -31,7 +31,7 @@ export class FloatRegisterFile {
   readonly i32: Int32Array;
   readonly f32: Float32Array;
 
-  constructor(buffer: ArrayBuffer = new ArrayBuffer(32 * 8), offset = 0) {
+  constructor(buffer: ArrayBufferLike = new ArrayBuffer(32 * 8), offset = 0) {
     this.bits = new BigInt64Array(buffer, offset, 32);
     this.f64 = new Float64Array(buffer, offset, 32);
     this.u32 = new Uint32Array(buffer, offset, 64);

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encB, encI, encJ, encR } from '../cpu/encode.js';
-import { HART_STATE, readExitPc } from '../cpu/hart-state.js';
+import { HART_STATE, newWasmMemory, readExitPc } from '../cpu/hart-state.js';
 import {
   inertPageImports,
   EXIT_BUDGET,
@@ -99,7 +99,7 @@ test('entering a page function at each of the 2048 halfword offsets finds exactl
   const translation = translatePageCopy(page, entries, DEFAULT_LIMITS, true);
   const starts = new Set(translation.starts);
   assert.ok(starts.size > CASES, `a block per case at least (${starts.size})`);
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(HART_STATE.SIZE / 65536) + 1 });
+  const memory = newWasmMemory(Math.ceil(HART_STATE.SIZE / 65536) + 1);
   const instance = new WebAssembly.Instance(
     new WebAssembly.Module(translation.bytes),
     inertPageImports(memory),

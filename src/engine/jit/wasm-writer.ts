@@ -2,6 +2,8 @@
 // chapter 5 "Binary Format"). Structured control is tracked by name so the translator writes
 // `br(label)` and the writer computes the relative depth.
 
+import { MAX_WASM_PAGES, SHARED_MEMORY } from '../cpu/hart-state.js';
+
 /** Value types (spec 5.3.1). */
 export const enum ValType {
   I32 = 0x7f,
@@ -424,8 +426,15 @@ export function buildModule(
   name('env');
   name('memory');
   importSec.byte(0x02); // memory
-  importSec.byte(0x00); // limits: min only
-  importSec.u32(0);
+  if (SHARED_MEMORY) {
+    // A shared memory's import must say so and give a maximum (threads proposal: limits flag 3).
+    importSec.byte(0x03);
+    importSec.u32(0);
+    importSec.u32(MAX_WASM_PAGES);
+  } else {
+    importSec.byte(0x00); // limits: min only
+    importSec.u32(0);
+  }
   if (table) {
     name('env');
     name('table');

@@ -6,10 +6,11 @@ declare namespace WebAssembly {
   interface MemoryDescriptor {
     initial: number;
     maximum?: number;
+    shared?: boolean;
   }
   class Memory {
     constructor(descriptor: MemoryDescriptor);
-    readonly buffer: ArrayBuffer;
+    readonly buffer: ArrayBufferLike;
   }
   interface TableDescriptor {
     element: 'anyfunc';
