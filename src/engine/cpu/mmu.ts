@@ -144,8 +144,10 @@ function fillTlb(h: Hart, access: number, vpn: number, pa: number, priv: number)
     const i = h.fetchSet + (vpn & (TLB_ENTRIES - 1));
     h.tlbExecTag[i] = vpn;
     h.tlbExecOffset[i] = offset;
+    h.noteFilled(i);
   } else {
     const i = h.dataSet + (vpn & (TLB_ENTRIES - 1));
+    h.noteFilled(i);
     if (access === ACCESS_LOAD) {
       h.setDataTag(h.tlbReadTag, h.tlbReadJit, i, vpn, offset);
       h.tlbReadOffset[i] = offset;

@@ -1,0 +1,78 @@
+// A full TLB flush clears the entries filled since the previous one (hart.ts noteFilled), or
+// everything when more were filled than the log holds: either way no entry survives.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Machine } from '../machine.js';
+import { RAM_BASE } from '../memmap.js';
+import { ACCESS_LOAD, ACCESS_STORE, translateData, translateFetch } from './mmu.js';
+import { FILL_LOG_ENTRIES } from './tlb-size.js';
+import type { Hart } from './hart.js';
+
+const PAGES = 4 * FILL_LOG_ENTRIES;
+
+function hart(): Hart {
+  const machine = new Machine({ memoryBytes: PAGES * 4096, jit: false });
+  const h = machine.harts[0];
+  h.reset(RAM_BASE);
+  return h;
+}
+
+/** Fill the data (load and store) and fetch TLB entries of `count` pages from page `first`. */
+function fill(h: Hart, first: number, count: number): void {
+  for (let p = first; p < first + count; p++) {
+    const address = RAM_BASE + p * 4096;
+    assert.ok(translateData(h, address, 0, 8, ACCESS_LOAD) >= 0);
+    assert.ok(translateData(h, address, 0, 8, ACCESS_STORE) >= 0);
+    assert.ok(translateFetch(h, address) >= 0);
+  }
+}
+
+function filledEntries(h: Hart): number {
+  let n = 0;
+  for (let i = 0; i < h.tlbReadTag.length; i++) {
+    if (!Number.isNaN(h.tlbReadTag[i])) n++;
+    if (!Number.isNaN(h.tlbWriteTag[i])) n++;
+    if (!Number.isNaN(h.tlbExecTag[i])) n++;
+    // The view translated code tests: an empty entry's page address is -1/-1, which no page has.
+    if (h.tlbReadJit[4 * i] !== -1 || h.tlbReadJit[4 * i + 1] !== -1) n++;
+    if (h.tlbWriteJit[4 * i] !== -1 || h.tlbWriteJit[4 * i + 1] !== -1) n++;
+  }
+  return n;
+}
+
+test('a flush after a few fills clears exactly what was filled', () => {
+  const h = hart();
+  fill(h, 0, 100);
+  assert.equal(filledEntries(h), 100 * 5);
+  h.flushTranslations();
+  assert.equal(filledEntries(h), 0);
+  // Filled again (the same entries, and others), with a single-page flush in between.
+  fill(h, 50, 200);
+  h.flushPage((RAM_BASE >>> 12) + 60);
+  fill(h, 60, 1);
+  h.flushTranslations();
+  assert.equal(filledEntries(h), 0);
+});
+
+test('a flush after more fills than the log holds clears every entry', () => {
+  const h = hart();
+  fill(h, 0, FILL_LOG_ENTRIES + 10);
+  assert.ok(filledEntries(h) > 0);
+  h.flushTranslations();
+  assert.equal(filledEntries(h), 0);
+  // And the log starts afresh.
+  fill(h, 3, 5);
+  h.flushTranslations();
+  assert.equal(filledEntries(h), 0);
+});
+
+test('translations still hit after a flush and a refill', () => {
+  const h = hart();
+  fill(h, 0, 10);
+  h.flushTranslations();
+  fill(h, 7, 1);
+  const address = RAM_BASE + 7 * 4096;
+  assert.equal(translateFetch(h, address + 2), 7 * 4096 + 2);
+  assert.equal(h.fetchPage, address);
+});
