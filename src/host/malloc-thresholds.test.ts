@@ -55,10 +55,15 @@ function faultsPerCompile(raise: boolean): { perCompile: number; bytes: number }
 test(
   'compiling pages stops faulting in fresh memory once the malloc thresholds are raised',
   { skip: !glibc && 'glibc only' },
-  () => {
+  (t) => {
     const before = faultsPerCompile(false);
     const after = faultsPerCompile(true);
     assert.ok(before.bytes > 10_000, `a page of some size: ${before.bytes} bytes of wasm`);
+    if (before.perCompile < 20) {
+      // This host's malloc keeps its memory anyway (tunables set, or huge pages): nothing to show.
+      t.skip(`only ${before.perCompile} page faults per compile to begin with`);
+      return;
+    }
     assert.ok(
       after.perCompile * 2 < before.perCompile,
       `page faults per compile: ${before.perCompile} before, ${after.perCompile} after`,

@@ -55,7 +55,7 @@ test('prefaulting touches every page of the ranges and changes no byte', async (
 test(
   'pages prefaulted elsewhere cost the touching thread no faults',
   { skip: threadFaults() === undefined && 'needs /proc/thread-self' },
-  async () => {
+  async (t) => {
     const memory = new WebAssembly.Memory({ initial: 256, maximum: 256, shared: true });
     const words = new Int32Array(memory.buffer);
     await prefaultMemory(memory, [{ from: 8 * MiB, to: 0 }]);
@@ -66,7 +66,12 @@ test(
     };
     const prefaulted = touch(0, 8 * MiB);
     const fresh = touch(8 * MiB, 16 * MiB);
-    assert.ok(fresh > PAGES_PER_MIB * 4, `fresh pages fault: ${fresh} faults for 2048 pages`);
+    if (fresh < PAGES_PER_MIB * 2) {
+      // The host maps fresh memory in large pages (transparent huge pages for all memory): a few
+      // faults per 2 MiB, nothing for prefaulting to save.
+      t.skip(`fresh memory faulted only ${fresh} times for 2048 pages`);
+      return;
+    }
     assert.ok(prefaulted * 10 < fresh, `prefaulted ${prefaulted} faults, fresh ${fresh}`);
   },
 );
