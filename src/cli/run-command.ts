@@ -236,11 +236,15 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!bareMetal) {
     reading.then(
       ([kernel]) => {
-        const header = parseLinuxImageHeader(kernel);
-        if (header === null) return;
-        const kernelEnd = header.loadOffset + header.imageSize;
-        const ranges = linuxPrefaultRanges(machine.memory.ramOffset, machine.ram.size, kernelEnd);
-        prefaultMemory(machine.memory.memory, ranges)?.catch(() => undefined);
+        try {
+          const header = parseLinuxImageHeader(kernel);
+          if (header === null) return;
+          const kernelEnd = header.loadOffset + header.imageSize;
+          const ranges = linuxPrefaultRanges(machine.memory.ramOffset, machine.ram.size, kernelEnd);
+          prefaultMemory(machine.memory.memory, ranges)?.catch(() => undefined);
+        } catch {
+          // A malformed header: the boot itself reports it.
+        }
       },
       () => undefined,
     );
