@@ -234,20 +234,16 @@ export async function runCommand(argv: string[]): Promise<number> {
   // Once a Linux kernel's size is known, the RAM its first allocations land in is faulted in on an
   // idle thread meanwhile (host/ram-prefault.ts); only a speed-up, so a failure is ignored.
   if (!bareMetal) {
-    reading.then(
-      ([kernel]) => {
-        try {
-          const header = parseLinuxImageHeader(kernel);
-          if (header === null) return;
-          const kernelEnd = header.loadOffset + header.imageSize;
-          const ranges = linuxPrefaultRanges(machine.memory.ramOffset, machine.ram.size, kernelEnd);
-          prefaultMemory(machine.memory.memory, ranges)?.catch(() => undefined);
-        } catch {
-          // A malformed header: the boot itself reports it.
-        }
-      },
-      () => undefined,
-    );
+    // (A failed read or a malformed header is reported by the boot itself.)
+    reading
+      .then(([kernel]) => {
+        const header = parseLinuxImageHeader(kernel);
+        if (header === null) return;
+        const kernelEnd = header.loadOffset + header.imageSize;
+        const ranges = linuxPrefaultRanges(machine.memory.ramOffset, machine.ram.size, kernelEnd);
+        return prefaultMemory(machine.memory.memory, ranges);
+      })
+      .catch(() => undefined);
   }
   // Let V8 see every instruction kind before the guest runs (engine/warm-up.ts): ~10% off a boot.
   // The devices are set up after it, while the reads finish: the interpreter's optimized code is

@@ -20,9 +20,8 @@ let pages = 0;
 for (const { from, to } of ranges) {
   const step = from < to ? 4096 : -4096;
   // Downwards, the first page is the one below `from`.
-  for (let at = from < to ? from : from - 4096; from < to ? at < to : at >= to; at += step) {
-    Atomics.or(words, at >>> 2, 0);
-    pages++;
-  }
+  let at = from < to ? from : from - 4096;
+  for (let k = Math.abs(to - from) / 4096; k > 0; k--, at += step) Atomics.or(words, at >>> 2, 0);
+  pages += Math.abs(to - from) / 4096;
 }
 parentPort!.postMessage(pages);
