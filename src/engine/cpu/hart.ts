@@ -188,6 +188,12 @@ export class Hart {
   /** HART_STATE.TLB_READ_JIT / TLB_WRITE_JIT as i32 words, four per entry; see setDataTag. */
   readonly tlbReadJit: Int32Array;
   readonly tlbWriteJit: Int32Array;
+  /**
+   * By RAM page: 1 when a write TLB entry may map the page. Set on every fill; cleared by whoever
+   * drops all of the page's write entries (the JIT, protecting a page it translated: it scans the
+   * write TLB only for pages written through it, ~1,400 scans of 16K entries a hart and boot).
+   */
+  readonly writeMapped: Uint8Array;
   /** First entry of the TLB set for data accesses / instruction fetch in the current context. */
   dataSet = 3 * TLB_ENTRIES;
   fetchSet = 3 * TLB_ENTRIES;
@@ -231,6 +237,7 @@ export class Hart {
     this.tlbExecOffset = new Int32Array(buffer, offset + HART_STATE.TLB_EXEC_OFFSET, n);
     this.tlbReadJit = new Int32Array(buffer, offset + HART_STATE.TLB_READ_JIT, 4 * n).fill(-1);
     this.tlbWriteJit = new Int32Array(buffer, offset + HART_STATE.TLB_WRITE_JIT, 4 * n).fill(-1);
+    this.writeMapped = new Uint8Array(Math.ceil(this.ram.size / 4096));
     this.fpu = new FloatUnit(this.fregs, new Int32Array(buffer, offset + HART_STATE.FP_CONTROL, 2));
     this.pmp.onChange = () => this.flushTranslations();
     this.updateTranslationContext();

@@ -156,6 +156,7 @@ function fillTlb(h: Hart, access: number, vpn: number, pa: number, priv: number)
       // path, which reports it (writePhysical) so the translation is dropped.
       h.setDataTag(h.tlbWriteTag, h.tlbWriteJit, i, vpn, offset);
       h.tlbWriteOffset[i] = offset;
+      h.writeMapped[offset >>> 12] = 1;
     }
   }
 }

@@ -157,6 +157,7 @@ test('an interpreted store from another page to a translated page drops the tran
   machine.run(RUN);
   assert.equal(machine.ram.view.getUint32(0x800, true), 0x1234);
   assert.notEqual(machine.ram.codePages[PAGE], 0, 'the loop was translated');
+  assert.equal(hart.writeMapped[PAGE], 0, 'translating the page dropped its write entries');
   assert.equal(x[A1], 1n);
   // Second visit: the store patches the loop.
   const { invalidations } = jit.stats;

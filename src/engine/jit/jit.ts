@@ -625,6 +625,8 @@ export class Jit {
     this.ram.codePages[page] = 1;
     const offset = page * 4096;
     for (const h of this.harts) {
+      if (h.writeMapped[page] === 0) continue;
+      h.writeMapped[page] = 0;
       const tags = h.tlbWriteTag;
       const offsets = h.tlbWriteOffset;
       for (let i = 0; i < offsets.length; i++) {
