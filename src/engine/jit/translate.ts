@@ -324,9 +324,6 @@ const enum Helper {
   DIVUW,
   REMW,
   REMUW,
-  MULHU,
-  MULH,
-  MULHSU,
   ORC_B,
   REV8,
 }
@@ -361,23 +358,13 @@ function seq(...steps: void[]): void {
 const FIRST_HELPER = Helper.DIV;
 const HELPERS = Helper.REV8 - FIRST_HELPER + 1;
 
-/** Built helper bodies, by the index MULHU has in the module (mulh and mulhsu call it). */
-const helperCache = new Map<number, { type: number; body: ByteWriter }[]>();
-
-/** The helpers' bodies (indexed by helper - FIRST_HELPER), with MULHU at function `mulhu`. */
-function helperBodies(mulhu: number): { type: number; body: ByteWriter }[] {
-  let bodies = helperCache.get(mulhu);
-  if (bodies === undefined) {
-    bodies = buildHelperBodies(mulhu);
-    helperCache.set(mulhu, bodies);
-  }
-  return bodies;
-}
+/** The helpers' bodies (indexed by helper - FIRST_HELPER), built once. */
+let helperCache: { type: number; body: ByteWriter }[] | undefined;
 
 /**
  * A page module's helper functions: only those its code calls, numbered in the order first
  * called. Each function a module declares costs V8 ~15 us to decode and validate, whether called
- * or not; every page carried all thirteen (~0.2 ms of each translation's ~3.7).
+ * or not; every page once carried all thirteen (~0.2 ms of each translation's ~3.7).
  */
 class HelperSet {
   private readonly index = new Int8Array(HELPERS).fill(-1);
@@ -387,7 +374,6 @@ class HelperSet {
   use(helper: Helper): number {
     const k = helper - FIRST_HELPER;
     if (this.index[k] < 0) {
-      if (helper === Helper.MULH || helper === Helper.MULHSU) this.use(Helper.MULHU);
       this.index[k] = FIRST_HELPER + this.order.length;
       this.order.push(helper);
     }
@@ -395,14 +381,12 @@ class HelperSet {
   }
 
   functions(): { type: number; body: ByteWriter; exportName: null }[] {
-    // Without MULHU there is no mulh or mulhsu here either: any index builds the others.
-    const mulhu = this.index[Helper.MULHU - FIRST_HELPER];
-    const bodies = helperBodies(mulhu < 0 ? FIRST_HELPER : mulhu);
+    const bodies = (helperCache ??= buildHelperBodies());
     return this.order.map((h) => ({ ...bodies[h - FIRST_HELPER], exportName: null }));
   }
 }
 
-function buildHelperBodies(mulhu: number): { type: number; body: ByteWriter }[] {
+function buildHelperBodies(): { type: number; body: ByteWriter }[] {
   const out: { type: number; body: ByteWriter }[] = [];
   const binary = (emit: (f: FunctionWriter) => void) => {
     const f = new FunctionWriter(2);
@@ -525,41 +509,6 @@ function buildHelperBodies(mulhu: number): { type: number; body: ByteWriter }[] 
     f.op(W.I32_REM_U);
     f.op(W.I64_EXTEND_I32_S);
   });
-  // High half of the unsigned 128-bit product from four 32x32 partial products.
-  binary((f) => {
-    const mid = f.local(ValType.I64);
-    const lo32 = (v: number) => (f.get(v), f.i64(0xffffffff), f.op(W.I64_AND));
-    const hi32 = (v: number) => (f.get(v), f.i64(32), f.op(W.I64_SHR_U));
-    // mid = (a0*b0 >> 32) + lo(a1*b0) + lo(a0*b1)
-    seq(lo32(a), lo32(b), f.op(W.I64_MUL), f.i64(32), f.op(W.I64_SHR_U));
-    seq(hi32(a), lo32(b), f.op(W.I64_MUL), f.i64(0xffffffff), f.op(W.I64_AND), f.op(W.I64_ADD));
-    seq(lo32(a), hi32(b), f.op(W.I64_MUL), f.i64(0xffffffff), f.op(W.I64_AND), f.op(W.I64_ADD));
-    f.set(mid);
-    // hi = a1*b1 + (a1*b0 >> 32) + (a0*b1 >> 32) + (mid >> 32)
-    seq(hi32(a), hi32(b), f.op(W.I64_MUL));
-    seq(hi32(a), lo32(b), f.op(W.I64_MUL), f.i64(32), f.op(W.I64_SHR_U), f.op(W.I64_ADD));
-    seq(lo32(a), hi32(b), f.op(W.I64_MUL), f.i64(32), f.op(W.I64_SHR_U), f.op(W.I64_ADD));
-    seq(f.get(mid), f.i64(32), f.op(W.I64_SHR_U), f.op(W.I64_ADD));
-  });
-  // mulh: mulhu - (a<0 ? b : 0) - (b<0 ? a : 0); mulhsu: mulhu - (a<0 ? b : 0).
-  const negCorrection = (f: FunctionWriter, sign: number, other: number) => {
-    f.get(other);
-    f.i64(0);
-    f.get(sign);
-    f.i64(0);
-    f.op(W.I64_LT_S);
-    f.op(W.SELECT);
-    f.op(W.I64_SUB);
-  };
-  binary((f) => {
-    seq(f.get(a), f.get(b), f.call(mulhu));
-    negCorrection(f, a, b);
-    negCorrection(f, b, a);
-  });
-  binary((f) => {
-    seq(f.get(a), f.get(b), f.call(mulhu));
-    negCorrection(f, a, b);
-  });
   const unary = (emit: (f: FunctionWriter) => void) => {
     const f = new FunctionWriter(1);
     emit(f);
@@ -653,6 +602,8 @@ export function translatePage(
   const groupLocal = (slot: number) => (groupScratch[slot] ??= f.local(ValType.I32));
   let rneScratch: number | undefined;
   const rneLocal = () => (rneScratch ??= f.local(ValType.I32));
+  let mulScratch: number[] | undefined;
+  const mulLocals = () => (mulScratch ??= Array.from({ length: 5 }, () => f.local(ValType.I64)));
 
   // Guest registers live in locals for the whole call: loaded at entry, stored at the exit.
   // (Measured against caching them per block and against no locals at all: with V8's baseline
@@ -833,6 +784,7 @@ export function translatePage(
       access: undefined,
       groupLocal,
       helpers,
+      mulScratch: mulLocals,
     };
     block.body.forEach((ins, j) => {
       locals.access = plans[j];
@@ -1187,6 +1139,47 @@ interface Locals {
   groupLocal: (slot: number) => number;
   /** The module's helper functions. */
   helpers: HelperSet;
+  /** Five i64 scratch locals for the high multiplies, allocated on first call. */
+  mulScratch: () => number[];
+}
+
+/**
+ * MULHU, MULH and MULHSU: the high half of the 128-bit product from four 32x32 partial products,
+ * inline. (As a call to a helper function, V8's baseline compiler spilled every guest register it
+ * held in a machine register before the call and reloaded them after: Linux's bignum loops,
+ * mpihelp_submul_1 and the like, a third of a Debian boot's instructions, ran at a quarter of
+ * QEMU's speed.) The signed forms subtract the other operand for each negative one:
+ * mulh = mulhu - (a < 0 ? b : 0) - (b < 0 ? a : 0), mulhsu = mulhu - (a < 0 ? b : 0).
+ */
+function emitMulHigh(e: Emitter, l: Locals, d: DecodedInstruction): void {
+  const { f, reg, setReg } = e;
+  const [a, b, hl, lh, mid] = l.mulScratch();
+  reg(d.rs1);
+  f.set(a);
+  reg(d.rs2);
+  f.set(b);
+  const lo32 = (v: number) => (f.get(v), f.i64(0xffffffff), f.op(W.I64_AND));
+  const hi32 = (v: number) => (f.get(v), f.i64(32), f.op(W.I64_SHR_U));
+  seq(hi32(a), lo32(b), f.op(W.I64_MUL), f.set(hl));
+  seq(lo32(a), hi32(b), f.op(W.I64_MUL), f.set(lh));
+  // mid = (lo(a) * lo(b) >> 32) + lo(hl) + lo(lh): at most 3 * (2^32 - 1), no overflow.
+  seq(lo32(a), lo32(b), f.op(W.I64_MUL), f.i64(32), f.op(W.I64_SHR_U));
+  seq(lo32(hl), f.op(W.I64_ADD), lo32(lh), f.op(W.I64_ADD), f.set(mid));
+  // hi(a) * hi(b) + hi(hl) + hi(lh) + hi(mid)
+  seq(hi32(a), hi32(b), f.op(W.I64_MUL));
+  seq(hi32(hl), f.op(W.I64_ADD), hi32(lh), f.op(W.I64_ADD), hi32(mid), f.op(W.I64_ADD));
+  const subtractIfNegative = (sign: number, other: number) => {
+    f.get(other);
+    f.i64(0);
+    f.get(sign);
+    f.i64(0);
+    f.op(W.I64_LT_S);
+    f.op(W.SELECT);
+    f.op(W.I64_SUB);
+  };
+  if (d.op !== Op.MULHU) subtractIfNegative(a, b);
+  if (d.op === Op.MULH) subtractIfNegative(b, a);
+  setReg(d.rd);
 }
 
 const LOADS = new Map<Op, [number, W]>([
@@ -1266,9 +1259,6 @@ const HELPER_RR = new Map<Op, Helper>([
   [Op.DIVUW, Helper.DIVUW],
   [Op.REMW, Helper.REMW],
   [Op.REMUW, Helper.REMUW],
-  [Op.MULH, Helper.MULH],
-  [Op.MULHU, Helper.MULHU],
-  [Op.MULHSU, Helper.MULHSU],
 ]);
 
 /** The tables above indexed by operation (array reads: this runs for every instruction). */
@@ -1348,6 +1338,10 @@ function emitInstruction(
     f.op(w);
     f.op(W.I64_EXTEND_I32_S);
     setReg(rd);
+    return;
+  }
+  if (d.op === Op.MULHU || d.op === Op.MULH || d.op === Op.MULHSU) {
+    emitMulHigh(e, l, d);
     return;
   }
   const helper = HELPER_RR_BY_OP[d.op];
