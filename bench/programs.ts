@@ -16,6 +16,10 @@ export const WORKLOADS: readonly Workload[] = [
   { name: 'crc32', description: 'CRC-32 over 256 KiB, byte-wise table and slicing-by-8' },
   { name: 'sort', description: 'quicksort and heapsort of 100,000 ints' },
   { name: 'fpkernel', description: 'double precision: 48x48 matrix multiply (fma), n-body' },
+  {
+    name: 'bignum',
+    description: "multi-precision multiply and submul (mul/mulhu carry chains, as Linux's MPI)",
+  },
 ];
 
 export type Variant = 'full' | 'small';
