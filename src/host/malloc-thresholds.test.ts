@@ -4,8 +4,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runModuleChild } from '../../tests/helpers/module-child.js';
 
 const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
 const glibc = process.platform === 'linux' && report?.header?.glibcVersionRuntime !== undefined;
@@ -32,24 +32,18 @@ console.log(JSON.stringify({ perCompile: (faults() - before) / 100, bytes: bytes
 
 function faultsPerCompile(raise: boolean): { perCompile: number; bytes: number } {
   const at = (path: string) => new URL(path, import.meta.url).href;
-  const out = execFileSync(
-    process.execPath,
+  return runModuleChild<{ perCompile: number; bytes: number }>(
+    ['--expose-gc', '--liftoff-only', '--no-wasm-native-module-cache-enabled'],
+    CHILD,
     [
-      '--expose-gc',
-      '--liftoff-only',
-      '--no-wasm-native-module-cache-enabled',
-      '--input-type=module',
-      '-e',
-      CHILD,
       at('./malloc-thresholds.js'),
       at('../engine/jit/translate.js'),
       at('../engine/warm-up.js'),
       at('../engine/cpu/hart-state.js'),
       raise ? '1' : '0',
     ],
-    { encoding: 'utf8', cwd: fileURLToPath(new URL('.', import.meta.url)) },
+    { cwd: fileURLToPath(new URL('.', import.meta.url)) },
   );
-  return JSON.parse(out.trim().split('\n').pop()!) as { perCompile: number; bytes: number };
 }
 
 test(

@@ -5,8 +5,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { runModuleChild } from '../../../tests/helpers/module-child.js';
 
 // This file runs from dist/src/engine/jit/; the ISA programs stay in the source tree.
 const SMC = new URL('../../../../tests/isa/build/smc.elf', import.meta.url);
@@ -38,27 +38,18 @@ test(
   { skip: !existsSync(SMC) && 'tests/isa not built' },
   () => {
     const at = (path: string) => new URL(path, import.meta.url).href;
-    const out = execFileSync(
-      process.execPath,
-      [
-        '--no-harmony-sharedarraybuffer',
-        '--input-type=module',
-        '-e',
-        CHILD,
-        at('../machine.js'),
-        at('../boot.js'),
-        at('../memmap.js'),
-        at('../cpu/hart-state.js'),
-        SMC.href,
-      ],
-      { encoding: 'utf8' },
-    );
-    const result = JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
+    const result = runModuleChild<Record<string, unknown>>(['--no-harmony-sharedarraybuffer'], CHILD, [
+      at('../machine.js'),
+      at('../boot.js'),
+      at('../memmap.js'),
+      at('../cpu/hart-state.js'),
+      SMC.href,
+    ]);
     assert.equal(result.sabType, 'undefined');
     assert.equal(result.shared, false);
     assert.equal(result.bufferIsShared, '[object ArrayBuffer]');
     assert.equal(result.finish, 'pass');
-    assert.ok((result.translated as number) > 0, `translated code ran: ${out}`);
+    assert.ok((result.translated as number) > 0, `translated code ran: ${JSON.stringify(result)}`);
     assert.ok((result.translations as number) > (result.pages as number), 'smc.S made pages translate again');
   },
 );

@@ -1146,9 +1146,9 @@ interface Locals {
 /**
  * MULHU, MULH and MULHSU: the high half of the 128-bit product from four 32x32 partial products,
  * inline. (As a call to a helper function, V8's baseline compiler spilled every guest register it
- * held in a machine register before the call and reloaded them after: Linux's bignum loops,
- * mpihelp_submul_1 and the like, a third of a Debian boot's instructions, ran at a quarter of
- * QEMU's speed.) The signed forms subtract the other operand for each negative one:
+ * held in a machine register before the call and reloaded them after: a loop shaped as Linux's
+ * mpihelp_submul_1, the kind of loop a third of a Debian boot's instructions run in, took ~5%
+ * longer that way.) The signed forms subtract the other operand for each negative one:
  * mulh = mulhu - (a < 0 ? b : 0) - (b < 0 ? a : 0), mulhsu = mulhu - (a < 0 ? b : 0).
  */
 function emitMulHigh(e: Emitter, l: Locals, d: DecodedInstruction): void {
