@@ -16,7 +16,7 @@ import { Machine } from '../src/engine/machine.js';
 import { warmUpInterpreter } from '../src/engine/warm-up.js';
 import { bootWithFirmware } from '../src/engine/boot-linux.js';
 import { defaultGuestPaths } from '../src/cli/default-guest.js';
-import { WorkerTranslator } from '../src/host/translation-worker.js';
+import { workerTranslators } from '../src/host/translation-worker.js';
 
 /** The initramfs prints this just before it starts the shell. */
 const READY = 'rvisor-initramfs: ready';
@@ -64,7 +64,7 @@ async function bootRvisor(
     memoryBytes: MEMORY,
     harts,
     // As `rvisor run`: pages are translated on a worker thread.
-    jitOptions: { translator: new WorkerTranslator() },
+    jitOptions: workerTranslators(),
     onConsoleOutput: (byte) => {
       console += String.fromCharCode(byte);
       if (console.length > 4096) console = console.slice(-2048);

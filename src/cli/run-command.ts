@@ -17,7 +17,7 @@ import { VirtioConsoleDevice } from '../engine/devices/virtio/console.js';
 import { VirtioRngDevice, deterministicEntropy } from '../engine/devices/virtio/rng.js';
 import type { Drive } from '../host/disk/drive.js';
 import { runVm } from '../host/vm-runner.js';
-import { WorkerTranslator } from '../host/translation-worker.js';
+import { workerTranslators } from '../host/translation-worker.js';
 import { readFileIntoRam, readLinuxImageIntoRam } from '../host/image-into-ram.js';
 import { linuxPrefaultRanges, prefaultMemory } from '../host/ram-prefault.js';
 import type { NicSpec, OpenNic } from '../host/net/nic.js';
@@ -213,8 +213,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     harts,
     clock: icount ? 'icount' : 'host',
     jit: !options.has('no-jit'),
-    // Pages are translated on a worker thread while the guest runs on (src/host/translation-worker.ts).
-    jitOptions: options.has('no-jit') ? undefined : { translator: new WorkerTranslator() },
+    // Pages are translated on worker threads while the guest runs on (src/host/translation-worker.ts).
+    jitOptions: options.has('no-jit') ? undefined : workerTranslators(),
     onConsoleOutput: (byte) => sink.console?.write(byte),
   });
   // The images are read on libuv's threads while V8 trains and the devices are set up; a Linux

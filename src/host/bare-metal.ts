@@ -51,42 +51,95 @@ export function warmUpBareMetal(jit = true): number {
 }
 
 export function runBareMetal(options: BareMetalOptions): BareMetalResult {
-  configureV8Tiers();
-  const start = performance.now();
-  const pending: number[] = [];
-  const flush = () => {
-    if (pending.length > 0 && options.onConsole) options.onConsole(Uint8Array.from(pending));
+  const run = new BareMetalRun(options, 1_000_000);
+  for (;;) {
+    const step = run.step();
+    if (typeof step !== 'number') return step;
+    if (step > 0) Atomics.wait(sleeper, 0, 0, step);
+  }
+}
+
+/**
+ * runBareMetal returning to the event loop between steps, which translators on worker threads
+ * need to deliver their results (JitOptions.translator, optimizer): the bench runs workloads so,
+ * with the translators `rvisor run` has. Steps of 200,000 instructions, as `rvisor run`'s
+ * (host/vm-runner.ts: longer ones leave translated pages waiting longer).
+ */
+export async function runBareMetalAsync(options: BareMetalOptions): Promise<BareMetalResult> {
+  const run = new BareMetalRun(options, 200_000);
+  for (;;) {
+    const step = run.step();
+    if (typeof step !== 'number') return step;
+    await new Promise((resolve) => (step > 0 ? setTimeout(resolve, step) : setImmediate(resolve)));
+  }
+}
+
+/** One bare-metal run: its machine, and steps until the result. */
+class BareMetalRun {
+  private readonly start = performance.now();
+  private readonly pending: number[] = [];
+  private readonly machine: Machine | undefined;
+  private readonly image: ReturnType<typeof parseBareMetalImage> | undefined;
+  private readonly limit: number;
+  private resets = 0;
+  private failure: string | undefined;
+
+  constructor(
+    private readonly options: BareMetalOptions,
+    private readonly stepInstructions: number,
+  ) {
+    configureV8Tiers();
+    this.limit = options.maxInstructions ?? Infinity;
+    try {
+      this.machine = new Machine({
+        memoryBytes: options.memoryBytes ?? DEFAULT_MEMORY,
+        harts: options.harts ?? 1,
+        clock: options.clock ?? 'host',
+        jit: options.jit ?? true,
+        jitOptions: options.jitOptions,
+        onConsoleOutput: (byte) => {
+          this.pending.push(byte);
+          if (byte === 10 || this.pending.length >= 4096) this.flush();
+        },
+      });
+      this.image = parseBareMetalImage(options.kernel, RAM_BASE);
+      bootBareMetal(this.machine, this.image);
+    } catch (err) {
+      this.failure = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  private flush(): void {
+    const pending = this.pending;
+    if (pending.length > 0 && this.options.onConsole) this.options.onConsole(Uint8Array.from(pending));
     pending.length = 0;
-  };
-  let machine: Machine;
-  try {
-    machine = new Machine({
-      memoryBytes: options.memoryBytes ?? DEFAULT_MEMORY,
-      harts: options.harts ?? 1,
-      clock: options.clock ?? 'host',
-      jit: options.jit ?? true,
-      jitOptions: options.jitOptions,
-      onConsoleOutput: (byte) => {
-        pending.push(byte);
-        if (byte === 10 || pending.length >= 4096) flush();
-      },
-    });
-    const image = parseBareMetalImage(options.kernel, RAM_BASE);
-    bootBareMetal(machine, image);
-    const limit = options.maxInstructions ?? Infinity;
-    let resets = 0;
-    let total = 0;
-    for (;;) {
-      const state = machine.run(Math.min(1_000_000, limit - total));
-      total = machine.retired();
+  }
+
+  private seconds(): number {
+    return (performance.now() - this.start) / 1000;
+  }
+
+  private stopped(error: string, instret: number): BareMetalResult {
+    this.flush();
+    return { exitCode: 2, finisher: 'none', instret, seconds: this.seconds(), error };
+  }
+
+  /** Run a while: the result when the program is done, else milliseconds to sleep (0: none). */
+  step(): BareMetalResult | number {
+    const machine = this.machine;
+    if (machine === undefined || this.failure !== undefined) return this.stopped(this.failure!, 0);
+    try {
+      const total0 = machine.retired();
+      const state = machine.run(Math.min(this.stepInstructions, this.limit - total0));
+      const total = machine.retired();
       const event = machine.finishEvent;
       if (event !== undefined) {
-        if (event.kind === 'reset' && resets++ < MAX_RESETS) {
-          bootBareMetal(machine, image, true);
-          continue;
+        if (event.kind === 'reset' && this.resets++ < MAX_RESETS) {
+          bootBareMetal(machine, this.image!, true);
+          return 0;
         }
-        flush();
-        const seconds = (performance.now() - start) / 1000;
+        this.flush();
+        const seconds = this.seconds();
         const jit = machine.jit === undefined ? undefined : { ...machine.jit.stats };
         if (event.kind === 'pass') return { exitCode: 0, finisher: 'pass', instret: total, seconds, jit };
         if (event.kind === 'fail') {
@@ -98,41 +151,21 @@ export function runBareMetal(options: BareMetalOptions): BareMetalResult {
             jit,
           };
         }
-        return { exitCode: 2, finisher: 'none', instret: total, seconds, error: 'the guest kept resetting' };
+        return this.stopped('the guest kept resetting', total);
       }
-      if (total >= limit) {
-        flush();
-        return {
-          exitCode: 2,
-          finisher: 'none',
-          instret: total,
-          seconds: (performance.now() - start) / 1000,
-          error: `instruction limit of ${limit} reached`,
-        };
+      if (total >= this.limit) return this.stopped(`instruction limit of ${this.limit} reached`, total);
+      if (state !== 'idle') return 0;
+      this.flush();
+      const ms = machine.idleMilliseconds(100);
+      if (machine.nextDeadline() === Infinity && machine.harts.every((h) => h.mie === 0)) {
+        return this.stopped(
+          'all harts wait for interrupts that can never arrive (wfi with nothing enabled)',
+          total,
+        );
       }
-      if (state === 'idle') {
-        flush();
-        const ms = machine.idleMilliseconds(100);
-        if (machine.nextDeadline() === Infinity && machine.harts.every((h) => h.mie === 0)) {
-          return {
-            exitCode: 2,
-            finisher: 'none',
-            instret: total,
-            seconds: (performance.now() - start) / 1000,
-            error: 'all harts wait for interrupts that can never arrive (wfi with nothing enabled)',
-          };
-        }
-        if (ms > 0) Atomics.wait(sleeper, 0, 0, ms);
-      }
+      return ms > 0 ? ms : 0;
+    } catch (err) {
+      return this.stopped(err instanceof Error ? err.message : String(err), 0);
     }
-  } catch (err) {
-    flush();
-    return {
-      exitCode: 2,
-      finisher: 'none',
-      instret: 0,
-      seconds: (performance.now() - start) / 1000,
-      error: err instanceof Error ? err.message : String(err),
-    };
   }
 }

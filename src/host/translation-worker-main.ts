@@ -1,6 +1,6 @@
 // The translation worker's thread (see translation-worker.ts).
 
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import {
   DEFAULT_LIMITS,
   inertPageImports,
@@ -22,8 +22,14 @@ const imports = inertPageImports(scratch);
 
 type Run = (entry: number, vbase: bigint, budget: number, state: number, dataSet: number) => number;
 
-function compile(code: Uint8Array, entries: number[], limits: TranslateLimits, sweep: boolean) {
-  const result = translatePageCopy(code, entries, limits, sweep);
+function compile(
+  code: Uint8Array,
+  entries: number[],
+  limits: TranslateLimits,
+  sweep: boolean,
+  optimize = false,
+) {
+  const result = translatePageCopy(code, entries, limits, sweep, optimize);
   const module = new WebAssembly.Module(result.bytes);
   const run = new WebAssembly.Instance(module, imports).exports.run as Run;
   run(entries[0] >>> 1, 0n, 0, 0, 0);
@@ -39,7 +45,8 @@ function compile(code: Uint8Array, entries: number[], limits: TranslateLimits, s
 // requests of a Debian boot on a fresh worker: the first 100 took 340-367 ms after this training
 // against 537-557 ms untrained, all 400 1168-1186 ms against 1443-1562 ms.
 const TRAINING_PAGES = 48;
-let requested = false;
+const optimizing = (workerData as { optimizing?: boolean } | null)?.optimizing === true;
+let requested = optimizing;
 function train(step: number): void {
   if (requested || step >= TRAINING_PAGES) return;
   if (step < 2) {
@@ -60,7 +67,13 @@ parentPort!.on('message', (request: TranslationRequest) => {
   const started = performance.now();
   let reply: TranslationReply;
   try {
-    const { result, module } = compile(request.code, request.entries, request.limits, request.sweep);
+    const { result, module } = compile(
+      request.code,
+      request.entries,
+      request.limits,
+      request.sweep,
+      request.optimize,
+    );
     reply = {
       id: request.id,
       ok: true,

@@ -7,7 +7,7 @@
 // code, so the guest's thread gets it ready to run.
 
 import { Worker } from 'node:worker_threads';
-import type { PageTranslator, TranslatedPage } from '../engine/jit/jit.js';
+import type { JitOptions, PageTranslator, TranslatedPage } from '../engine/jit/jit.js';
 import type { TranslateLimits } from '../engine/jit/translate.js';
 
 /** A request to the worker, and its answer. */
@@ -17,12 +17,25 @@ export interface TranslationRequest {
   entries: number[];
   sweep: boolean;
   limits: TranslateLimits;
+  /** Compile with V8's optimizing compiler (translate.ts translatePage). */
+  optimize: boolean;
 }
 export type TranslationReply =
   { id: number; ok: true; page: TranslatedPage } | { id: number; ok: false; error: string };
 
+export interface WorkerTranslatorOptions {
+  /**
+   * A worker for the JIT's second tier (JitOptions.optimizer): its thread starts with the first
+   * request (most runs never make one), skips the training a first-tier worker does, and runs at
+   * the lowest CPU priority, so that its long compiles take what the guest and the first-tier
+   * worker leave of the host's cores.
+   */
+  optimizing?: boolean;
+}
+
 export class WorkerTranslator implements PageTranslator {
-  private readonly worker: Worker;
+  private worker: Worker | undefined;
+  private readonly optimizing: boolean;
   private readonly waiting = new Map<
     number,
     { resolve: (page: TranslatedPage) => void; reject: (err: Error) => void }
@@ -36,14 +49,21 @@ export class WorkerTranslator implements PageTranslator {
    */
   readonly concurrency = 2;
 
-  constructor() {
-    this.worker = new Worker(new URL('./translation-worker-main.js', import.meta.url));
-    // Translations are never worth keeping the process alive for.
-    this.worker.unref();
-    this.worker.on('message', (reply: TranslationReply) => {
+  constructor(options: WorkerTranslatorOptions = {}) {
+    this.optimizing = options.optimizing === true;
+    if (!this.optimizing) this.worker = this.start();
+  }
+
+  private start(): Worker {
+    const script = this.optimizing ? './optimizing-worker-main.js' : './translation-worker-main.js';
+    const worker = new Worker(new URL(script, import.meta.url), {
+      workerData: { optimizing: this.optimizing },
+    });
+    worker.on('message', (reply: TranslationReply) => {
       const waiter = this.waiting.get(reply.id);
       if (waiter === undefined) return;
       this.waiting.delete(reply.id);
+      if (this.waiting.size === 0) worker.unref();
       if (reply.ok) waiter.resolve(reply.page);
       else waiter.reject(new Error(`page translation failed: ${reply.error}`));
     });
@@ -51,9 +71,15 @@ export class WorkerTranslator implements PageTranslator {
       this.failure ??= err;
       for (const waiter of this.waiting.values()) waiter.reject(err);
       this.waiting.clear();
+      worker.unref();
     };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(new Error(`the translation worker exited (code ${code})`)));
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the translation worker exited (code ${code})`)));
+    // An idle worker never keeps the process alive; one with requests in hand does, until it
+    // answers them (translate). After the listeners: adding a 'message' listener refs the worker's
+    // port again (Node 20), and a process that never closed its translators then never exited.
+    worker.unref();
+    return worker;
   }
 
   translate(
@@ -61,24 +87,35 @@ export class WorkerTranslator implements PageTranslator {
     entries: number[],
     sweep: boolean,
     limits: TranslateLimits,
+    optimize = false,
   ): Promise<TranslatedPage> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
+    const worker = (this.worker ??= this.start());
     const id = this.nextId++;
-    const request: TranslationRequest = { id, code, entries, sweep, limits };
+    const request: TranslationRequest = { id, code, entries, sweep, limits, optimize };
     return new Promise((resolve, reject) => {
+      if (this.waiting.size === 0) worker.ref();
       this.waiting.set(id, { resolve, reject });
       // Copied, not transferred: transferring detaches the buffer here, and the first detached
       // ArrayBuffer of a process invalidates V8's "no buffer was ever detached" protector, which
       // deoptimizes every function that relied on it (the interpreter's loop among them: 120-240
       // ms of recompilation each time on the core the worker needs) and puts a detach check into
       // every typed-array access compiled after. 4 KiB copy per request instead.
-      this.worker.postMessage(request);
+      worker.postMessage(request);
     });
   }
 
   /** Stop the worker (pending translations are rejected). */
   async close(): Promise<void> {
     this.failure ??= new Error('the translation worker was closed');
-    await this.worker.terminate();
+    await this.worker?.terminate();
   }
+}
+
+/**
+ * The JIT's translators as `rvisor run` has them: the first tier on one worker thread, the
+ * second (optimizing) tier on another, started when a page first asks for it.
+ */
+export function workerTranslators(): Pick<JitOptions, 'translator' | 'optimizer'> {
+  return { translator: new WorkerTranslator(), optimizer: new WorkerTranslator({ optimizing: true }) };
 }

@@ -36,7 +36,15 @@ import {
   MSTATUS_TVM,
   SSTATUS_MASK,
 } from '../cpu/csr-numbers.js';
-import { buildModule, FunctionWriter, ValType, W, ByteWriter, type FunctionType } from './wasm-writer.js';
+import {
+  buildModule,
+  FunctionWriter,
+  ValType,
+  W,
+  ByteWriter,
+  HINT_OPTIMIZED,
+  type FunctionType,
+} from './wasm-writer.js';
 import { PAGE_IMPORTS, pageImports } from './import-trampolines.js';
 import { planAccessGroups, type AccessPlan } from './access-groups.js';
 import { ARITHMETIC } from './op-classes.js';
@@ -556,13 +564,18 @@ interface Emitter {
   reload: (r: number) => void;
 }
 
-/** Translate the page at RAM offset `pageOffset`, starting from `entries` (offsets in the page). */
+/**
+ * Translate the page at RAM offset `pageOffset`, starting from `entries` (offsets in the page).
+ * `optimize`: the same code, with a hint that V8 compile it with its optimizing compiler
+ * (wasm-writer.ts HINT_OPTIMIZED; the JIT's second tier, see Jit.optimize).
+ */
 export function translatePage(
   ram: CodeSource,
   pageOffset: number,
   entries: number[],
   limits: TranslateLimits = DEFAULT_LIMITS,
   sweep = false,
+  optimize = false,
 ): PageTranslation {
   // Address order, so that fall-through successors are usually the next block in the function
   // and need no dispatch (see goTo).
@@ -981,11 +994,17 @@ export function translatePage(
     });
   }
   return {
-    bytes: buildModule(types, functions, false, [
-      { name: PAGE_IMPORTS[IMPORT_FP].name, type: TYPE_FP },
-      { name: PAGE_IMPORTS[IMPORT_SFENCE].name, type: TYPE_FP },
-      { name: PAGE_IMPORTS[IMPORT_TIME].name, type: TYPE_TIME },
-    ]),
+    bytes: buildModule(
+      types,
+      functions,
+      false,
+      [
+        { name: PAGE_IMPORTS[IMPORT_FP].name, type: TYPE_FP },
+        { name: PAGE_IMPORTS[IMPORT_SFENCE].name, type: TYPE_FP },
+        { name: PAGE_IMPORTS[IMPORT_TIME].name, type: TYPE_TIME },
+      ],
+      optimize ? HINT_OPTIMIZED : undefined,
+    ),
     starts: blocks.map((b) => b.start),
     resume,
     instructions: count,
@@ -1092,6 +1111,7 @@ export function translatePageCopy(
   entries: number[],
   limits: TranslateLimits,
   sweep: boolean,
+  optimize = false,
 ): PageTranslation {
   return translatePage(
     { u16: new Uint16Array(code.buffer, code.byteOffset, 2048) },
@@ -1099,6 +1119,7 @@ export function translatePageCopy(
     entries,
     limits,
     sweep,
+    optimize,
   );
 }
 

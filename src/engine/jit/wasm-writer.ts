@@ -384,16 +384,30 @@ export interface FunctionType {
 }
 
 /**
+ * V8's compilation hint asking for its optimizing compiler (TurboFan) alone: one byte per function
+ * in a custom section named "compilationHints" (strategy in bits 0-1, baseline tier in bits 2-3,
+ * top tier in bits 4-5; tier 2 = optimized). Strategy 1, lazy: the function is compiled at its
+ * first call, on the calling thread (the translation worker calls it once, at low priority:
+ * host/translation-worker-main.ts); eager (2) hands the work to V8's background threads, shared
+ * by the whole process at normal priority. V8 reads the section only with
+ * --experimental-wasm-compilation-hints (host/v8-tiers.ts sets it), and then even under
+ * --liftoff-only: hinted modules get TurboFan, all others Liftoff. Any other engine skips the
+ * custom section (core spec 5.5.3) and compiles the module as usual.
+ */
+export const HINT_OPTIMIZED = 1 | (2 << 2) | (2 << 4);
+
+/**
  * A module importing one memory ("env"."memory"), with `table` a function table ("env"."table"),
  * and the functions `functionImports` ("env".name, by type index; they take the first function
  * indices), and exporting its own functions by name. Functions are given as (type index, body,
- * export name or null).
+ * export name or null). `hint`: a compilation hint byte for every function (see HINT_OPTIMIZED).
  */
 export function buildModule(
   types: FunctionType[],
   functions: { type: number; body: ByteWriter; exportName: string | null }[],
   table = false,
   functionImports: { name: string; type: number }[] = [],
+  hint?: number,
 ): Uint8Array {
   const out = new ByteWriter(functions.reduce((n, f) => n + f.body.length, 0) + 1024);
   for (const b of [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]) out.byte(b);
@@ -459,6 +473,16 @@ export function buildModule(
     exportSec.u32(index);
   }
   section(7, exportSec);
+  if (hint !== undefined) {
+    // V8 wants the hints after the function section and before the code section.
+    const hints = new ByteWriter();
+    const sectionName = 'compilationHints';
+    hints.u32(sectionName.length);
+    for (let i = 0; i < sectionName.length; i++) hints.byte(sectionName.charCodeAt(i));
+    hints.u32(functions.length);
+    for (let i = 0; i < functions.length; i++) hints.byte(hint);
+    section(0, hints);
+  }
   const codeSec = new ByteWriter(functions.reduce((n, f) => n + f.body.length + 8, 0));
   codeSec.u32(functions.length);
   for (const f of functions) codeSec.vector(f.body);
