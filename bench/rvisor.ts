@@ -1,5 +1,7 @@
 // rvisor's bare-metal runner, loaded when src/host/bare-metal.ts has been built. The import is by a
 // computed URL so that the benchmarks build (and say what is missing) before that module exists.
+// Runs with the JIT get the translators `rvisor run` has (both tiers on worker threads), made once
+// per loaded runner and shared by its runs, as in a daemon running many VMs.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -10,6 +12,8 @@ export interface BareMetalOptions {
   onConsole?: (bytes: Uint8Array) => void;
   /** false: the interpreter only. */
   jit?: boolean;
+  /** Raw JitOptions fields (src/engine/jit/jit.ts) over the runner's own. */
+  jitOptions?: Record<string, unknown>;
 }
 
 /** The JIT's counters (src/engine/jit/jit.ts JitStats), as far as the benchmarks use them. */
@@ -19,6 +23,9 @@ export interface JitFigures {
   pages: number;
   codeBytes: number;
   instructions: number;
+  /** Pages the second tier recompiled, and its time (absent before it existed). */
+  optimized?: number;
+  optimizeMs?: number;
 }
 
 export interface BareMetalResult {
@@ -30,7 +37,7 @@ export interface BareMetalResult {
   jit?: JitFigures;
 }
 
-export type RunBareMetal = (opts: BareMetalOptions) => BareMetalResult;
+export type RunBareMetal = (opts: BareMetalOptions) => Promise<BareMetalResult>;
 
 const MODULE = new URL('../src/host/bare-metal.js', import.meta.url);
 
@@ -43,9 +50,19 @@ export async function loadRunBareMetal(module: URL = MODULE): Promise<RunBareMet
   } catch (err) {
     return `src/host/bare-metal.js failed to load: ${err instanceof Error ? err.message : String(err)}`;
   }
-  const fn = mod['runBareMetal'];
-  if (typeof fn !== 'function') return 'src/host/bare-metal.js does not export runBareMetal';
-  return fn as RunBareMetal;
+  const fn = mod['runBareMetalAsync'];
+  if (typeof fn !== 'function') return 'src/host/bare-metal.js does not export runBareMetalAsync';
+  const workers = new URL('translation-worker.js', module);
+  let translators: Record<string, unknown> | undefined;
+  try {
+    const make = ((await import(workers.href)) as Record<string, unknown>)['workerTranslators'];
+    if (typeof make === 'function') translators = (make as () => Record<string, unknown>)();
+  } catch {
+    // no workers: pages are translated on the running thread
+  }
+  const run = fn as (opts: BareMetalOptions) => Promise<BareMetalResult>;
+  return (opts) =>
+    run(opts.jit === false ? opts : { ...opts, jitOptions: { ...translators, ...opts.jitOptions } });
 }
 
 /**
@@ -68,8 +85,11 @@ export interface ConsoleRun {
 }
 
 /** Runs a kernel under rvisor, collecting what it prints. */
-export function runWithConsole(run: RunBareMetal, opts: Omit<BareMetalOptions, 'onConsole'>): ConsoleRun {
+export async function runWithConsole(
+  run: RunBareMetal,
+  opts: Omit<BareMetalOptions, 'onConsole'>,
+): Promise<ConsoleRun> {
   const chunks: Uint8Array[] = [];
-  const result = run({ ...opts, onConsole: (bytes) => chunks.push(bytes.slice()) });
+  const result = await run({ ...opts, onConsole: (bytes) => chunks.push(bytes.slice()) });
   return { result, console: Buffer.concat(chunks).toString('latin1') };
 }

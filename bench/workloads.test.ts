@@ -23,7 +23,7 @@ for (const w of WORKLOADS) {
     const run = await loadRunBareMetal();
     // The runner is part of the product: its absence is a failure, never a skip.
     if (typeof run === 'string') assert.fail(run);
-    const { result, console } = runWithConsole(run, {
+    const { result, console } = await runWithConsole(run, {
       kernel: kernelOf(w.name),
       memoryBytes: 128 * 1024 * 1024,
       maxInstructions: 100_000_000,

@@ -12,8 +12,8 @@
    different order of the same partial products). */
 #include "common.h"
 
-#define ROUNDS SCALE(12000, 200)
-#define EXPECTED SCALE(0x920a52c37b4d5bfeULL, 0x2ae84b6efd5149bcULL)
+#define ROUNDS SCALE(60000, 200)
+#define EXPECTED SCALE(0xd55e8d9fa48301ecULL, 0x2ae84b6efd5149bcULL)
 
 #define LIMBS 32
 

@@ -10,10 +10,10 @@
 #include "common.h"
 
 #define N 48
-#define PRODUCTS SCALE(120, 3)
+#define PRODUCTS SCALE(600, 3)
 #define BODIES 6
-#define STEPS SCALE(140000, 2000)
-#define EXPECTED SCALE(0xc75d46e34f04fecaULL, 0x7ac4b1fc775e85e4ULL)
+#define STEPS SCALE(700000, 2000)
+#define EXPECTED SCALE(0xc08d106c03d764ccULL, 0x7ac4b1fc775e85e4ULL)
 
 static double A[N][N], B[N][N], C[N][N];
 

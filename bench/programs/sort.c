@@ -8,8 +8,8 @@
 #include "common.h"
 
 #define COUNT SCALE(100000, 4000)
-#define ARRAYS SCALE(4, 2)
-#define EXPECTED SCALE(0x4d77401bcb65dadfULL, 0x2120631ab1e32339ULL)
+#define ARRAYS SCALE(20, 2)
+#define EXPECTED SCALE(0x77955a766473ecf6ULL, 0x2120631ab1e32339ULL)
 
 static int32_t a[COUNT];
 static int32_t b[COUNT];
