@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { addi, bne, machineWith } from './test-asm.js';
-import { translatePageCopy, type TranslateLimits } from './translate.js';
+import { translatePageCopy } from './translate.js';
 import type { JitOptions, PageTranslator, TranslatedPage } from './jit.js';
 import type { Machine } from '../machine.js';
 
@@ -33,13 +33,7 @@ class LocalOptimizer implements PageTranslator {
   /** Set: results wait for release() (a request in flight). */
   held: (() => void)[] | undefined;
 
-  translate(
-    code: Uint8Array,
-    entries: number[],
-    sweep: boolean,
-    limits: TranslateLimits,
-    optimize?: boolean,
-  ): Promise<TranslatedPage> {
+  readonly translate: PageTranslator['translate'] = (code, entries, sweep, limits, optimize) => {
     this.requests.push({ entries, optimize });
     const result = translatePageCopy(code, entries, limits, sweep, optimize);
     const page: TranslatedPage = {
@@ -51,7 +45,7 @@ class LocalOptimizer implements PageTranslator {
     if (this.held === undefined) return Promise.resolve(page);
     const held = this.held;
     return new Promise((resolve) => held.push(() => resolve(page)));
-  }
+  };
 
   release(): void {
     for (const go of this.held ?? []) go();
