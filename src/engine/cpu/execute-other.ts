@@ -14,6 +14,7 @@ import {
   readAt,
   storeSlow,
   translateData,
+  probeRead,
   probeWrite,
   writeAt,
 } from './mmu.js';
@@ -238,6 +239,17 @@ function executeCsr(h: Hart, slot: number, op: Op, rd: number, rs1: number): num
 }
 
 /** LR/SC and AMOs (unprivileged spec chapter 14). Sequentially consistent: aq/rl need nothing. */
+/**
+ * The physical address of an aligned atomic access: from the TLB when it holds the page (a write
+ * entry for AMOs and SC: the page is RAM, writable, hence readable, without translated code),
+ * else by translateData (a walk, or the fault). Without the TLB, every interpreted atomic walked
+ * the page tables: ~100K of a Debian boot's slow-path walks refilled entries that were there.
+ */
+function atomicAddress(h: Hart, lo: number, hi: number, size: number, access: number): number {
+  const hit = access === ACCESS_STORE ? probeWrite(h, lo, hi) : probeRead(h, lo, hi);
+  return hit >= 0 ? h.ram.base + hit : translateData(h, lo, hi, size, access);
+}
+
 function executeAtomic(h: Hart, op: Op, rd: number, rs1: number, rs2: number): number {
   const x = h.regs.x;
   const isWord = op <= Op.AMOMAXU_W;
@@ -256,7 +268,7 @@ function executeAtomic(h: Hart, op: Op, rd: number, rs1: number, rs2: number): n
     // value LR saw; any SC ends the reservation. Translation (and its faults) comes first.
     const reserved = h.reservationValid && h.reservationLo === lo && h.reservationHi === hi;
     h.reservationValid = false;
-    const pa = translateData(h, lo, hi, size, ACCESS_STORE);
+    const pa = atomicAddress(h, lo, hi, size, ACCESS_STORE);
     if (pa < 0) return PC_SET;
     if (!reserved) {
       x[rd] = 1n;
@@ -273,7 +285,7 @@ function executeAtomic(h: Hart, op: Op, rd: number, rs1: number, rs2: number): n
     x[rd] = 0n;
     return NEXT;
   }
-  const pa = translateData(h, lo, hi, size, isLr ? ACCESS_LOAD : ACCESS_STORE);
+  const pa = atomicAddress(h, lo, hi, size, isLr ? ACCESS_LOAD : ACCESS_STORE);
   if (pa < 0) return PC_SET;
   if (!readAt(h, pa, size)) return accessFault(h, lo, hi);
   const old = isWord ? BigInt(h.scratch32[0]) : h.scratch[0];

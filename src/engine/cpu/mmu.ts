@@ -219,6 +219,14 @@ export function probeWrite(h: Hart, lo: number, hi: number): number {
   return h.tlbWriteOffset[i] + (lo & 0xfff);
 }
 
+/** probeWrite for the read TLB: the RAM offset of the address on a hit, else -1. */
+export function probeRead(h: Hart, lo: number, hi: number): number {
+  const i = h.dataSet + ((lo >>> 12) & (TLB_ENTRIES - 1));
+  const tags = h.tlbReadJit;
+  if (tags[4 * i] !== (lo & -4096) || tags[4 * i + 1] !== hi) return -1;
+  return h.tlbReadOffset[i] + (lo & 0xfff);
+}
+
 /** Physical read of 1, 2, 4 or 8 bytes into h.scratch (zero-extended); false if nothing answers. */
 function readPhysical(h: Hart, pa: number, size: number): boolean {
   const ram = h.ram;
