@@ -35,6 +35,10 @@ const RUN_OPTIONS: Record<string, OptionSpec> = {
   smp: { value: true, help: 'number of harts, 1..8 (default 1)' },
   icount: { value: false, help: 'derive guest time from retired instructions (reproducible runs)' },
   'no-jit': { value: false, help: 'run guest code in the interpreter only (debugging, differential runs)' },
+  'jit-stats': {
+    value: false,
+    help: "print the JIT's counters (translations, pages optimized by its second tier, exits...) on stderr at the end",
+  },
   drive: {
     value: true,
     repeatable: true,
@@ -341,6 +345,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       stopSignal: stop,
     });
     if (exit.message !== undefined) process.stderr.write(`rvisor: ${exit.message}\n`);
+    if (options.has('jit-stats') && machine.jit !== undefined) {
+      process.stderr.write(`rvisor: jit ${JSON.stringify(machine.jit.stats)}\n`);
+    }
     return exit.exitCode;
   } finally {
     hostConsole.close();
