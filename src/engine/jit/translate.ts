@@ -792,7 +792,7 @@ export function translatePage(
       state: P_STATE,
       dataSet: P_DATASET,
       fl,
-      fp: { fsDirty: false, rne: false },
+      fp: { fsDirty: false, fsOn: false, rne: false },
       rneLocal,
       access: undefined,
       groupLocal,
@@ -1148,11 +1148,12 @@ interface Locals {
   fl: () => number[];
   /**
    * What the block's code already established, in its straight-line order: FS is Dirty once
-   * any F/D instruction has completed in translated code (each needs it, or makes it so; only
-   * CSR writes and traps change it, and they end blocks); `rne` once the local `rneLocal()`
-   * holds whether frm is RNE.
+   * an F/D instruction that writes F state has completed in translated code (each needs it, or
+   * makes it so; only CSR writes and traps change it, and they end blocks), and on (not Off)
+   * once any has, FP stores included (they leave FS as it is); `rne` once the local
+   * `rneLocal()` holds whether frm is RNE.
    */
-  fp: { fsDirty: boolean; rne: boolean };
+  fp: { fsDirty: boolean; fsOn: boolean; rne: boolean };
   rneLocal: () => number;
   /** The current instruction's part in an access group, if it is a grouped load or store. */
   access: AccessPlan;
@@ -1412,11 +1413,11 @@ function emitInstruction(
     if (fpWritesInteger(op)) e.reload(rd);
     if (native) f.end(); // fpdone
     l.fp.fsDirty = true;
+    l.fp.fsOn = true;
     return;
   }
   if (d.op === Op.FLD || d.op === Op.FLW || d.op === Op.FSD || d.op === Op.FSW) {
     emitFloatAccess(e, l, d, () => leaveBefore(j, off));
-    l.fp.fsDirty = true;
     return;
   }
   if (d.op === Op.CBO_ZERO) {
@@ -2258,22 +2259,30 @@ function emitNativeFloat(e: Emitter, l: Locals, d: DecodedInstruction): boolean 
 }
 
 /**
- * FLD/FLW/FSD/FSW. They need mstatus.FS on and set it to Dirty; translated code runs them only
- * while FS is Dirty already (HART_STATE.FS_DIRTY, kept by the hart), else the interpreter does.
- * FLW NaN-boxes the single (unprivileged spec 21.2).
+ * FLD/FLW/FSD/FSW, as the interpreter runs them: illegal while mstatus.FS is Off (left to the
+ * interpreter, which raises it); loads write F state, so they set FS to Dirty (mstatus and its
+ * mirror HART_STATE.FS_DIRTY, as the hart's mstatus setter does); stores leave FS as it is
+ * (privileged spec 3.1.6.6: Dirty when the state is modified; QEMU alike). Code that only saves
+ * F registers with FS Clean, as glibc's setjmp in every busybox ash command, used to leave here
+ * on each store: 404K exits in a 100,000-iteration ash loop. FLW NaN-boxes the single
+ * (unprivileged spec 21.2).
  */
 function emitFloatAccess(e: Emitter, l: Locals, d: DecodedInstruction, leave: () => void): void {
   const { f } = e;
-  if (!l.fp.fsDirty) {
+  const load = d.op === Op.FLD || d.op === Op.FLW;
+  if (!l.fp.fsOn) {
     f.get(l.state);
-    f.mem(W.I32_LOAD, HART_STATE.FS_DIRTY, 2);
+    f.mem(W.I32_LOAD, HART_STATE.MSTATUS, 2);
+    f.i32(MSTATUS_FS);
+    f.op(W.I32_AND);
     f.op(W.I32_EQZ);
     f.open(W.IF);
     leave();
     f.end();
+    l.fp.fsOn = true;
   }
   const double = d.op === Op.FLD || d.op === Op.FSD;
-  if (d.op === Op.FLD || d.op === Op.FLW) {
+  if (load) {
     emitAccess(e, l, d.rs1, d.imm, double ? 8 : 4, false, leave);
     f.mem(double ? W.I64_LOAD : W.I64_LOAD32_U, 0, 0);
     if (!double) {
@@ -2284,6 +2293,18 @@ function emitFloatAccess(e: Emitter, l: Locals, d: DecodedInstruction, leave: ()
     f.get(l.state);
     f.get(l.tmp);
     f.mem(W.I64_STORE, HART_STATE.FLOAT_REGS + 8 * d.rd, 3);
+    if (!l.fp.fsDirty) {
+      f.get(l.state);
+      f.get(l.state);
+      f.mem(W.I32_LOAD, HART_STATE.MSTATUS, 2);
+      f.i32(MSTATUS_FS);
+      f.op(W.I32_OR);
+      f.mem(W.I32_STORE, HART_STATE.MSTATUS, 2);
+      f.get(l.state);
+      f.i32(1);
+      f.mem(W.I32_STORE, HART_STATE.FS_DIRTY, 2);
+      l.fp.fsDirty = true;
+    }
     return;
   }
   emitAccess(e, l, d.rs1, d.imm, double ? 8 : 4, true, leave);
