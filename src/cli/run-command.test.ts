@@ -28,8 +28,12 @@ test(
     const line = /^rvisor: jit (\{.*\})$/m.exec(r.stderr);
     assert.ok(line, r.stderr);
     const stats = JSON.parse(line[1]) as Record<string, number>;
-    assert.ok(stats.translations > 0 && stats.instructions > 0, line[1]);
-    assert.equal(typeof stats.optimized, 'number');
+    // A page was made hot (whether its translation came back before the program's end depends
+    // on the machine's load: the worker translates while the guest runs on).
+    assert.ok(stats.translations > 0, line[1]);
+    for (const key of ['instructions', 'exits', 'interpreted', 'optimized']) {
+      assert.equal(typeof stats[key], 'number', key);
+    }
 
     const plain = run();
     assert.equal(plain.status, 0, plain.stderr);

@@ -190,8 +190,8 @@ export class Hart {
   readonly tlbWriteJit: Int32Array;
   /**
    * By RAM page: 1 when a write TLB entry may map the page. Set on every fill; cleared by whoever
-   * drops all of the page's write entries (the JIT, protecting a page it translated: it scans the
-   * write TLB only for pages written through it, ~1,400 scans of 16K entries a hart and boot).
+   * drops all of the page's write entries (the JIT, protecting a page it translated, looks for
+   * them only for pages written through it: dropWriteEntries).
    */
   readonly writeMapped: Uint8Array;
   /** First entry of the TLB set for data accesses / instruction fetch in the current context. */
@@ -512,8 +512,8 @@ export class Hart {
    * TLB entries filled since the last flush (indices into the TLB arrays), so that a flush
    * clears those instead of all of the TLBs: a Debian boot flushes everything ~1,800 times (each
    * remote or local sfence.vma without an address), typically after a few hundred fills, and
-   * clearing all 16K entries' tags (~900 KB) took ~110 us a time. `filledCount` keeps counting
-   * past the log's end; then the flush clears everything.
+   * clearing all entries' tags (then 16K, ~900 KB) took ~110 us a time. `filledCount` keeps
+   * counting past the log's end; then the flush clears everything.
    */
   private readonly filled = new Int32Array(FILL_LOG_ENTRIES);
   private filledCount = 0;
@@ -522,6 +522,26 @@ export class Hart {
   noteFilled(i: number): void {
     if (this.filledCount < FILL_LOG_ENTRIES) this.filled[this.filledCount] = i;
     this.filledCount++;
+  }
+
+  /**
+   * Drop the write TLB entries of the RAM page at `offset` (it now holds translated code:
+   * jit.ts protect). Only entries filled since the last flush can hold it: those in the log,
+   * unless it overflowed (then all are looked at).
+   */
+  dropWriteEntries(offset: number): void {
+    const offsets = this.tlbWriteOffset;
+    if (this.filledCount <= FILL_LOG_ENTRIES) {
+      const filled = this.filled;
+      for (let k = 0; k < this.filledCount; k++) {
+        const i = filled[k];
+        if (offsets[i] === offset) this.clearDataTag(this.tlbWriteTag, this.tlbWriteJit, i);
+      }
+      return;
+    }
+    for (let i = 0; i < offsets.length; i++) {
+      if (offsets[i] === offset) this.clearDataTag(this.tlbWriteTag, this.tlbWriteJit, i);
+    }
   }
 
   /** Drop every cached translation (satp, sfence.vma, PMP or MXR changes). */

@@ -76,3 +76,16 @@ test('translations still hit after a flush and a refill', () => {
   assert.equal(translateFetch(h, address + 2), 7 * 4096 + 2);
   assert.equal(h.fetchPage, address);
 });
+
+test('dropWriteEntries drops a page’s write entries, from the log or (after an overflow) from all', () => {
+  for (const pages of [10, FILL_LOG_ENTRIES + 10]) {
+    const h = hart();
+    fill(h, 0, pages);
+    const before = filledEntries(h);
+    h.dropWriteEntries(7 * 4096);
+    // The write entry (its tag and translated code's view) went; the read and fetch ones stay.
+    assert.equal(filledEntries(h), before - 2, `after ${pages} fills`);
+    assert.ok(translateData(h, RAM_BASE + 7 * 4096, 0, 8, ACCESS_STORE) >= 0, 'and it refills');
+    assert.equal(filledEntries(h), before);
+  }
+});

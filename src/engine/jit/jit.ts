@@ -787,11 +787,7 @@ export class Jit {
     for (const h of this.harts) {
       if (h.writeMapped[page] === 0) continue;
       h.writeMapped[page] = 0;
-      const tags = h.tlbWriteTag;
-      const offsets = h.tlbWriteOffset;
-      for (let i = 0; i < offsets.length; i++) {
-        if (offsets[i] === offset) h.clearDataTag(tags, h.tlbWriteJit, i);
-      }
+      h.dropWriteEntries(offset);
     }
   }
 
