@@ -108,6 +108,9 @@ export class WorkerTranslator implements PageTranslator {
   /** Stop the worker (pending translations are rejected). */
   async close(): Promise<void> {
     this.failure ??= new Error('the translation worker was closed');
+    // Referenced until it has exited: terminate()'s promise settles on the worker's exit event,
+    // which an unreferenced worker lets the process end without.
+    this.worker?.ref();
     await this.worker?.terminate();
   }
 }
