@@ -28,8 +28,9 @@ function compile(
   limits: TranslateLimits,
   sweep: boolean,
   optimize = false,
+  ungrouped: readonly number[] = [],
 ) {
-  const result = translatePageCopy(code, entries, limits, sweep, optimize);
+  const result = translatePageCopy(code, entries, limits, sweep, optimize, ungrouped);
   const module = new WebAssembly.Module(result.bytes);
   const run = new WebAssembly.Instance(module, imports).exports.run as Run;
   run(entries[0] >>> 1, 0n, 0, 0, 0);
@@ -73,6 +74,7 @@ parentPort!.on('message', (request: TranslationRequest) => {
       request.limits,
       request.sweep,
       request.optimize,
+      request.ungrouped,
     );
     reply = {
       id: request.id,

@@ -17,8 +17,9 @@ export interface TranslationRequest {
   entries: number[];
   sweep: boolean;
   limits: TranslateLimits;
-  /** Compile with V8's optimizing compiler (translate.ts translatePage). */
+  /** Compile with V8's optimizing compiler, blocks without access groups (translatePage). */
   optimize: boolean;
+  ungrouped: number[];
 }
 export type TranslationReply =
   { id: number; ok: true; page: TranslatedPage } | { id: number; ok: false; error: string };
@@ -88,11 +89,12 @@ export class WorkerTranslator implements PageTranslator {
     sweep: boolean,
     limits: TranslateLimits,
     optimize = false,
+    ungrouped: number[] = [],
   ): Promise<TranslatedPage> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const worker = (this.worker ??= this.start());
     const id = this.nextId++;
-    const request: TranslationRequest = { id, code, entries, sweep, limits, optimize };
+    const request: TranslationRequest = { id, code, entries, sweep, limits, optimize, ungrouped };
     return new Promise((resolve, reject) => {
       if (this.waiting.size === 0) worker.ref();
       this.waiting.set(id, { resolve, reject });

@@ -147,3 +147,38 @@ test('a store group crossing onto a page of translated code still drops its tran
   assert.equal(translated.a2, interpreted.a2);
   assert.ok(translated.invalidations > 0, 'the function’s page was translated and then written');
 });
+
+test('a block whose group straddles a page on every run is translated again without groups', () => {
+  // 1: sd a0, 0(sp); sd a1, 8(sp); addi a0, a0, 1; addi t0, t0, -1; bne t0, zero, 1b; j .
+  // with sp 8 bytes below a page end: the group's span [sp, sp + 16) crosses it every time.
+  const program = Uint32Array.of(
+    addi(T0, 0, 2000),
+    sd(A0, SP, 0),
+    sd(A1, SP, 8),
+    addi(A0, A0, 1),
+    addi(T0, T0, -1),
+    bne(T0, 0, -16),
+    0x0000006f,
+  );
+  const run = (jit: boolean) => {
+    // Bursts of one instruction: the first translation starts at the 10th instruction (the
+    // branch), so the loop's block holds both stores (an entry between them would split it).
+    const m = machineWith(program, { clock: 'icount', jit, jitOptions: { hotThreshold: 10, burst: 1 } });
+    m.harts[0].regs.x[SP] = BigInt(0x8000_9000 - 8);
+    m.harts[0].regs.x[A1] = 7n;
+    for (let k = 0; k < 5; k++) m.run(10_000);
+    return m;
+  };
+  const reference = run(false);
+  const m = run(true);
+  const h = m.harts[0];
+  assert.equal(h.regs.x[T0], 0n);
+  assert.equal(h.regs.x[A0], reference.harts[0].regs.x[A0]);
+  assert.equal(h.ram.i64[(0x9000 - 8) / 8], 1999n);
+  assert.equal(h.ram.i64[0x9000 / 8], 7n);
+  const stats = m.jit!.stats;
+  // 32 exits at the group's first store, then the retranslation without groups runs the rest.
+  assert.ok(stats.translations >= 2, JSON.stringify(stats));
+  assert.ok(stats.exits < 100, `exits: ${stats.exits}`);
+  assert.ok(stats.instructions > 5000, `translated: ${stats.instructions}`);
+});

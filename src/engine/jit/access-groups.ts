@@ -57,6 +57,14 @@ for (const [op, width] of [
 }
 const STORE = new Uint8Array(Op.COUNT);
 for (const op of [Op.SB, Op.SH, Op.SW, Op.SD]) STORE[op] = 1;
+/** The access width of an integer load or store (0 for any other operation), and if it stores. */
+export function integerAccessWidth(op: Op): number {
+  return WIDTH[op];
+}
+export function isIntegerStore(op: Op): boolean {
+  return STORE[op] === 1;
+}
+
 /** By operation: 1 for the arithmetic that may lie between a group's accesses (see below). */
 const BETWEEN = new Uint8Array(Op.COUNT);
 for (const op of ARITHMETIC) BETWEEN[op] = 1;

@@ -18,7 +18,9 @@ import type { GuestRam } from '../memory.js';
 import type { Hart } from '../cpu/hart.js';
 import { readExitPc, writeExitPc, type MachineMemory } from '../cpu/hart-state.js';
 import { runSlice as interpret } from '../cpu/interpreter.js';
-import { pageNumber, probeFetch } from '../cpu/mmu.js';
+import { pageNumber, probeFetch, probeRead, probeWrite } from '../cpu/mmu.js';
+import { DecodeCache } from '../cpu/decoder.js';
+import { integerAccessWidth, isIntegerStore } from './access-groups.js';
 import { DOUBLE_ZERO } from '../cpu/int64.js';
 import { ArrivalSets } from './arrivals.js';
 import { buildDispatcher } from './dispatcher.js';
@@ -123,7 +125,8 @@ export interface PageTranslator {
   readonly concurrency?: number;
   /**
    * `code` is a copy of the page's 4096 bytes; the translator may keep it. `optimize`: the
-   * second tier's request (translate.ts translatePage).
+   * second tier's request; `ungrouped`: offsets whose blocks get no access groups (translate.ts
+   * translatePage).
    */
   translate(
     code: Uint8Array,
@@ -131,6 +134,7 @@ export interface PageTranslator {
     sweep: boolean,
     limits: TranslateLimits,
     optimize?: boolean,
+    ungrouped?: number[],
   ): Promise<TranslatedPage>;
 }
 
@@ -188,6 +192,8 @@ interface PageCode {
   executed: number;
   /** Instructions of the slices that ran out of budget in this page (Jit.sample). */
   sampled: number;
+  /** Exits at loads and stores that would not have left on their own (Jit.leftGroup). */
+  groupExits: number;
   /** The second tier: not asked, waiting, asked, or its code installed. */
   tier: PageTier;
 }
@@ -228,6 +234,14 @@ function isTrapReturn(h: Hart, pc: number): boolean {
   // sret 0x10200073, mret 0x30200073 (privileged spec 3.3.2): the same low half.
   return u16[at] === 0x0073 && (u16[at + 1] === 0x1020 || u16[at + 1] === 0x3020);
 }
+
+/**
+ * Exits of a page at loads and stores whose own page the TLB held (an access group's span did not
+ * fit on one page: see noteExit) before the page is translated again without the groups of the
+ * blocks concerned; and such blocks per page at most.
+ */
+const GROUP_EXITS = 32;
+const MAX_UNGROUPED = 16;
 
 /** Second-tier compilations of one page at most (until a flush). */
 const MAX_OPTIMIZATIONS_PER_PAGE = 4;
@@ -293,6 +307,8 @@ export class Jit {
   private readonly optimizeAll: boolean;
   /** Second-tier requests per page (bounded: a page retranslated again and again asks again). */
   private readonly optimizations: Uint8Array;
+  /** By page: offsets whose blocks are translated without access groups (see noteExit). */
+  private readonly ungrouped = new Map<number, number[]>();
   /** Pages waiting for the second tier (stale ones are skipped), one of them being optimized, */
   private readonly ready: number[] = [];
   private optimizing = false;
@@ -572,7 +588,7 @@ export class Jit {
     const version = this.versions[page];
     const epoch = this.epoch;
     const bytes = this.ram.u8.slice(page * 4096, page * 4096 + 4096);
-    optimizer.translate(bytes, code.entries, code.sweep, this.limits, true).then(
+    optimizer.translate(bytes, code.entries, code.sweep, this.limits, true, this.ungrouped.get(page)).then(
       (translated) => {
         this.optimizing = false;
         this.stats.optimizeMs += translated.ms;
@@ -610,7 +626,60 @@ export class Jit {
     if (code === undefined) return;
     code.exits++;
     code.executed += executed;
-    if (code.exits >= POOR_PAGE_EXITS && code.executed < POOR_PAGE_RATIO * code.exits) this.giveUp(page);
+    if (code.exits >= POOR_PAGE_EXITS && code.executed < POOR_PAGE_RATIO * code.exits) {
+      this.giveUp(page);
+      return;
+    }
+    // An access group (access-groups.ts) leaves at its first access whenever the span of its
+    // offsets does not lie on one page with a TLB entry: a stack frame straddling a page end
+    // does so on every run of the block, and user stacks are placed at random (a busybox ash
+    // loop left translated code 2.3M times instead of 320K in some boots). Such a block is
+    // translated again without groups; its accesses then check their pages one by one.
+    if (this.leftGroup(h, h.fetchOffset + inPage) && ++code.groupExits >= GROUP_EXITS) {
+      this.ungroup(page, inPage, code);
+    }
+  }
+
+  /**
+   * Whether the load or store at RAM offset `offset` (h.pc) would have run in translated code on
+   * its own: an integer access within one page that the TLB holds. Leaving there means its
+   * access group's span did not fit.
+   */
+  private leftGroup(h: Hart, offset: number): boolean {
+    const u16 = h.ram.u16;
+    let bits = u16[offset >>> 1];
+    if ((bits & 3) === 3) {
+      if ((offset & 0xfff) === 0xffe) return false;
+      bits |= u16[(offset >>> 1) + 1] << 16; // signed, as the decode cache keeps it
+    }
+    const dc = h.decode;
+    const slot = DecodeCache.slotFor(offset);
+    if (dc.bits(slot) !== bits) dc.fill(slot, bits);
+    const op = dc.op(slot);
+    const width = integerAccessWidth(op);
+    if (width === 0) return false;
+    // The address as the interpreter computes it, in int32 halves.
+    const rs1 = dc.rs1(slot);
+    const w = h.regs.w;
+    const base = w[2 * rs1];
+    const imm = dc.imm(slot);
+    const lo = (base + imm) | 0;
+    const sign = -2147483648;
+    const carry = imm < 0 ? ((lo ^ sign) > (base ^ sign) ? -1 : 0) : (lo ^ sign) < (base ^ sign) ? 1 : 0;
+    const hi = (w[2 * rs1 + 1] + carry) | 0;
+    if ((lo & 0xfff) + width > 4096) return false;
+    return (isIntegerStore(op) ? probeWrite(h, lo, hi) : probeRead(h, lo, hi)) >= 0;
+  }
+
+  /** Translate the page again without access groups in the block at `offset` (see noteExit). */
+  private ungroup(page: number, offset: number, code: PageCode): void {
+    if (this.compiling[page] !== 0) return; // a translation is under way: try again later
+    code.groupExits = 0;
+    const list = this.ungrouped.get(page) ?? [];
+    if (list.length >= MAX_UNGROUPED || list.includes(offset)) return;
+    list.push(offset);
+    this.ungrouped.set(page, list);
+    this.translate(page, code.entries);
   }
 
   /** The entries (offsets) the translation of RAM page `page` was made from; undefined if none. */
@@ -656,7 +725,15 @@ export class Jit {
     this.pending.clear(page);
     const translator = this.translator;
     if (translator === undefined) {
-      const result = translatePage(this.ram, page * 4096, entries, this.limits, sweep, this.optimizeAll);
+      const result = translatePage(
+        this.ram,
+        page * 4096,
+        entries,
+        this.limits,
+        sweep,
+        this.optimizeAll,
+        this.ungrouped.get(page),
+      );
       const translated = { resume: result.resume, byteLength: result.bytes.length };
       this.install(page, new WebAssembly.Module(result.bytes), translated, entries, sweep);
       this.stats.translateMs += performance.now() - started;
@@ -711,7 +788,7 @@ export class Jit {
     const epoch = this.epoch;
     const code = this.ram.u8.slice(page * 4096, page * 4096 + 4096);
     this.inFlight++;
-    translator.translate(code, list, sweep, this.limits).then(
+    translator.translate(code, list, sweep, this.limits, false, this.ungrouped.get(page)).then(
       (translated) => {
         this.compiling[page] = 0;
         this.inFlight--;
@@ -766,6 +843,7 @@ export class Jit {
       exits: 0,
       executed: 0,
       sampled: 0,
+      groupExits: 0,
       tier: PageTier.BASELINE,
     };
     this.stats.pages++;
@@ -804,6 +882,8 @@ export class Jit {
   /** The page was written: its translation is stale. */
   invalidate(page: number): void {
     this.versions[page]++;
+    // New code: its blocks start afresh (with access groups).
+    this.ungrouped.delete(page);
     const code = this.code[page];
     if (code === undefined) {
       this.ram.codePages[page] = 0;

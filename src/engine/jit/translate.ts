@@ -567,7 +567,8 @@ interface Emitter {
 /**
  * Translate the page at RAM offset `pageOffset`, starting from `entries` (offsets in the page).
  * `optimize`: the same code, with a hint that V8 compile it with its optimizing compiler
- * (wasm-writer.ts HINT_OPTIMIZED; the JIT's second tier, see Jit.optimize).
+ * (wasm-writer.ts HINT_OPTIMIZED; the JIT's second tier, see Jit.optimize). `ungrouped`: offsets
+ * whose blocks get no access groups (access-groups.ts; Jit.noteExit says why).
  */
 export function translatePage(
   ram: CodeSource,
@@ -576,6 +577,7 @@ export function translatePage(
   limits: TranslateLimits = DEFAULT_LIMITS,
   sweep = false,
   optimize = false,
+  ungrouped: readonly number[] = [],
 ): PageTranslation {
   // Address order, so that fall-through successors are usually the next block in the function
   // and need no dispatch (see goTo).
@@ -780,7 +782,10 @@ export function translatePage(
     }
     // Leaving before instruction j: give back the budget of the instructions not executed.
     const leaveBefore = (j: number, off: number) => exitAt(off, EXIT_INTERPRET, len - j);
-    const plans = planAccessGroups(block.body.map((ins) => ins.d));
+    // Blocks holding an offset of `ungrouped` check each access on its own (see Jit.noteExit).
+    const plans = block.body.some((ins) => ungrouped.includes(ins.off))
+      ? []
+      : planAccessGroups(block.body.map((ins) => ins.d));
     const locals: Locals = {
       vb,
       epc,
@@ -1112,6 +1117,7 @@ export function translatePageCopy(
   limits: TranslateLimits,
   sweep: boolean,
   optimize = false,
+  ungrouped: readonly number[] = [],
 ): PageTranslation {
   return translatePage(
     { u16: new Uint16Array(code.buffer, code.byteOffset, 2048) },
@@ -1120,6 +1126,7 @@ export function translatePageCopy(
     limits,
     sweep,
     optimize,
+    ungrouped,
   );
 }
 
