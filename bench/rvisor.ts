@@ -41,6 +41,15 @@ export type RunBareMetal = (opts: BareMetalOptions) => Promise<BareMetalResult>;
 
 const MODULE = new URL('../src/host/bare-metal.js', import.meta.url);
 
+/** The translators of the runners loaded so far (see closeRunners). */
+const opened: Record<string, unknown>[] = [];
+
+/** Stop the translation workers of every runner loaded (they keep a process alive until then). */
+export async function closeRunners(): Promise<void> {
+  const all = opened.splice(0).flatMap((t) => Object.values(t)) as { close?: () => Promise<void> }[];
+  await Promise.all(all.map((t) => t.close?.()));
+}
+
 /** runBareMetal, or a sentence saying why it is not available. */
 export async function loadRunBareMetal(module: URL = MODULE): Promise<RunBareMetal | string> {
   if (!existsSync(fileURLToPath(module))) return 'src/host/bare-metal.ts (runBareMetal) does not exist yet';
@@ -60,6 +69,7 @@ export async function loadRunBareMetal(module: URL = MODULE): Promise<RunBareMet
   } catch {
     // no workers: pages are translated on the running thread
   }
+  if (translators !== undefined) opened.push(translators);
   const run = fn as (opts: BareMetalOptions) => Promise<BareMetalResult>;
   return (opts) =>
     run(opts.jit === false ? opts : { ...opts, jitOptions: { ...translators, ...opts.jitOptions } });

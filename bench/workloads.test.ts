@@ -1,14 +1,17 @@
 // Keeps the benchmark workloads correct without timing anything: each workload's small build
 // (-DSMALL, a few million instructions) must pass its own self-check under rvisor, and under QEMU
 // when qemu-system-riscv64 is installed. scripts/run-tests.mjs builds bench/programs first.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { WORKLOADS, workloadElf } from './programs.js';
 import { findQemu, runQemu } from './qemu.js';
-import { loadRunBareMetal, runWithConsole } from './rvisor.js';
+import { closeRunners, loadRunBareMetal, runWithConsole } from './rvisor.js';
 
 const qemu = findQemu();
+
+// The runners' translation workers keep the process alive until closed.
+after(closeRunners);
 
 function kernelOf(name: string): Uint8Array {
   const elf = workloadElf(name, 'small');

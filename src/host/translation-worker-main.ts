@@ -1,12 +1,7 @@
 // The translation worker's thread (see translation-worker.ts).
 
 import { parentPort, workerData } from 'node:worker_threads';
-import {
-  DEFAULT_LIMITS,
-  inertPageImports,
-  translatePageCopy,
-  type TranslateLimits,
-} from '../engine/jit/translate.js';
+import { DEFAULT_LIMITS, inertPageImports, translatePageCopy } from '../engine/jit/translate.js';
 import { randomProgram } from '../engine/jit/random-program.js';
 import { newWasmMemory } from '../engine/cpu/hart-state.js';
 import { warmUpSweepPage } from '../engine/warm-up.js';
@@ -22,14 +17,11 @@ const imports = inertPageImports(scratch);
 
 type Run = (entry: number, vbase: bigint, budget: number, state: number, dataSet: number) => number;
 
-function compile(
-  code: Uint8Array,
-  entries: number[],
-  limits: TranslateLimits,
-  sweep: boolean,
-  optimize = false,
-  ungrouped: readonly number[] = [],
-) {
+/** What a page is translated from: a request's fields (the training gives the first four). */
+type Work = Pick<TranslationRequest, 'code' | 'entries' | 'limits' | 'sweep'> &
+  Partial<Pick<TranslationRequest, 'optimize' | 'ungrouped'>>;
+
+function compile({ code, entries, limits, sweep, optimize, ungrouped }: Work) {
   const result = translatePageCopy(code, entries, limits, sweep, optimize, ungrouped);
   const module = new WebAssembly.Module(result.bytes);
   const run = new WebAssembly.Instance(module, imports).exports.run as Run;
@@ -52,12 +44,12 @@ function train(step: number): void {
   if (requested || step >= TRAINING_PAGES) return;
   if (step < 2) {
     const { code, entry } = warmUpSweepPage();
-    compile(code, [entry], DEFAULT_LIMITS, step === 1);
+    compile({ code, entries: [entry], limits: DEFAULT_LIMITS, sweep: step === 1 });
   } else {
     const program = randomProgram(step, { iterations: 2 });
     const page = new Uint8Array(4096);
     page.set(program.subarray(0, 4096));
-    compile(page, [0], DEFAULT_LIMITS, step % 2 === 0);
+    compile({ code: page, entries: [0], limits: DEFAULT_LIMITS, sweep: step % 2 === 0 });
   }
   setImmediate(() => train(step + 1));
 }
@@ -68,14 +60,7 @@ parentPort!.on('message', (request: TranslationRequest) => {
   const started = performance.now();
   let reply: TranslationReply;
   try {
-    const { result, module } = compile(
-      request.code,
-      request.entries,
-      request.limits,
-      request.sweep,
-      request.optimize,
-      request.ungrouped,
-    );
+    const { result, module } = compile(request);
     reply = {
       id: request.id,
       ok: true,

@@ -64,7 +64,6 @@ export class WorkerTranslator implements PageTranslator {
       const waiter = this.waiting.get(reply.id);
       if (waiter === undefined) return;
       this.waiting.delete(reply.id);
-      if (this.waiting.size === 0) worker.unref();
       if (reply.ok) waiter.resolve(reply.page);
       else waiter.reject(new Error(`page translation failed: ${reply.error}`));
     });
@@ -72,14 +71,13 @@ export class WorkerTranslator implements PageTranslator {
       this.failure ??= err;
       for (const waiter of this.waiting.values()) waiter.reject(err);
       this.waiting.clear();
-      worker.unref();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`the translation worker exited (code ${code})`)));
-    // An idle worker never keeps the process alive; one with requests in hand does, until it
-    // answers them (translate). After the listeners: adding a 'message' listener refs the worker's
-    // port again (Node 20), and a process that never closed its translators then never exited.
-    worker.unref();
+    // The worker keeps the process alive until closed (close): `rvisor run` and the bench exit
+    // explicitly, runners and tests close their translators. (Unreferencing it while idle, and
+    // referencing it while requests were pending, left tests with a pending promise and an empty
+    // event loop now and then on a loaded machine: one CI run in three.)
     return worker;
   }
 
@@ -96,7 +94,6 @@ export class WorkerTranslator implements PageTranslator {
     const id = this.nextId++;
     const request: TranslationRequest = { id, code, entries, sweep, limits, optimize, ungrouped };
     return new Promise((resolve, reject) => {
-      if (this.waiting.size === 0) worker.ref();
       this.waiting.set(id, { resolve, reject });
       // Copied, not transferred: transferring detaches the buffer here, and the first detached
       // ArrayBuffer of a process invalidates V8's "no buffer was ever detached" protector, which
@@ -110,9 +107,6 @@ export class WorkerTranslator implements PageTranslator {
   /** Stop the worker (pending translations are rejected). */
   async close(): Promise<void> {
     this.failure ??= new Error('the translation worker was closed');
-    // Referenced until it has exited: terminate()'s promise settles on the worker's exit event,
-    // which an unreferenced worker lets the process end without.
-    this.worker?.ref();
     await this.worker?.terminate();
   }
 }
