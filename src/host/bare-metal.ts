@@ -129,8 +129,7 @@ class BareMetalRun {
     const machine = this.machine;
     if (machine === undefined || this.failure !== undefined) return this.stopped(this.failure!, 0);
     try {
-      const total0 = machine.retired();
-      const state = machine.run(Math.min(this.stepInstructions, this.limit - total0));
+      const state = machine.run(Math.min(this.stepInstructions, this.limit - machine.retired()));
       const total = machine.retired();
       const event = machine.finishEvent;
       if (event !== undefined) {

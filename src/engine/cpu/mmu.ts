@@ -213,18 +213,18 @@ export function probeFetch(h: Hart, pc: number): boolean {
  * of it, and no translated code), else -1. The interpreter's stores make the same test inline.
  */
 export function probeWrite(h: Hart, lo: number, hi: number): number {
-  const i = h.dataSet + ((lo >>> 12) & (TLB_ENTRIES - 1));
-  const tags = h.tlbWriteJit;
-  if (tags[4 * i] !== (lo & -4096) || tags[4 * i + 1] !== hi) return -1;
-  return h.tlbWriteOffset[i] + (lo & 0xfff);
+  return probeData(h, h.tlbWriteJit, h.tlbWriteOffset, lo, hi);
 }
 
 /** probeWrite for the read TLB: the RAM offset of the address on a hit, else -1. */
 export function probeRead(h: Hart, lo: number, hi: number): number {
+  return probeData(h, h.tlbReadJit, h.tlbReadOffset, lo, hi);
+}
+
+function probeData(h: Hart, tags: Int32Array, offsets: Int32Array, lo: number, hi: number): number {
   const i = h.dataSet + ((lo >>> 12) & (TLB_ENTRIES - 1));
-  const tags = h.tlbReadJit;
   if (tags[4 * i] !== (lo & -4096) || tags[4 * i + 1] !== hi) return -1;
-  return h.tlbReadOffset[i] + (lo & 0xfff);
+  return offsets[i] + (lo & 0xfff);
 }
 
 /** Physical read of 1, 2, 4 or 8 bytes into h.scratch (zero-extended); false if nothing answers. */

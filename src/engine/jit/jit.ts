@@ -20,6 +20,7 @@ import { readExitPc, writeExitPc, type MachineMemory } from '../cpu/hart-state.j
 import { runSlice as interpret } from '../cpu/interpreter.js';
 import { pageNumber, probeFetch, probeRead, probeWrite } from '../cpu/mmu.js';
 import { DecodeCache } from '../cpu/decoder.js';
+import { effectiveAddress } from '../cpu/execute-other.js';
 import { integerAccessWidth, isIntegerStore } from './access-groups.js';
 import { DOUBLE_ZERO } from '../cpu/int64.js';
 import { ArrivalSets } from './arrivals.js';
@@ -658,15 +659,9 @@ export class Jit {
     const op = dc.op(slot);
     const width = integerAccessWidth(op);
     if (width === 0) return false;
-    // The address as the interpreter computes it, in int32 halves.
-    const rs1 = dc.rs1(slot);
-    const w = h.regs.w;
-    const base = w[2 * rs1];
-    const imm = dc.imm(slot);
-    const lo = (base + imm) | 0;
-    const sign = -2147483648;
-    const carry = imm < 0 ? ((lo ^ sign) > (base ^ sign) ? -1 : 0) : (lo ^ sign) < (base ^ sign) ? 1 : 0;
-    const hi = (w[2 * rs1 + 1] + carry) | 0;
+    effectiveAddress(h, dc.rs1(slot), dc.imm(slot));
+    const lo = h.addressLo;
+    const hi = h.addressHi;
     if ((lo & 0xfff) + width > 4096) return false;
     return (isIntegerStore(op) ? probeWrite(h, lo, hi) : probeRead(h, lo, hi)) >= 0;
   }
