@@ -71,7 +71,10 @@ function row(
   ext: string,
   op: Op,
 ): InstructionPattern {
-  return { name, mask: mask | 0, match: match | 0, format, ext, op };
+  // fpOp present (undefined) as in the FP rows: every row then has one hidden class, and the
+  // decoder's lookups stay monomorphic (with two, V8's optimized decoder deoptimized whenever the
+  // other kind first came along: "wrong map").
+  return { name, mask: mask | 0, match: match | 0, format, ext, op, fpOp: undefined };
 }
 
 /** OP-FP (0x53) rows: funct7 and optionally fixed rs2 / funct3. */

@@ -8,13 +8,25 @@ import { Op } from './opcodes.js';
 import { expandCompressed } from './compressed.js';
 import { SINK_REGISTER } from './registers.js';
 
-/** Patterns grouped by major opcode (bits 6:0), in table order. */
-const byOpcode: InstructionPattern[][] = Array.from({ length: 128 }, () => []);
-for (const p of INSTRUCTIONS) byOpcode[p.match & 0x7f].push(p);
+/**
+ * The table's rows grouped by major opcode (bits 6:0), in table order within a group: those of
+ * opcode k are byOpcode[firstOf[k]] up to byOpcode[firstOf[k + 1]]. One flat array rather than
+ * an array per opcode: an empty group's array would be of another kind than the others (no
+ * elements yet), and V8's optimized decoder deoptimized when the first instruction of an unused
+ * opcode came along ("wrong map").
+ */
+const byOpcode: readonly InstructionPattern[] = [...INSTRUCTIONS].sort(
+  (a, b) => (a.match & 0x7f) - (b.match & 0x7f),
+);
+const firstOf = new Int16Array(129);
+for (const p of byOpcode) firstOf[(p.match & 0x7f) + 1]++;
+for (let k = 0; k < 128; k++) firstOf[k + 1] += firstOf[k];
 
 /** Find the table row matching a 32-bit instruction word, if any. */
 export function lookupPattern(word: number): InstructionPattern | undefined {
-  for (const p of byOpcode[word & 0x7f]) {
+  const opcode = word & 0x7f;
+  for (let i = firstOf[opcode]; i < firstOf[opcode + 1]; i++) {
+    const p = byOpcode[i];
     if ((word & p.mask) === p.match) return p;
   }
   return undefined;

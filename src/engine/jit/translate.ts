@@ -564,6 +564,62 @@ interface Emitter {
   reload: (r: number) => void;
 }
 
+// Parameters of a page function (see the signature at the top).
+const P_ENTRY = 0;
+const P_VBASE = 1;
+const P_N = 2;
+const P_STATE = 3;
+const P_DATASET = 4;
+
+/**
+ * The page function being written and its guest-register locals: local[r] is x[r]'s local (-1:
+ * not used on the page), written[r] whether the function stores it at its exit. translatePage is
+ * not reentrant, so one of these serves every translation, and the Emitter's register functions
+ * below are the same function objects for every page. (Closures made afresh for each page made
+ * V8's optimized translator deoptimize at each new page's functions, "wrong call target": half
+ * of the translation worker's recompiles of emitInstruction in a Debian boot.)
+ */
+const registers = {
+  f: new FunctionWriter(5),
+  local: new Int32Array(33),
+  written: new Uint8Array(33),
+};
+
+function getRegister(r: number): void {
+  const f = registers.f;
+  if (r === 0 || r === 32) f.i64(0);
+  else f.get(registers.local[r]);
+}
+
+function setRegister(r: number): void {
+  const f = registers.f;
+  if (r === 0 || r === 32) {
+    f.op(W.DROP);
+    return;
+  }
+  f.set(registers.local[r]);
+  registers.written[r] = 1;
+}
+
+function flushRegister(r: number): void {
+  const local = registers.local[r];
+  if (local < 0) return;
+  const f = registers.f;
+  f.get(P_STATE);
+  f.get(local);
+  f.mem(W.I64_STORE, HART_STATE.INT_REGS + 8 * r, 3);
+}
+
+function reloadRegister(r: number): void {
+  const local = registers.local[r];
+  if (local < 0) return;
+  const f = registers.f;
+  f.get(P_STATE);
+  f.mem(W.I64_LOAD, HART_STATE.INT_REGS + 8 * r, 3);
+  f.set(local);
+  registers.written[r] = 1;
+}
+
 /**
  * Translate the page at RAM offset `pageOffset`, starting from `entries` (offsets in the page).
  * `optimize`: the same code, with a hint that V8 compile it with its optimizing compiler
@@ -589,11 +645,6 @@ export function translatePage(
     off >= 0 && off < 4096 && blockAt[off >>> 1] >= 0 ? blockAt[off >>> 1] : undefined;
   const regions = findLoopRegions(blocks, indexOf);
 
-  const P_ENTRY = 0;
-  const P_VBASE = 1;
-  const P_N = 2;
-  const P_STATE = 3;
-  const P_DATASET = 4;
   const f = new FunctionWriter(5, pageCode);
   const helpers = new HelperSet();
   const idx = f.local(ValType.I32);
@@ -624,8 +675,9 @@ export function translatePage(
   // (Measured against caching them per block and against no locals at all: with V8's baseline
   // compiler this is the fastest, since its locals stay in registers or frame slots.)
   // regLocal[r]: the local of x[r] (-1: not used here); written[r]: stored at the exit.
-  const regLocal = new Int32Array(33).fill(-1);
-  const written = new Uint8Array(33);
+  registers.f = f;
+  const regLocal = registers.local.fill(-1);
+  const written = registers.written.fill(0);
   let count = 0;
   for (const b of blocks) {
     for (const { d } of b.body) {
@@ -637,34 +689,13 @@ export function translatePage(
   }
   for (let r = 1; r < 32; r++) if (regLocal[r] === 0) regLocal[r] = f.local(ValType.I64);
 
-  const reg = (r: number) => {
-    if (r === 0 || r === 32) f.i64(0);
-    else f.get(regLocal[r]);
+  const e: Emitter = {
+    f,
+    reg: getRegister,
+    setReg: setRegister,
+    flush: flushRegister,
+    reload: reloadRegister,
   };
-  const setReg = (r: number) => {
-    if (r === 0 || r === 32) {
-      f.op(W.DROP);
-      return;
-    }
-    f.set(regLocal[r]);
-    written[r] = 1;
-  };
-  const flush = (r: number) => {
-    const local = regLocal[r];
-    if (local < 0) return;
-    f.get(P_STATE);
-    f.get(local);
-    f.mem(W.I64_STORE, HART_STATE.INT_REGS + 8 * r, 3);
-  };
-  const reload = (r: number) => {
-    const local = regLocal[r];
-    if (local < 0) return;
-    f.get(P_STATE);
-    f.mem(W.I64_LOAD, HART_STATE.INT_REGS + 8 * r, 3);
-    f.set(local);
-    written[r] = 1;
-  };
-  const e: Emitter = { f, reg, setReg, flush, reload };
 
   // ---- prologue ----
   // The data TLB set's first JIT entry (16 bytes each).
