@@ -7,7 +7,8 @@
 // several runs taken alternately so that a noisy spell hits both. One more boot in this process
 // gives what a child cannot report: instructions, the JIT's figures, the idle host CPU.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext, BenchSection, SectionReport } from './section.js';
 import { findQemu, QEMU } from './qemu.js';
@@ -134,10 +135,45 @@ async function bootRvisor(
 const DEFAULT_RUNS = 3;
 
 /** `rvisor run` in a fresh process, as a user starts it: spawn to the prompt. */
-function bootProduct(root: string, harts: number): Promise<BootResult> {
-  // No virtio-rng or network card: QEMU's virt machine gets neither without options either.
+function bootProduct(root: string, harts: number, profile?: string): Promise<BootResult> {
+  return timeToPrompt(process.execPath, productArgs(root, harts, profile), 'rvisor run');
+}
+
+/**
+ * `rvisor run`'s arguments: no virtio-rng or network card (QEMU's virt machine gets neither
+ * without options either); cold (no JIT profile, whatever earlier runs on this host left) or
+ * with the profile file `profile`.
+ */
+function productArgs(root: string, harts: number, profile: string | undefined): string[] {
   const args = [join(root, 'bin', 'rvisor.js'), 'run', '--smp', String(harts), '--no-rng', '--nic', 'none'];
-  return timeToPrompt(process.execPath, args, 'rvisor run');
+  return [...args, ...(profile === undefined ? ['--no-jit-profile'] : ['--jit-profile', profile])];
+}
+
+/**
+ * Boot once with the JIT profile file `profile` and power the guest off at its prompt, so that
+ * `rvisor run` writes the profile (at exit) for the warm runs. Resolves with an error, if any.
+ */
+function primeProfile(root: string, harts: number, profile: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, productArgs(root, harts, profile), {
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve('priming the JIT profile timed out');
+    }, TIMEOUT_S * 1000);
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      const before = output.includes(READY);
+      output = (output + chunk).slice(-4096);
+      if (!before && output.includes(READY)) child.stdin.write('poweroff -f\n');
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code === 0 ? undefined : `priming the JIT profile: rvisor run exited with ${code}`);
+    });
+  });
 }
 
 /** Seconds from spawning `command` to READY on its standard output; the process is then killed. */
@@ -206,6 +242,12 @@ export const bootSection: BenchSection = {
       const inside = await bootRvisor(guest, harts, harts === 1 && !ctx.small);
       const products: BootResult[] = [];
       const qemus: BootResult[] = [];
+      const warmRuns: BootResult[] = [];
+      // Warm runs: with the JIT profile a boot leaves (host/jit-profile.ts), made first.
+      const profileDir = mkdtempSync(join(tmpdir(), 'rvisor-bench-profile-'));
+      const profile = join(profileDir, 'jit-profile.json');
+      ctx.log(`boot: rvisor run, ${harts} hart(s), making a JIT profile...`);
+      const primed = await primeProfile(ctx.root, harts, profile);
       for (let run = 0; run < runs; run++) {
         ctx.log(`boot: rvisor run, ${harts} hart(s), run ${run + 1} of ${runs}...`);
         products.push(await bootProduct(ctx.root, harts));
@@ -213,10 +255,20 @@ export const bootSection: BenchSection = {
           ctx.log(`boot: QEMU, ${harts} hart(s), run ${run + 1} of ${runs}...`);
           qemus.push(await bootQemu(guest, harts));
         }
+        if (primed === undefined) {
+          ctx.log(`boot: rvisor run with the JIT profile, ${harts} hart(s), run ${run + 1} of ${runs}...`);
+          warmRuns.push(await bootProduct(ctx.root, harts, profile));
+        }
       }
+      rmSync(profileDir, { recursive: true, force: true });
+      const warm = primed === undefined ? best(warmRuns) : { seconds: 0, error: primed };
       const ours = best(products);
       const theirs = qemu === undefined ? undefined : best(qemus);
-      failed ||= inside.error !== undefined || ours.error !== undefined || theirs?.error !== undefined;
+      failed ||=
+        inside.error !== undefined ||
+        ours.error !== undefined ||
+        theirs?.error !== undefined ||
+        warm.error !== undefined;
       const mips = inside.instructions !== undefined ? inside.instructions / inside.seconds / 1e6 : undefined;
       rows.push([
         `${harts} hart${harts > 1 ? 's' : ''}`,
@@ -233,11 +285,23 @@ export const bootSection: BenchSection = {
         ours.cpu ? `${sig(ours.cpu.seconds)} / ${theirs?.cpu ? sig(theirs.cpu.seconds) : '-'}` : '-',
         ours.cpu ? `${sig(ours.cpu.mainSeconds)} / ${sig(ours.cpu.mainWaitSeconds)}` : '-',
       ]);
+      rows.push([
+        `${harts} hart${harts > 1 ? 's' : ''}, warm`,
+        warm.error ?? sig(warm.seconds),
+        ...['-', '-', '-'],
+        theirs === undefined ? '-' : (theirs.error ?? sig(theirs.seconds)),
+        theirs && !theirs.error && !warm.error ? sig(warm.seconds / theirs.seconds) : '-',
+        ...['-', '-', '-', '-'],
+        warm.cpu ? `${sig(warm.cpu.seconds)} / ${theirs?.cpu ? sig(theirs.cpu.seconds) : '-'}` : '-',
+        warm.cpu ? `${sig(warm.cpu.mainSeconds)} / ${sig(warm.cpu.mainWaitSeconds)}` : '-',
+      ]);
       data.push({
         harts,
         runs,
         rvisor: ours,
         rvisorRuns: products,
+        rvisorWarm: warm,
+        rvisorWarmRuns: warmRuns,
         inProcess: inside,
         qemu: theirs,
         qemuRuns: qemus,
@@ -263,8 +327,10 @@ export const bootSection: BenchSection = {
       rows,
       notes: [
         `rvisor run s, QEMU s: best of ${runs} runs each, alternately, from spawning the process to ` +
-          `"${READY}" on its console (rvisor run --no-rng --nic none: Node's start, the V8 training run ` +
-          `and the translation worker's start included); kernel ${guest.kernelVersion}`,
+          `"${READY}" on its console (rvisor run --no-rng --nic none --no-jit-profile: Node's start, the ` +
+          `V8 training run and the translation worker's start included); kernel ${guest.kernelVersion}`,
+        'warm: rvisor run --jit-profile FILE, the profile a boot of the same guest left (its hot pages are ' +
+          'translated when they first run; host/jit-profile.ts), in the same alternation',
         'in-process s: one boot in the benchmark process itself, from loading the images; M instr, MIPS, ' +
           'idle CPU and the JIT columns come from it',
         'JIT time: translating guest pages to WebAssembly (part of the boot time); code pages / size: ' +

@@ -22,6 +22,12 @@ import { readFileIntoRam, readLinuxImageIntoRam } from '../host/image-into-ram.j
 import { linuxPrefaultRanges, prefaultMemory } from '../host/ram-prefault.js';
 import type { NicSpec, OpenNic } from '../host/net/nic.js';
 import { parseSize } from '../host/size.js';
+import {
+  defaultJitProfilePath,
+  loadJitProfile,
+  mergeJitProfile,
+  saveJitProfile,
+} from '../host/jit-profile.js';
 import { defaultGuestPaths } from './default-guest.js';
 import { parseOptions, usageText, UsageError, type OptionSpec } from './args.js';
 
@@ -35,6 +41,11 @@ const RUN_OPTIONS: Record<string, OptionSpec> = {
   smp: { value: true, help: 'number of harts, 1..8 (default 1)' },
   icount: { value: false, help: 'derive guest time from retired instructions (reproducible runs)' },
   'no-jit': { value: false, help: 'run guest code in the interpreter only (debugging, differential runs)' },
+  'jit-profile': {
+    value: true,
+    help: "the JIT's profile of hot guest pages, read at start and updated at exit (default: jit-profile.json in rvisor's cache directory)",
+  },
+  'no-jit-profile': { value: false, help: 'neither read nor update a JIT profile (every page starts cold)' },
   'jit-stats': {
     value: false,
     help: "print the JIT's counters (translations, pages optimized by its second tier, exits...) on stderr at the end",
@@ -205,6 +216,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!Number.isInteger(harts) || harts < 1 || harts > 8)
     throw new UsageError(`--smp must be 1..8, got ${smpText}`);
   const icount = options.has('icount');
+  // The pages translated in earlier runs (host/jit-profile.ts): the same kernel's hot pages are
+  // translated when they first run. A small file, read while the rest starts.
+  const useProfile = !options.has('no-jit') && !options.has('no-jit-profile');
+  const profilePath = text(options, 'jit-profile') ?? defaultJitProfilePath();
+  const loadedProfile = useProfile ? await loadJitProfile(profilePath) : undefined;
+  if (loadedProfile?.problem !== undefined) process.stderr.write(`rvisor: ${loadedProfile.problem}\n`);
   const bootargs = text(options, 'append') ?? DEFAULT_APPEND;
   // Reproducible runs get a fixed seed; otherwise the kernel gets real entropy. Drawn before the
   // initrd is read: its address depends on the device tree's size, which includes the seed.
@@ -218,7 +235,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     clock: icount ? 'icount' : 'host',
     jit: !options.has('no-jit'),
     // Pages are translated on worker threads while the guest runs on (src/host/translation-worker.ts).
-    jitOptions: options.has('no-jit') ? undefined : workerTranslators(),
+    jitOptions: options.has('no-jit')
+      ? undefined
+      : { ...workerTranslators(), profile: loadedProfile?.profile },
     onConsoleOutput: (byte) => sink.console?.write(byte),
   });
   // The images are read on libuv's threads while V8 trains and the devices are set up; a Linux
@@ -345,6 +364,15 @@ export async function runCommand(argv: string[]): Promise<number> {
       stopSignal: stop,
     });
     if (exit.message !== undefined) process.stderr.write(`rvisor: ${exit.message}\n`);
+    if (loadedProfile !== undefined && machine.jit !== undefined) {
+      // Only ever a speed-up: a profile that cannot be written is reported, not fatal.
+      const profile = mergeJitProfile(machine.jit.profileEntries(), loadedProfile.profile);
+      await saveJitProfile(profilePath, profile).catch((err: unknown) =>
+        process.stderr.write(
+          `rvisor: cannot save the JIT profile ${profilePath}: ${(err as Error).message}\n`,
+        ),
+      );
+    }
     if (options.has('jit-stats') && machine.jit !== undefined) {
       process.stderr.write(`rvisor: jit ${JSON.stringify(machine.jit.stats)}\n`);
     }

@@ -24,6 +24,7 @@ import { effectiveAddress } from '../cpu/execute-other.js';
 import { integerAccessWidth, isIntegerStore } from './access-groups.js';
 import { DOUBLE_ZERO } from '../cpu/int64.js';
 import { ArrivalSets } from './arrivals.js';
+import { pageDigest } from './page-digest.js';
 import { buildDispatcher } from './dispatcher.js';
 import { pageImports } from './import-trampolines.js';
 import { CSR_TIME, MSTATUS_FS } from '../cpu/csr-numbers.js';
@@ -105,6 +106,15 @@ export interface JitOptions {
    * tests of V8's optimizing compiler against the interpreter; slow to compile).
    */
   optimizeAll?: boolean;
+  /**
+   * Pages translated in earlier runs (Jit.profileEntries, kept by the host between runs): the
+   * translations' entry offsets by the digest of the page's content when it first ran
+   * (page-digest.ts). A page whose content is in it is translated when it first runs, with those
+   * entries, instead of after hotThreshold interpreted instructions: the same kernel boots with
+   * its hot pages translated from the start. Only hints: code always comes from the page's
+   * current bytes. Given (even empty), the JIT also notes the digests for profileEntries.
+   */
+  profile?: ReadonlyMap<string, readonly number[]>;
 }
 
 /** A translated, compiled page, as a PageTranslator delivers it. */
@@ -175,6 +185,8 @@ export interface JitStats {
   /** Pages whose code the second tier (JitOptions.optimizer) replaced, and its time. */
   optimized: number;
   optimizeMs: number;
+  /** Pages translated when they first ran, their content being in JitOptions.profile. */
+  profileHits: number;
 }
 
 type Dispatch = (state: number, budget: number, dataSet: number, fetchSet: number) => number;
@@ -269,6 +281,7 @@ export class Jit {
     discarded: 0,
     optimized: 0,
     optimizeMs: DOUBLE_ZERO,
+    profileHits: 0,
   };
   private readonly code: (PageCode | undefined)[];
   private readonly heat: Float64Array;
@@ -310,6 +323,11 @@ export class Jit {
   private readonly optimizations: Uint8Array;
   /** By page: offsets whose blocks are translated without access groups (see noteExit). */
   private readonly ungrouped = new Map<number, number[]>();
+  /** JitOptions.profile; and by page, the digest of its content when it first ran (see noteEntry). */
+  private readonly profile: ReadonlyMap<string, readonly number[]> | undefined;
+  private readonly firstDigest = new Map<number, string>();
+  /** Entries of the translations asked of the translator and not back yet, by page. */
+  private readonly requested = new Map<number, number[]>();
   /** Pages waiting for the second tier (stale ones are skipped), one of them being optimized, */
   private readonly ready: number[] = [];
   private optimizing = false;
@@ -357,6 +375,7 @@ export class Jit {
     this.optimizeWhenQuietMs = options.optimizeWhenQuietMs ?? 100;
     this.optimizeAll = options.optimizeAll === true;
     this.optimizations = new Uint8Array(pages);
+    this.profile = options.profile;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     const deterministicTime = options.deterministicTime === true;
     const byState = new Map(harts.map((h) => [h.state.offset, h]));
@@ -689,7 +708,9 @@ export class Jit {
   private noteEntry(page: number, offset: number, arrived: boolean): boolean {
     if (arrived) this.pending.add(page, offset);
     const threshold = this.translations[page] > 0 ? this.retranslateThreshold : this.hotThreshold;
-    if (this.heat[page] < threshold) return false;
+    if (this.heat[page] < threshold) {
+      return this.profile !== undefined && this.translations[page] === 0 && this.fromProfile(page, offset);
+    }
     if (
       this.translations[page] >= this.maxTranslations ||
       this.invalidations[page] >= this.maxInvalidations
@@ -705,6 +726,40 @@ export class Jit {
     if (this.pending.count(page) === 0) entries.add(offset);
     else this.pending.addTo(page, entries);
     return this.translate(page, [...entries]);
+  }
+
+  /**
+   * A page not translated yet runs (see noteEntry): the first time, note the digest of its
+   * content and, when the profile knows it, translate it now with the profile's entries (and
+   * those seen so far). True if translated.
+   */
+  private fromProfile(page: number, offset: number): boolean {
+    if (this.compiling[page] !== 0 || this.firstDigest.has(page)) return false;
+    const digest = pageDigest(this.ram.u8, page * 4096);
+    this.firstDigest.set(page, digest);
+    const known = this.profile!.get(digest);
+    if (known === undefined) return false;
+    this.stats.profileHits++;
+    const entries = new Set(known);
+    entries.add(offset);
+    this.pending.addTo(page, entries);
+    return this.translate(page, [...entries]);
+  }
+
+  /**
+   * What JitOptions.profile takes in a later run: for each page translated now (or being
+   * translated), the digest of its content when it first ran and the entries of its translation.
+   */
+  profileEntries(): [string, number[]][] {
+    const out: [string, number[]][] = [];
+    const digest = (page: number) => this.firstDigest.get(page) ?? pageDigest(this.ram.u8, page * 4096);
+    this.code.forEach((code, page) => {
+      if (code !== undefined) out.push([digest(page), [...code.entries]]);
+    });
+    for (const [page, entries] of this.requested) {
+      if (this.code[page] === undefined) out.push([digest(page), [...entries]]);
+    }
+    return out;
   }
 
   /** Translate the page; true when the translation is installed (false while it compiles). */
@@ -737,6 +792,7 @@ export class Jit {
     // Translate elsewhere; meanwhile the page runs as before (interpreted, or its previous
     // translation). The request waits in the queue until the translator has room (see send).
     this.compiling[page] = 1;
+    this.requested.set(page, entries);
     this.queue.push({ page, entries, sweep });
     this.sendQueued(translator);
     this.stats.translateMs += performance.now() - started;
@@ -763,6 +819,7 @@ export class Jit {
       if (heat[request.page] === -Infinity) {
         // Given up on (or cold for good) while it waited.
         this.compiling[request.page] = 0;
+        this.requested.delete(request.page);
         continue;
       }
       this.send(translator, request);
@@ -786,6 +843,7 @@ export class Jit {
     translator.translate(code, list, sweep, this.limits, false, this.ungrouped.get(page)).then(
       (translated) => {
         this.compiling[page] = 0;
+        this.requested.delete(page);
         this.inFlight--;
         this.stats.translateMs += translated.ms;
         if (this.versions[page] !== version || this.epoch !== epoch) {
@@ -799,6 +857,7 @@ export class Jit {
       },
       (err: unknown) => {
         this.compiling[page] = 0;
+        this.requested.delete(page);
         this.inFlight--;
         this.asyncError ??= err instanceof Error ? err : new Error(String(err));
       },
@@ -877,8 +936,9 @@ export class Jit {
   /** The page was written: its translation is stale. */
   invalidate(page: number): void {
     this.versions[page]++;
-    // New code: its blocks start afresh (with access groups).
+    // New code: its blocks start afresh (with access groups), its content is new.
     this.ungrouped.delete(page);
+    this.firstDigest.delete(page);
     const code = this.code[page];
     if (code === undefined) {
       this.ram.codePages[page] = 0;
@@ -907,6 +967,7 @@ export class Jit {
     }
     this.heat.fill(0);
     this.optimizations.fill(0);
+    this.firstDigest.clear();
     this.ready.length = 0;
     this.pending.clearAll();
     this.epoch++;
