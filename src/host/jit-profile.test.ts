@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -70,6 +70,7 @@ test('saved and loaded again; a missing file is an empty profile, a damaged one 
     await saveJitProfile(path, profile);
     assert.deepEqual(await loadJitProfile(path), { profile });
     assert.deepEqual(readdirSync(join(dir, 'deeper')), ['jit-profile.json'], 'no temporary file left');
+    assert.equal(statSync(path).mode & 0o777, 0o600, "this user's only");
     writeFileSync(path, '[["nope"');
     const damaged = await loadJitProfile(path);
     assert.equal(damaged.profile.size, 0);

@@ -91,7 +91,8 @@ export async function saveJitProfile(path: string, profile: JitProfile): Promise
   await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;
   try {
-    await writeFile(temporary, JSON.stringify([...profile]));
+    // Readable by this user only: the digests say which programs a guest ran.
+    await writeFile(temporary, JSON.stringify([...profile]), { mode: 0o600 });
     await rename(temporary, path);
   } catch (err) {
     await unlink(temporary).catch(() => undefined);
