@@ -4,8 +4,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,3 +86,33 @@ test(
     assert.equal(existsSync(nowhere), false);
   },
 );
+
+test('SIGTERM stops the VM as the quit keys do: status 143, the JIT profile saved', async () => {
+  // A flat binary at 0x80000000 that never ends: `1: addi a0, a0, 1; j 1b`.
+  const loop = join(CACHE, 'loop.bin');
+  writeFileSync(loop, Buffer.from(Uint32Array.of(0x00150513, 0xffdff06f).buffer));
+  const profile = join(CACHE, 'sigterm-profile.json');
+  const child = spawn(
+    process.execPath,
+    [BIN, 'run', '--bios', 'none', '--kernel', loop, '--jit-profile', profile],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, RVISOR_CACHE_DIR: CACHE },
+    },
+  );
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // Long enough for the loop's page to be translated (a worker's start and one translation).
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  child.kill('SIGTERM');
+  const code = await Promise.race([
+    exited,
+    new Promise((resolve) => setTimeout(() => resolve('timeout'), 20_000)),
+  ]);
+  if (code === 'timeout') child.kill('SIGKILL');
+  assert.equal(code, 143, stderr);
+  assert.match(stderr, /stopping the VM \(SIGTERM\)/);
+  assert.ok(parseJitProfile(readFileSync(profile, 'utf8')).size > 0, 'the loop page is in the saved profile');
+});

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import { constants as osConstants } from 'node:os';
 import { Machine } from '../engine/machine.js';
 import { warmUpInterpreter } from '../engine/warm-up.js';
 import { bootBareMetal, parseBareMetalImage } from '../engine/boot.js';
@@ -357,6 +358,21 @@ export async function runCommand(argv: string[]): Promise<number> {
     },
   });
   sink.console = hostConsole;
+  // A request to terminate (a service manager's SIGTERM, a closed terminal's SIGHUP, Ctrl-C when
+  // the console is not a terminal; on a terminal in raw mode Ctrl-C goes to the guest) stops the
+  // VM as the quit keys do: the drives are closed and the JIT profile saved. The exit status is
+  // 128 + the signal's number, as a shell reports a process ended by it.
+  const signals: NodeJS.Signals[] = [
+    'SIGTERM',
+    'SIGHUP',
+    ...(process.stdin.isTTY ? [] : ['SIGINT' as const]),
+  ];
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`rvisor: stopping the VM (${signal})\n`);
+    stop.exitCode = 128 + osConstants.signals[signal];
+    stop.stopped = true;
+  };
+  for (const signal of signals) process.once(signal, onSignal);
   try {
     const exit = await runVm(machine, {
       afterBurst: () => hostConsole.flush(),
@@ -378,6 +394,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     return exit.exitCode;
   } finally {
+    for (const signal of signals) process.removeListener(signal, onSignal);
     hostConsole.close();
     await closeDrives();
   }
