@@ -740,7 +740,12 @@ export class Jit {
     const known = this.profile!.get(digest);
     if (known === undefined) return false;
     this.stats.profileHits++;
-    const entries = new Set(known);
+    // Only instruction offsets in the page: an odd one would start a block in the middle of the
+    // halfword an even pc starts at (the profile comes from a file; host/jit-profile.ts checks it
+    // too).
+    const entries = new Set<number>();
+    for (const off of known)
+      if (Number.isInteger(off) && off >= 0 && off < 4096 && (off & 1) === 0) entries.add(off);
     entries.add(offset);
     this.pending.addTo(page, entries);
     return this.translate(page, [...entries]);

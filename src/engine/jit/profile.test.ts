@@ -61,3 +61,14 @@ test('a profile of other content changes nothing', () => {
   assert.equal(machine.jit!.stats.profileHits, 0);
   assert.equal(machine.jit!.stats.translations, 0);
 });
+
+test('offsets in a profile that are not instructions of the page are left out', () => {
+  const first = run({ hotThreshold: 1000, profile: new Map() });
+  const digest = pageDigest(first.ram.u8, 0);
+  const cold = run({ hotThreshold: 1e9 });
+  // Odd (the middle of an instruction), negative, beyond the page, not integers: only 8 stays.
+  const machine = run({ hotThreshold: 1e9, profile: new Map([[digest, [1, 9, -2, 4096, 5000, 2.5, 8]]]) });
+  assert.equal(machine.jit!.stats.profileHits, 1);
+  assert.deepEqual(registers(machine), registers(cold));
+  assert.equal(machine.harts[0].pc, cold.harts[0].pc);
+});
