@@ -159,6 +159,8 @@ function primeProfile(root: string, harts: number, profile: string): Promise<str
       stdio: ['pipe', 'pipe', 'ignore'],
     });
     let output = '';
+    // A child that is gone before it reads its input: the exit handler reports it.
+    child.stdin.on('error', () => undefined);
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       resolve('priming the JIT profile timed out');
