@@ -1,18 +1,10 @@
 // The prefault worker's thread (see ram-prefault.ts).
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import type { PrefaultJob } from './ram-prefault.js';
+import { lowerThisThreadPriority } from './thread-priority.js';
 
-// Idle priority: the guest's thread, the translation worker and V8's compilers come first. Linux
-// gives each thread its own nice value (setpriority on a thread id); elsewhere this stays as is.
-try {
-  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-  if (Number.isInteger(tid)) setPriority(tid, 19);
-} catch {
-  // no /proc: run at the process's priority
-}
+lowerThisThreadPriority();
 
 const { buffer, ranges } = workerData as PrefaultJob;
 const words = new Int32Array(buffer);

@@ -323,9 +323,12 @@ export class Jit {
   private readonly optimizations: Uint8Array;
   /** By page: offsets whose blocks are translated without access groups (see noteExit). */
   private readonly ungrouped = new Map<number, number[]>();
-  /** JitOptions.profile; and by page, the digest of its content when it first ran (see noteEntry). */
+  /**
+   * JitOptions.profile; and by page, the digest of its content when it first ran (see noteEntry;
+   * an array, as `code`: it is looked at on every interpreted burst of a page not translated).
+   */
   private readonly profile: ReadonlyMap<string, readonly number[]> | undefined;
-  private readonly firstDigest = new Map<number, string>();
+  private readonly firstDigest: (string | undefined)[];
   /** Entries of the translations asked of the translator and not back yet, by page. */
   private readonly requested = new Map<number, number[]>();
   /** Pages waiting for the second tier (stale ones are skipped), one of them being optimized, */
@@ -376,6 +379,7 @@ export class Jit {
     this.optimizeAll = options.optimizeAll === true;
     this.optimizations = new Uint8Array(pages);
     this.profile = options.profile;
+    this.firstDigest = new Array<string | undefined>(pages).fill(undefined);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     const deterministicTime = options.deterministicTime === true;
     const byState = new Map(harts.map((h) => [h.state.offset, h]));
@@ -607,30 +611,31 @@ export class Jit {
     // older bytes is thrown away, as in send.
     const version = this.versions[page];
     const epoch = this.epoch;
-    const bytes = this.ram.u8.slice(page * 4096, page * 4096 + 4096);
-    optimizer.translate(bytes, code.entries, code.sweep, this.limits, true, this.ungrouped.get(page)).then(
-      (translated) => {
-        this.optimizing = false;
-        this.stats.optimizeMs += translated.ms;
-        // Replaced meanwhile (retranslated, written, dropped, flushed): that code asks anew.
-        if (this.code[page] !== code || this.versions[page] !== version || this.epoch !== epoch) {
-          this.stats.discarded++;
-          return;
-        }
-        const instance = new WebAssembly.Instance(translated.module, this.imports);
-        // Same page bytes, entries and sweep: the same blocks and resume table, so only the
-        // function changes.
-        this.table.set(code.slot, instance.exports.run);
-        code.tier = PageTier.OPTIMIZED;
-        this.stats.optimized++;
-      },
-      () => {
-        // An optimization is only ever a speed-up: without the second tier the pages keep
-        // their first translations.
-        this.optimizing = false;
-        this.optimizer = undefined;
-      },
-    );
+    optimizer
+      .translate(this.pageCopy(page), code.entries, code.sweep, this.limits, true, this.ungrouped.get(page))
+      .then(
+        (translated) => {
+          this.optimizing = false;
+          this.stats.optimizeMs += translated.ms;
+          // Replaced meanwhile (retranslated, written, dropped, flushed): that code asks anew.
+          if (this.code[page] !== code || this.versions[page] !== version || this.epoch !== epoch) {
+            this.stats.discarded++;
+            return;
+          }
+          const instance = new WebAssembly.Instance(translated.module, this.imports);
+          // Same page bytes, entries and sweep: the same blocks and resume table, so only the
+          // function changes.
+          this.table.set(code.slot, instance.exports.run);
+          code.tier = PageTier.OPTIMIZED;
+          this.stats.optimized++;
+        },
+        () => {
+          // An optimization is only ever a speed-up: without the second tier the pages keep
+          // their first translations.
+          this.optimizing = false;
+          this.optimizer = undefined;
+        },
+      );
   }
 
   /**
@@ -734,9 +739,9 @@ export class Jit {
    * those seen so far). True if translated.
    */
   private fromProfile(page: number, offset: number): boolean {
-    if (this.compiling[page] !== 0 || this.firstDigest.has(page)) return false;
+    if (this.compiling[page] !== 0 || this.firstDigest[page] !== undefined) return false;
     const digest = pageDigest(this.ram.u8, page * 4096);
-    this.firstDigest.set(page, digest);
+    this.firstDigest[page] = digest;
     const known = this.profile!.get(digest);
     if (known === undefined) return false;
     this.stats.profileHits++;
@@ -757,7 +762,7 @@ export class Jit {
    */
   profileEntries(): [string, number[]][] {
     const out: [string, number[]][] = [];
-    const digest = (page: number) => this.firstDigest.get(page) ?? pageDigest(this.ram.u8, page * 4096);
+    const digest = (page: number) => this.firstDigest[page] ?? pageDigest(this.ram.u8, page * 4096);
     this.code.forEach((code, page) => {
       if (code !== undefined) out.push([digest(page), [...code.entries]]);
     });
@@ -843,9 +848,8 @@ export class Jit {
     this.protect(page);
     const version = this.versions[page];
     const epoch = this.epoch;
-    const code = this.ram.u8.slice(page * 4096, page * 4096 + 4096);
     this.inFlight++;
-    translator.translate(code, list, sweep, this.limits, false, this.ungrouped.get(page)).then(
+    translator.translate(this.pageCopy(page), list, sweep, this.limits, false, this.ungrouped.get(page)).then(
       (translated) => {
         this.compiling[page] = 0;
         this.requested.delete(page);
@@ -867,6 +871,11 @@ export class Jit {
         this.asyncError ??= err instanceof Error ? err : new Error(String(err));
       },
     );
+  }
+
+  /** The bytes of RAM page `page`, as a translator takes them (its own copy). */
+  private pageCopy(page: number): Uint8Array {
+    return this.ram.u8.slice(page * 4096, page * 4096 + 4096);
   }
 
   private install(
@@ -943,7 +952,7 @@ export class Jit {
     this.versions[page]++;
     // New code: its blocks start afresh (with access groups), its content is new.
     this.ungrouped.delete(page);
-    this.firstDigest.delete(page);
+    this.firstDigest[page] = undefined;
     const code = this.code[page];
     if (code === undefined) {
       this.ram.codePages[page] = 0;
@@ -972,7 +981,7 @@ export class Jit {
     }
     this.heat.fill(0);
     this.optimizations.fill(0);
-    this.firstDigest.clear();
+    this.firstDigest.fill(undefined);
     this.ready.length = 0;
     this.pending.clearAll();
     this.epoch++;
