@@ -238,7 +238,6 @@ function executeCsr(h: Hart, slot: number, op: Op, rd: number, rs1: number): num
   return NEXT;
 }
 
-/** LR/SC and AMOs (unprivileged spec chapter 14). Sequentially consistent: aq/rl need nothing. */
 /**
  * The physical address of an aligned atomic access: from the TLB when it holds the page (a write
  * entry for AMOs and SC: the page is RAM, writable, hence readable, without translated code),
@@ -250,6 +249,7 @@ function atomicAddress(h: Hart, lo: number, hi: number, size: number, access: nu
   return hit >= 0 ? h.ram.base + hit : translateData(h, lo, hi, size, access);
 }
 
+/** LR/SC and AMOs (unprivileged spec chapter 14). Sequentially consistent: aq/rl need nothing. */
 function executeAtomic(h: Hart, op: Op, rd: number, rs1: number, rs2: number): number {
   const x = h.regs.x;
   const isWord = op <= Op.AMOMAXU_W;
