@@ -36,6 +36,13 @@ export const HART_STATE = {
    * otherwise translated code sets SIE inline.
    */
   S_INTERRUPTS: 1076,
+  /**
+   * The fetch TLB set of the current privilege (i32; Hart.fetchSet) and where guest RAM starts in
+   * the WebAssembly memory (i32): translated code looks up the next page of an instruction that
+   * straddles its page's end (translate.ts emitStraddleGuard).
+   */
+  FETCH_SET: 1080,
+  RAM_OFFSET: 1084,
   TLB_READ_TAG: 4096,
   TLB_WRITE_TAG: 4096 + TLB_ENTRIES_TOTAL * 8,
   TLB_EXEC_TAG: 4096 + TLB_ENTRIES_TOTAL * 16,

@@ -87,6 +87,8 @@ export class Hart {
   private readonly cboZeroOk: Int32Array;
   /** HART_STATE.S_INTERRUPTS (see updateInterruptSummary). */
   private readonly sInterrupts: Int32Array;
+  /** HART_STATE.FETCH_SET: fetchSet, mirrored for translated code. */
+  private readonly fetchSetWord: Int32Array;
   get mstatus(): number {
     return this.mstatusWord[0];
   }
@@ -228,6 +230,9 @@ export class Hart {
     this.mstatusWord = new Int32Array(buffer, offset + HART_STATE.MSTATUS, 1);
     this.cboZeroOk = new Int32Array(buffer, offset + HART_STATE.CBO_ZERO_OK, 1);
     this.sInterrupts = new Int32Array(buffer, offset + HART_STATE.S_INTERRUPTS, 1);
+    this.fetchSetWord = new Int32Array(buffer, offset + HART_STATE.FETCH_SET, 1);
+    // Meaningful where RAM shares the state's memory, the only case translated code runs in.
+    new Int32Array(buffer, offset + HART_STATE.RAM_OFFSET, 1)[0] = this.ram.byteOffset;
     this.reservation64 = new BigInt64Array(buffer, offset + HART_STATE.RES_VALUE, 1);
     this.tlbReadTag = new Float64Array(buffer, offset + HART_STATE.TLB_READ_TAG, n).fill(NaN);
     this.tlbWriteTag = new Float64Array(buffer, offset + HART_STATE.TLB_WRITE_TAG, n).fill(NaN);
@@ -442,6 +447,7 @@ export class Hart {
     const sum = (this.mstatus & MSTATUS_SUM) !== 0;
     this.dataSet = Hart.setFor(this.dataPrivilege, sum);
     this.fetchSet = Hart.setFor(this.priv, false);
+    this.fetchSetWord[0] = this.fetchSet;
     this.fetchPage = NaN;
     this.endSlice = true;
   }

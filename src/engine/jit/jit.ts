@@ -873,9 +873,13 @@ export class Jit {
     );
   }
 
-  /** The bytes of RAM page `page`, as a translator takes them (its own copy). */
+  /**
+   * The bytes of RAM page `page`, as a translator takes them (its own copy), and the next page's
+   * first two (the upper half of an instruction straddling the page's end; translated code checks
+   * them before use, see translate.ts emitStraddleGuard) unless this is RAM's last page.
+   */
   private pageCopy(page: number): Uint8Array {
-    return this.ram.u8.slice(page * 4096, page * 4096 + 4096);
+    return this.ram.u8.slice(page * 4096, page * 4096 + 4098);
   }
 
   private install(

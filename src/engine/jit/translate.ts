@@ -80,6 +80,13 @@ interface Instruction {
   d: DecodedInstruction;
   /** Offset inside the page. */
   off: number;
+  /**
+   * For a 32-bit instruction at the page's last halfword (offset 0xffe), its upper halfword:
+   * the first two bytes of the next RAM page when the page was translated, which translated
+   * code checks against the next virtual page's bytes before running it (emitStraddleGuard).
+   * -1 for every other instruction.
+   */
+  second: number;
 }
 
 /** How a block ends. */
@@ -230,15 +237,22 @@ function inlineSstatus(d: DecodedInstruction): boolean {
   return (d.op === Op.CSRRCI || d.op === Op.CSRRSI) && (d.rs1 & ~MSTATUS_SIE) === 0;
 }
 
-/** Read the instruction bits at `off` of the page at RAM offset `pageOffset` (-1 if they cross). */
-/** Where translation reads guest code: guest RAM, or a copy of one page. */
+/**
+ * Where translation reads guest code: guest RAM, or a copy of one page, optionally followed by
+ * the first halfword of the next RAM page (the upper half of an instruction straddling the end).
+ */
 export type CodeSource = Pick<GuestRam, 'u16'>;
 
+/**
+ * Read the instruction bits at `off` of the page at RAM offset `pageOffset`; -1 for a 32-bit
+ * instruction at the page's end when the source holds nothing after the page.
+ */
 function fetchBits(ram: CodeSource, pageOffset: number, off: number): number {
-  const lo = ram.u16[(pageOffset + off) >>> 1];
+  const at = (pageOffset + off) >>> 1;
+  const lo = ram.u16[at];
   if ((lo & 3) !== 3) return lo;
-  if (off > 4092) return -1;
-  return (lo | (ram.u16[((pageOffset + off) >>> 1) + 1] << 16)) >>> 0;
+  if (off > 4092 && at + 1 >= ram.u16.length) return -1;
+  return (lo | (ram.u16[at + 1] << 16)) >>> 0;
 }
 
 /**
@@ -301,7 +315,7 @@ function discover(
         if (sweep ? d.op !== Op.ILLEGAL : !endsFlow(d.op)) enqueue(off + d.length);
         break;
       }
-      block.body.push({ d, off });
+      block.body.push({ d, off, second: off === 4094 && d.length === 4 ? bits >>> 16 : -1 });
       off += d.length;
       if (isControl(d.op)) {
         block.end = End.CONTROL;
@@ -1141,7 +1155,10 @@ export function inertPageImports(memory: WebAssembly.Memory): WebAssembly.Import
   return pageImports(memory, { fp: () => 1, sfence: () => 0, time: () => -1 });
 }
 
-/** Translate a copy of one page (its 4096 bytes), as translators off the guest's thread do. */
+/**
+ * Translate a copy of one page (its 4096 bytes, and the next page's first two when there is one),
+ * as translators off the guest's thread do.
+ */
 export function translatePageCopy(
   code: Uint8Array,
   entries: number[],
@@ -1151,7 +1168,7 @@ export function translatePageCopy(
   ungrouped: readonly number[] = [],
 ): PageTranslation {
   return translatePage(
-    { u16: new Uint16Array(code.buffer, code.byteOffset, 2048) },
+    { u16: new Uint16Array(code.buffer, code.byteOffset, code.length >>> 1) },
     0,
     entries,
     limits,
@@ -1336,6 +1353,56 @@ const LOADS_BY_OP = byOp(LOADS);
 const STORES_BY_OP = byOp(STORES);
 const BRANCHES_BY_OP = byOp(BRANCHES);
 
+/**
+ * Before a 32-bit instruction at offset 0xffe, whose upper halfword lies in the next virtual page:
+ * run it here only when the fetch TLB of the current privilege maps that page (so it may be
+ * fetched from: a TLB entry exists only for an executable page whose PMP check passed) and its
+ * first halfword is still the one it was translated with (`second`); else leave for the
+ * interpreter, which fetches the two halves as the guest's mappings now say (and raises the
+ * fetch fault, if any, with its tval). The check is of the bytes, not of which page they are in,
+ * so a write to the next page needs no invalidation of this one.
+ */
+function emitStraddleGuard(f: FunctionWriter, l: Locals, second: number, leaveIfTrue: () => void): void {
+  // The next page's number (the dispatcher's tag: pc >> 12, signed) and fetch TLB entry.
+  f.get(l.vb);
+  f.i64(12);
+  f.op(W.I64_SHR_S);
+  f.i64(1);
+  f.op(W.I64_ADD);
+  f.tee(l.tmp);
+  f.op(W.I32_WRAP_I64);
+  f.i32(TLB_ENTRIES - 1);
+  f.op(W.I32_AND);
+  f.get(l.state);
+  f.mem(W.I32_LOAD, HART_STATE.FETCH_SET, 2);
+  f.op(W.I32_ADD);
+  f.set(l.ea);
+  f.get(l.ea);
+  f.i32(3);
+  f.op(W.I32_SHL);
+  f.get(l.state);
+  f.op(W.I32_ADD);
+  f.mem(W.F64_LOAD, HART_STATE.TLB_EXEC_TAG, 3);
+  f.get(l.tmp);
+  f.op(W.F64_CONVERT_I64_S);
+  f.op(W.F64_NE);
+  leaveIfTrue();
+  // Its first halfword: RAM offset of the page (TLB_EXEC_OFFSET) + where RAM starts.
+  f.get(l.ea);
+  f.i32(2);
+  f.op(W.I32_SHL);
+  f.get(l.state);
+  f.op(W.I32_ADD);
+  f.mem(W.I32_LOAD, HART_STATE.TLB_EXEC_OFFSET, 2);
+  f.get(l.state);
+  f.mem(W.I32_LOAD, HART_STATE.RAM_OFFSET, 2);
+  f.op(W.I32_ADD);
+  f.mem(W.I32_LOAD16_U, 0, 1);
+  f.i32(second);
+  f.op(W.I32_NE);
+  leaveIfTrue();
+}
+
 function emitInstruction(
   e: Emitter,
   ins: Instruction,
@@ -1353,6 +1420,7 @@ function emitInstruction(
     leaveBefore(j, off);
     f.end();
   };
+  if (ins.second >= 0) emitStraddleGuard(f, l, ins.second, leaveIfTrue);
   const { rd, rs1, rs2, imm } = d;
   const zext32 = (r: number) => (reg(r), f.i64(0xffffffff), f.op(W.I64_AND));
   let w: W | undefined;

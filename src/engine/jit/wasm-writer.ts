@@ -34,6 +34,7 @@ export const enum W {
   I64_LOAD = 0x29,
   F64_LOAD = 0x2b,
   I32_LOAD8_U = 0x2d,
+  I32_LOAD16_U = 0x2f,
   I64_LOAD8_S = 0x30,
   I64_LOAD8_U = 0x31,
   I64_LOAD16_S = 0x32,
