@@ -206,6 +206,12 @@ export class Hart {
   /** An effective address as halves (low 32 bits unsigned, high 32 bits signed); see mmu.ts. */
   addressLo = DOUBLE_ZERO;
   addressHi = 0;
+  /**
+   * Set by the last successful translation (mmu.ts translate): whether a store through it would
+   * need no walk of its own (no paging, or a leaf with W and D set), so that a load's walk can fill
+   * the write TLB too.
+   */
+  walkWritable = false;
 
   /** Scratch 8 bytes for moving 64-bit values between typed views without BigInt conversions. */
   readonly scratch = new BigInt64Array(1);

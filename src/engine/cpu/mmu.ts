@@ -69,6 +69,7 @@ export function translate(h: Hart, lo: number, hi: number, access: number, priv:
       h.raiseException(ACCESS_FAULT[access], addressValue(lo, hi));
       return -1;
     }
+    h.walkWritable = true;
     return hi * TWO_POW_32 + lo;
   }
   const levels = h.satpMode - 5; // Sv39 = 8 -> 3 levels, Sv48 -> 4, Sv57 -> 5
@@ -125,6 +126,7 @@ export function translate(h: Hart, lo: number, hi: number, access: number, priv:
       ram.i32[index] = pteLo | want;
       if (ram.codePages[index >>> 10] !== 0) ram.noteWrite(index * 4, 4);
     }
+    h.walkWritable = (pteLo & (PTE_W | PTE_D)) === (PTE_W | PTE_D);
     const pagesIntoSuperpage = vpnFull - Math.floor(vpnFull / span) * span;
     if (level > 0) h.noteSuperpage(vpnFull - pagesIntoSuperpage, vpnFull - pagesIntoSuperpage + span);
     return (ppn + pagesIntoSuperpage) * 4096 + (lo & 0xfff);
@@ -311,6 +313,11 @@ export function translateData(h: Hart, lo: number, hi: number, size: number, acc
     return -1;
   }
   fillTlb(h, access, pageNumber(lo, hi), pa, priv);
+  // A load through a writable, dirty PTE fills the write TLB as well (as QEMU's TLB does): the
+  // store that often follows (a read-modify-write, a first store after reads) then needs no walk,
+  // nor, in translated code, an exit. The load passed the same U/SUM checks a store makes; W
+  // implies R. A clean page still walks on its first store, which sets D.
+  if (access === ACCESS_LOAD && h.walkWritable) fillTlb(h, ACCESS_STORE, pageNumber(lo, hi), pa, priv);
   return pa;
 }
 
