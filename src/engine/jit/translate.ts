@@ -1387,22 +1387,17 @@ function emitStraddleGuard(f: FunctionWriter, l: Locals, second: number, leaveIf
   f.mem(W.I32_LOAD, HART_STATE.FETCH_SET, 2);
   f.op(W.I32_ADD);
   f.set(l.ea);
-  f.get(l.ea);
-  f.i32(3);
-  f.op(W.I32_SHL);
-  f.get(l.state);
-  f.op(W.I32_ADD);
+  // The state offset of the entry's field of 2^shift bytes (the tags are f64, the offsets i32).
+  const entry = (shift: number) =>
+    seq(f.get(l.ea), f.i32(shift), f.op(W.I32_SHL), f.get(l.state), f.op(W.I32_ADD));
+  entry(3);
   f.mem(W.F64_LOAD, HART_STATE.TLB_EXEC_TAG, 3);
   f.get(l.tmp);
   f.op(W.F64_CONVERT_I64_S);
   f.op(W.F64_NE);
   leaveIfTrue();
   // Its first halfword: RAM offset of the page (TLB_EXEC_OFFSET) + where RAM starts.
-  f.get(l.ea);
-  f.i32(2);
-  f.op(W.I32_SHL);
-  f.get(l.state);
-  f.op(W.I32_ADD);
+  entry(2);
   f.mem(W.I32_LOAD, HART_STATE.TLB_EXEC_OFFSET, 2);
   f.get(l.state);
   f.mem(W.I32_LOAD, HART_STATE.RAM_OFFSET, 2);
