@@ -96,7 +96,7 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
     if (offset >= 0) {
       // In sequence on the fetch page (see `sequential`).
     } else if (inPage >= 0 && inPage < 4096) {
-      offset = (fetchOffset + inPage) | 0; // an int32, as `sequential`: no double phi
+      offset = (fetchOffset + inPage) | 0; // an int32: measured faster than leaving it a double
     } else {
       if (stopAtPageChange && n + 1 < budget) {
         n++;
