@@ -15,11 +15,13 @@ import {
 import { grouped, sig } from './table.js';
 
 /**
- * Best of 3, as QEMU's best of 5: noise only adds time. Each run builds its machine and translates
- * its pages anew (bench/main.ts turns V8's module cache off), with V8's code for rvisor itself
- * warm after the first, as in a daemon running many VMs.
+ * Best of 5, as QEMU's: noise only adds time, and on the 2-core development machine a slow minute
+ * took a third off single workloads' MIPS (best of 3 left bignum at 0.42-0.62x QEMU from one run
+ * of the bench to the next). Each run builds its machine and translates its pages anew
+ * (bench/main.ts turns V8's module cache off), with V8's code for rvisor itself warm after the
+ * first, as in a daemon running many VMs.
  */
-const DEFAULT_RVISOR_RUNS = 3;
+const DEFAULT_RVISOR_RUNS = 5;
 /** QEMU runs are cheap (well under a second each), and its net times are short: take more of them. */
 const DEFAULT_QEMU_RUNS = 5;
 const MEMORY_BYTES = 128 * 1024 * 1024;
