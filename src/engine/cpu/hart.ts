@@ -54,7 +54,10 @@ export interface HartOptions {
   readTime: () => number;
   /** Shared across the harts of a machine (decoding is a pure function of the bits). */
   decodeCache?: DecodeCache;
-  /** Where registers and TLB live (default: a private buffer); see hart-state.ts. */
+  /**
+   * Where registers and TLB live (default: a private buffer); see hart-state.ts. All zeros, as a
+   * new WebAssembly.Memory or ArrayBuffer is: the TLB is not cleared beyond that (emptyFreshTlb).
+   */
   state?: HartStateBlock;
 }
 
@@ -240,18 +243,37 @@ export class Hart {
     // Meaningful where RAM shares the state's memory, the only case translated code runs in.
     new Int32Array(buffer, offset + HART_STATE.RAM_OFFSET, 1)[0] = this.ram.byteOffset;
     this.reservation64 = new BigInt64Array(buffer, offset + HART_STATE.RES_VALUE, 1);
-    this.tlbReadTag = new Float64Array(buffer, offset + HART_STATE.TLB_READ_TAG, n).fill(NaN);
-    this.tlbWriteTag = new Float64Array(buffer, offset + HART_STATE.TLB_WRITE_TAG, n).fill(NaN);
-    this.tlbExecTag = new Float64Array(buffer, offset + HART_STATE.TLB_EXEC_TAG, n).fill(NaN);
+    this.tlbReadTag = new Float64Array(buffer, offset + HART_STATE.TLB_READ_TAG, n);
+    this.tlbWriteTag = new Float64Array(buffer, offset + HART_STATE.TLB_WRITE_TAG, n);
+    this.tlbExecTag = new Float64Array(buffer, offset + HART_STATE.TLB_EXEC_TAG, n);
     this.tlbReadOffset = new Int32Array(buffer, offset + HART_STATE.TLB_READ_OFFSET, n);
     this.tlbWriteOffset = new Int32Array(buffer, offset + HART_STATE.TLB_WRITE_OFFSET, n);
     this.tlbExecOffset = new Int32Array(buffer, offset + HART_STATE.TLB_EXEC_OFFSET, n);
-    this.tlbReadJit = new Int32Array(buffer, offset + HART_STATE.TLB_READ_JIT, 4 * n).fill(-1);
-    this.tlbWriteJit = new Int32Array(buffer, offset + HART_STATE.TLB_WRITE_JIT, 4 * n).fill(-1);
+    this.tlbReadJit = new Int32Array(buffer, offset + HART_STATE.TLB_READ_JIT, 4 * n);
+    this.tlbWriteJit = new Int32Array(buffer, offset + HART_STATE.TLB_WRITE_JIT, 4 * n);
+    this.emptyFreshTlb();
     this.writeMapped = new Uint8Array(Math.ceil(this.ram.size / 4096));
     this.fpu = new FloatUnit(this.fregs, new Int32Array(buffer, offset + HART_STATE.FP_CONTROL, 2));
     this.pmp.onChange = () => this.flushTranslations();
     this.updateTranslationContext();
+  }
+
+  /**
+   * Make the TLB of a fresh (all-zero) state block empty. An entry is empty when no page can match
+   * it: a NaN tag (the -1 page address in the JIT's views), or, as a fresh block has them, a zero
+   * tag at an index other than 0 of its set: entries are direct-mapped (index = page number mod
+   * TLB_ENTRIES), so the only page whose number (or virtual address) is 0 has index 0. Only
+   * index 0 of each set is written, then: filling all 3.5 MB of TLB with NaN and -1 faulted in
+   * ~900 pages of the WebAssembly memory per hart, ~12 ms each machine start (the V8 training
+   * machine's and every VM's harts), most of it never used. (A flush writes the NaN form.)
+   */
+  private emptyFreshTlb(): void {
+    for (let set = 0; set < TLB_SETS; set++) {
+      const i = set * TLB_ENTRIES;
+      this.tlbReadTag[i] = this.tlbWriteTag[i] = this.tlbExecTag[i] = NaN;
+      this.tlbReadJit[4 * i] = this.tlbReadJit[4 * i + 1] = -1;
+      this.tlbWriteJit[4 * i] = this.tlbWriteJit[4 * i + 1] = -1;
+    }
   }
 
   /** Reset to the state at power-on: M-mode at `pc`, registers cleared. */

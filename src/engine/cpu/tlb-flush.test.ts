@@ -5,8 +5,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Machine } from '../machine.js';
 import { RAM_BASE } from '../memmap.js';
-import { ACCESS_LOAD, ACCESS_STORE, translateData, translateFetch } from './mmu.js';
-import { FILL_LOG_ENTRIES } from './tlb-size.js';
+import {
+  ACCESS_LOAD,
+  ACCESS_STORE,
+  probeFetch,
+  probeRead,
+  probeWrite,
+  translateData,
+  translateFetch,
+} from './mmu.js';
+import { FILL_LOG_ENTRIES, TLB_ENTRIES } from './tlb-size.js';
 import type { Hart } from './hart.js';
 
 const PAGES = 4 * FILL_LOG_ENTRIES;
@@ -28,18 +36,41 @@ function fill(h: Hart, first: number, count: number): void {
   }
 }
 
+/**
+ * Entries some page could match. Empty: a NaN tag (the JIT views' -1/-1 page address, which no
+ * page has), or the zero a fresh state block holds at an index other than its set's first (only
+ * page 0, at index 0, has number and address 0; hart.ts emptyFreshTlb).
+ */
 function filledEntries(h: Hart): number {
   let n = 0;
+  const tag = (t: number, i: number) => !Number.isNaN(t) && (t !== 0 || i % TLB_ENTRIES === 0);
+  const address = (words: Int32Array, i: number) =>
+    !(words[4 * i] === -1 && words[4 * i + 1] === -1) &&
+    (words[4 * i] !== 0 || words[4 * i + 1] !== 0 || i % TLB_ENTRIES === 0);
   for (let i = 0; i < h.tlbReadTag.length; i++) {
-    if (!Number.isNaN(h.tlbReadTag[i])) n++;
-    if (!Number.isNaN(h.tlbWriteTag[i])) n++;
-    if (!Number.isNaN(h.tlbExecTag[i])) n++;
-    // The view translated code tests: an empty entry's page address is -1/-1, which no page has.
-    if (h.tlbReadJit[4 * i] !== -1 || h.tlbReadJit[4 * i + 1] !== -1) n++;
-    if (h.tlbWriteJit[4 * i] !== -1 || h.tlbWriteJit[4 * i + 1] !== -1) n++;
+    if (tag(h.tlbReadTag[i], i)) n++;
+    if (tag(h.tlbWriteTag[i], i)) n++;
+    if (tag(h.tlbExecTag[i], i)) n++;
+    if (address(h.tlbReadJit, i)) n++;
+    if (address(h.tlbWriteJit, i)) n++;
   }
   return n;
 }
+
+test('a new hart has an empty TLB', () => {
+  const h = hart();
+  assert.equal(filledEntries(h), 0);
+  // Nothing hits, page 0 included, in any mode's sets.
+  for (const priv of [0, 1, 3]) {
+    h.priv = priv;
+    h.updateTranslationContext();
+    for (const address of [0, 0x5000, 0x7fff_f000, RAM_BASE]) {
+      assert.equal(probeRead(h, address, 0), -1, `read ${address.toString(16)} (priv ${priv})`);
+      assert.equal(probeWrite(h, address, 0), -1, `write ${address.toString(16)} (priv ${priv})`);
+      assert.equal(probeFetch(h, address), false, `fetch ${address.toString(16)} (priv ${priv})`);
+    }
+  }
+});
 
 test('a flush after a few fills clears exactly what was filled', () => {
   const h = hart();
