@@ -264,8 +264,9 @@ export class Hart {
    * tag at an index other than 0 of its set: entries are direct-mapped (index = page number mod
    * TLB_ENTRIES), so the only page whose number (or virtual address) is 0 has index 0. Only
    * index 0 of each set is written, then: filling all 3.5 MB of TLB with NaN and -1 faulted in
-   * ~900 pages of the WebAssembly memory per hart, ~12 ms each machine start (the V8 training
-   * machine's and every VM's harts), most of it never used. (A flush writes the NaN form.)
+   * ~900 pages of the WebAssembly memory per hart, ~12 ms of each machine's start (the V8 training
+   * machine's and every VM's harts). A flush writes the NaN form; the first one beyond the fill
+   * log touches every page (rvisor run has the prefault worker touch them first).
    */
   private emptyFreshTlb(): void {
     for (let set = 0; set < TLB_SETS; set++) {

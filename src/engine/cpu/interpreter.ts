@@ -89,30 +89,31 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
     if (h.endSlice) break;
     n--;
     // ---- fetch ----
-    // Distance into the cached fetch page, in double arithmetic: no integer truncation of pc.
+    // In sequence on the fetch page, the offset is in hand (see `sequential`); else the distance
+    // into the cached fetch page, in double arithmetic: no integer truncation of pc.
     let offset = sequential;
     sequential = -1;
-    const inPage = offset < 0 ? pc - fetchPage : 0;
-    if (offset >= 0) {
-      // In sequence on the fetch page (see `sequential`).
-    } else if (inPage >= 0 && inPage < 4096) {
-      offset = (fetchOffset + inPage) | 0; // an int32: measured faster than leaving it a double
-    } else {
-      if (stopAtPageChange && n + 1 < budget) {
-        n++;
-        break;
-      }
-      h.sliceRemaining = n;
-      h.pc = pc;
-      offset = translateFetch(h, pc);
-      fetchPage = h.fetchPage;
-      fetchOffset = h.fetchOffset;
-      if (offset < 0) {
-        pc = h.pc;
+    if (offset < 0) {
+      const inPage = pc - fetchPage;
+      if (inPage >= 0 && inPage < 4096) {
+        offset = (fetchOffset + inPage) | 0; // an int32: measured faster than leaving it a double
+      } else {
+        if (stopAtPageChange && n + 1 < budget) {
+          n++;
+          break;
+        }
+        h.sliceRemaining = n;
+        h.pc = pc;
+        offset = translateFetch(h, pc);
         fetchPage = h.fetchPage;
         fetchOffset = h.fetchOffset;
-        dataSet = h.dataSet;
-        continue;
+        if (offset < 0) {
+          pc = h.pc;
+          fetchPage = h.fetchPage;
+          fetchOffset = h.fetchOffset;
+          dataSet = h.dataSet;
+          continue;
+        }
       }
     }
     let bits = ram16[offset >>> 1];
