@@ -5,12 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeInstruction } from '../cpu/decoder.js';
-import { encI, encR, encS, encU } from '../cpu/encode.js';
+import { encI, encJ, encR, encS, encU } from '../cpu/encode.js';
 import { planAccessGroups } from './access-groups.js';
-import { addi, auipc, bne, ld, sd, machineWith } from './test-asm.js';
+import { addi, auipc, bne, csr, ld, sd, machineWith } from './test-asm.js';
 
 const [RA, SP, S0, S1, A0, A1, A2, A3, A4, T0] = [1, 2, 8, 9, 10, 11, 12, 13, 14, 5];
 const [S2, S3, S4] = [18, 19, 20];
+const [T1, T2, T3] = [6, 7, 28];
 const lw = (rd: number, rs1: number, imm: number): number => encI(0x03, 2, rd, rs1, imm);
 const sw = (rs2: number, rs1: number, imm: number): number => encS(0x23, 2, rs1, rs2, imm);
 const add = (rd: number, rs1: number, rs2: number): number => encR(0x33, 0, 0, rd, rs1, rs2);
@@ -20,32 +21,55 @@ const plan = (...words: number[]) => planAccessGroups(words.map((w) => decodeIns
 
 test('a stack frame’s stores are one group: the span of their offsets, checked by the first', () => {
   const p = plan(sd(RA, SP, 8), sd(S0, SP, 0), addi(A0, A0, 1), sd(S1, SP, 16));
-  assert.deepEqual(p[0], { lead: true, lo: 0, span: 24, slot: 0 });
+  assert.deepEqual(p[0], { lead: true, lo: 0, span: 24, slot: 0, store: true });
   assert.deepEqual(p[1], { lead: false, slot: 0 });
   assert.equal(p[2], undefined);
   assert.deepEqual(p[3], { lead: false, slot: 0 });
 });
 
-test('loads and stores group apart; interleaved groups get their own slots', () => {
+test('groups of different bases interleave in slots of their own', () => {
   const p = plan(ld(A1, A0, 0), sd(A1, SP, 0), ld(A2, A0, 8), sd(A2, SP, 8), lw(A3, A0, 16));
-  assert.deepEqual(p[0], { lead: true, lo: 0, span: 20, slot: 0 });
-  assert.deepEqual(p[1], { lead: true, lo: 0, span: 16, slot: 1 });
+  assert.deepEqual(p[0], { lead: true, lo: 0, span: 20, slot: 0, store: false });
+  assert.deepEqual(p[1], { lead: true, lo: 0, span: 16, slot: 1, store: true });
   assert.deepEqual(p[2], { lead: false, slot: 0 });
   assert.deepEqual(p[3], { lead: false, slot: 1 });
   assert.deepEqual(p[4], { lead: false, slot: 0 });
 });
 
+test('loads and stores of one base are one group, checked on the write TLB', () => {
+  // A read-modify-write of a field, a load after a store.
+  const p = plan(lw(A1, A0, 4), addi(A1, A1, 1), sw(A1, A0, 4), ld(A2, A0, 8));
+  assert.deepEqual(p[0], { lead: true, lo: 4, span: 12, slot: 0, store: true });
+  assert.deepEqual(p[2], { lead: false, slot: 0 });
+  assert.deepEqual(p[3], { lead: false, slot: 0 });
+});
+
+test('a group follows its base through addi base, base, k: offsets count from the first access', () => {
+  // Linux's mpihelp_addmul_1 loop: ld a2, 0(a6); addi a6, a6, 8; ...; sd a2, -8(a6).
+  const p = plan(ld(A2, A4, 0), addi(A4, A4, 8), add(A2, A2, A1), sd(A2, A4, -8));
+  assert.deepEqual(p[0], { lead: true, lo: 0, span: 8, slot: 0, store: true });
+  assert.deepEqual(p[3], { lead: false, slot: 0 });
+  // Moved down, then up: [base - 16, base + 8).
+  const q = plan(ld(A1, A0, 0), addi(A0, A0, -16), ld(A2, A0, 0), addi(A0, A0, 4), lw(A3, A0, 0));
+  assert.deepEqual(q[0], { lead: true, lo: -16, span: 24, slot: 0, store: false });
+  assert.deepEqual(q[2], { lead: false, slot: 0 });
+  assert.deepEqual(q[4], { lead: false, slot: 0 });
+});
+
 test('a group ends where its base changes, at anything but arithmetic, and at a wide span', () => {
   // A load into its own base: the next access uses the new value.
   assert.deepEqual(plan(ld(A0, A0, 0), ld(A1, A0, 8)), [undefined, undefined]);
-  // The base written in between.
-  assert.deepEqual(plan(ld(A1, A0, 0), addi(A0, A0, 8), ld(A2, A0, 0)), [undefined, undefined, undefined]);
+  // The base written in between by anything but addi base, base, k.
+  assert.deepEqual(plan(ld(A1, A0, 0), add(A0, A0, A1), ld(A2, A0, 0)), [undefined, undefined, undefined]);
+  assert.deepEqual(plan(ld(A1, A0, 0), addi(A0, A1, 8), ld(A2, A0, 0)), [undefined, undefined, undefined]);
   // But another register written in between is fine.
   assert.equal(plan(ld(A1, A0, 0), add(A2, A1, A1), ld(A3, A0, 8))[0]?.lead, true);
   // A fence between.
   assert.deepEqual(plan(ld(A1, A0, 0), fence(), ld(A2, A0, 8)), [undefined, undefined, undefined]);
-  // Offsets 300 bytes apart: not grouped (a wide span would often cross a page).
+  // Offsets 300 bytes apart: not grouped (a wide span would often cross a page); also when the
+  // distance comes from the base's moves.
   assert.deepEqual(plan(ld(A1, A0, 0), ld(A2, A0, 300)), [undefined, undefined]);
+  assert.deepEqual(plan(ld(A1, A0, 0), addi(A0, A0, 296), ld(A2, A0, 4)), [undefined, undefined, undefined]);
   // x0 as the base (absolute addresses): never grouped.
   assert.deepEqual(plan(ld(A1, 0, 0), ld(A2, 0, 8)), [undefined, undefined]);
 });
@@ -181,4 +205,106 @@ test('a block whose group straddles a page on every run is translated again with
   assert.ok(stats.translations >= 2, JSON.stringify(stats));
   assert.ok(stats.exits < 100, `exits: ${stats.exits}`);
   assert.ok(stats.instructions > 5000, `translated: ${stats.instructions}`);
+});
+
+/**
+ * An addmul-shaped loop (ld a2, 0(a0); addi a0, a0, 8; mul; add; sd a3, -8(a0)): one group whose
+ * base moves between its load and its store, over 1,000 dwords from 0x800ff7f8, so across two
+ * page ends, where the group's first access leaves and the interpreter runs the block.
+ */
+function movingBase(): Uint32Array {
+  return Uint32Array.of(
+    auipc(A0, 0xff), // a0 = 0x800ff000
+    addi(A0, A0, 0x7f8),
+    addi(T0, 0, 1000),
+    addi(A1, 0, 3),
+    ld(A2, A0, 0),
+    addi(A0, A0, 8),
+    encR(0x33, 0, 1, A3, A2, A1), // mul a3, a2, a1
+    add(A3, A3, T0),
+    sd(A3, A0, -8),
+    addi(T0, T0, -1),
+    bne(T0, 0, -24),
+    0x0000006f,
+  );
+}
+
+test('a group whose base moves between its load and store computes as interpreted, across pages', () => {
+  const outcome = (jit: boolean) => {
+    const machine = machineWith(movingBase(), { jit, jitOptions: { hotThreshold: 50 } });
+    const data = machine.ram.u8.subarray(0xff7f8, 0xff7f8 + 8000);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 37 + 11) & 0xff;
+    machine.run(1000 * 7 + 100);
+    return {
+      regs: [...machine.harts[0].regs.x].slice(0, 32),
+      data: [...data],
+      retired: machine.harts[0].retired(),
+      stats: machine.jit?.stats,
+    };
+  };
+  const interpreted = outcome(false);
+  const translated = outcome(true);
+  assert.deepEqual(translated.data, interpreted.data);
+  assert.deepEqual(translated.regs, interpreted.regs);
+  assert.equal(translated.retired, interpreted.retired);
+  assert.equal(translated.regs[T0], 0n);
+  assert.ok(
+    translated.stats!.instructions > 5000,
+    `${translated.stats!.instructions} instructions translated`,
+  );
+  assert.ok(translated.stats!.exits < 20, `exits: ${translated.stats!.exits}`);
+});
+
+/**
+ * A read-modify-write group (lw a1, 4(a0); addi; sw a1, 4(a0)) run 300 times on a writable page,
+ * then on a page that a locked PMP entry makes read-only in M-mode: the load must still run and
+ * the store fault (mcause 7, mepc at the store, mtval its address). The group checks the write
+ * TLB, which holds no entry for that page; a group checked on the read TLB (which has one: the
+ * program reads the page first) would store unchecked.
+ */
+function readOnlyPage(): Uint32Array {
+  const w: number[] = [];
+  w.push(auipc(A0, 0x100)); // a0 = 0x80100000: writable
+  w.push(auipc(S1, 0x200), addi(S1, S1, -4)); // s1 = 0x80200000: read-only below
+  w.push(...li32(T1, (0x8020_0000 >>> 2) | 0x1ff)); // NAPOT, 4 KiB
+  w.push(csr(1, 0, T1, 0x3b0)); // csrw pmpaddr0, t1
+  w.push(addi(T2, 0, 0x99)); // L | NAPOT | R
+  w.push(csr(1, 0, T2, 0x3a0)); // csrw pmpcfg0, t2
+  const mtvec = w.length;
+  w.push(auipc(T3, 0), addi(T3, T3, 0)); // patched below: the handler
+  w.push(csr(1, 0, T3, 0x305)); // csrw mtvec, t3
+  w.push(lw(T3, S1, 0)); // the read TLB now holds the read-only page
+  w.push(addi(T0, 0, 300));
+  const loop = w.length;
+  w.push(lw(A1, A0, 4), addi(A1, A1, 1), sw(A1, A0, 4), addi(T0, T0, -1));
+  w.push(bne(T0, 0, 4 * (loop - w.length)));
+  w.push(addi(A0, S1, 0), addi(T0, 0, 300));
+  w.push(encJ(0, 4 * (loop - w.length))); // j loop
+  const handler = w.length;
+  w.push(0x0000006f);
+  w[mtvec + 1] = addi(T3, T3, 4 * (handler - mtvec));
+  return Uint32Array.from(w);
+}
+
+test('a group that stores checks the write TLB: on a read-only page its load runs, its store faults', () => {
+  const outcome = (jit: boolean) => {
+    const machine = machineWith(readOnlyPage(), { jit, jitOptions: { hotThreshold: 50 } });
+    machine.ram.i32[(0x200000 + 4) / 4] = 41;
+    machine.run(300 * 5 + 200);
+    const h = machine.harts[0];
+    return {
+      a1: h.regs.x[A1],
+      csrs: [h.mcause, h.mepc, h.mtval],
+      stored: [machine.ram.i32[(0x100000 + 4) / 4], machine.ram.i32[(0x200000 + 4) / 4]],
+      translated: machine.jit?.stats.instructions ?? 0,
+    };
+  };
+  const interpreted = outcome(false);
+  const translated = outcome(true);
+  assert.equal(interpreted.a1, 42n, 'the load ran');
+  assert.deepEqual(interpreted.stored, [300, 41]);
+  assert.equal(interpreted.csrs[0], 7n, 'store access fault');
+  assert.equal(interpreted.csrs[2], 0x8020_0004n);
+  assert.deepEqual(translated, { ...interpreted, translated: translated.translated });
+  assert.ok(translated.translated > 1000, `${translated.translated} instructions translated`);
 });

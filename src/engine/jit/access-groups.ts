@@ -1,29 +1,42 @@
-// Loads (or stores) in one block through the same base register, while it keeps its value: one
-// TLB check for all of them. The first access of a group checks that the whole span of the
-// group's offsets lies on one page with a TLB entry, and keeps the entry's host addend in a local;
-// the others only add it. A stack frame's saves and restores, a structure's fields, an unrolled
-// copy: each is then one TLB lookup instead of one per access (~20 machine instructions each under
-// V8's baseline compiler).
+// Loads and stores in one block through the same base register: one TLB check for all of them.
+// The first access of a group checks that the whole span of the group's offsets lies on one page
+// with a TLB entry, and keeps the entry's host addend in a local; the others only add it. A stack
+// frame's saves and restores, a structure's fields, a read-modify-write, an unrolled copy: each is
+// then one TLB lookup instead of one per access (~20 machine instructions each under V8's baseline
+// compiler).
+//
+// A group that stores checks the write TLB, also for its loads: an entry there means a RAM page
+// the store's walk found writable, and W implies R: a PTE with W and not R is reserved and faults
+// (privileged spec 10.3.1, mmu.ts), and pmpcfg clears W where R is clear (pmp.ts, WARL). Its span
+// is then on one page that both loads and stores may use.
+//
+// The base may move by `addi base, base, k` inside a group (a loop's pointer increment between its
+// load and store of one element): the later members' offsets are counted from the base's value at
+// the first access, so the span still describes the addresses they use.
 //
 // Exactness: the group's first access leaves for the interpreter, before anything of the group
 // has run, when the span is not on one mapped page (even if that first access alone would have
 // been); the rest of the block then runs in the interpreter (jit.ts resumes mid-block), which does
 // every access itself. Between the first access and the last, only instructions that cannot
-// change the TLB or the base register are allowed: integer arithmetic and other loads and stores
-// (a store to a page holding translated code misses the write TLB and leaves). A span is at most
-// MAX_SPAN bytes, so that a group rarely straddles a page (a block that always did would always
-// run in the interpreter).
+// change the TLB are allowed: integer arithmetic and other loads and stores (a store to a page
+// holding translated code misses the write TLB and leaves). A span is at most MAX_SPAN bytes, so
+// that a group rarely straddles a page (a block that always did would always run in the
+// interpreter).
 
 import type { DecodedInstruction } from '../cpu/decoder.js';
 import { Op } from '../cpu/opcodes.js';
 import { ARITHMETIC } from './op-classes.js';
 
-/** A group's first access: the span [base + lo, base + lo + span) and its local's slot. */
+/**
+ * A group's first access: the span [base + lo, base + lo + span), its local's slot, and whether
+ * the group stores (its check is then on the write TLB).
+ */
 export interface GroupLead {
   lead: true;
   lo: number;
   span: number;
   slot: number;
+  store: boolean;
 }
 
 /** A later access of a group: the slot of the local holding its addend. */
@@ -85,10 +98,12 @@ export function planAccessGroups(body: readonly DecodedInstruction[]): readonly 
     const first = body[j];
     const size = WIDTH[first.op];
     if (plans[j] !== undefined || size === 0 || first.rs1 === 0) continue;
-    const store = STORE[first.op];
+    let store = STORE[first.op] === 1;
     const base = first.rs1;
     let lo = first.imm;
     let hi = first.imm + size;
+    // What the base register has gained since the first access (by addi base, base, k).
+    let moved = 0;
     members.length = 0;
     members.push(j);
     // A load into its own base register ends the group at once.
@@ -99,16 +114,20 @@ export function planAccessGroups(body: readonly DecodedInstruction[]): readonly 
         // Only arithmetic between: it touches neither memory nor the TLB, and never leaves mid-way
         // in a way that matters (the helpers for division and high multiplies are pure).
         if (width === 0 && BETWEEN[d.op] === 0) break;
-        if (width !== 0 && STORE[d.op] === store && d.rs1 === base && plans[i] === undefined) {
-          const nlo = Math.min(lo, d.imm);
-          const nhi = Math.max(hi, d.imm + width);
+        if (width !== 0 && d.rs1 === base && plans[i] === undefined) {
+          const nlo = Math.min(lo, moved + d.imm);
+          const nhi = Math.max(hi, moved + d.imm + width);
           if (nhi - nlo <= MAX_SPAN) {
             members.push(i);
             lo = nlo;
             hi = nhi;
+            if (STORE[d.op] === 1) store = true;
           }
         }
-        if (d.rd === base) break;
+        if (d.rd === base) {
+          if (d.op !== Op.ADDI || d.rs1 !== base) break;
+          moved += d.imm;
+        }
       }
     }
     if (members.length < 2) continue;
@@ -116,7 +135,7 @@ export function planAccessGroups(body: readonly DecodedInstruction[]): readonly 
     while (slot < GROUP_SLOTS && busyUntil[slot] >= j) slot++;
     if (slot === GROUP_SLOTS) continue;
     busyUntil[slot] = members[members.length - 1];
-    plans[j] = { lead: true, lo, span: hi - lo, slot };
+    plans[j] = { lead: true, lo, span: hi - lo, slot, store };
     for (let m = 1; m < members.length; m++) plans[members[m]] = { lead: false, slot };
   }
   return plans;

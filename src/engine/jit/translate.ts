@@ -1487,7 +1487,7 @@ function emitInstruction(
   }
   const load = LOADS_BY_OP[d.op];
   if (load !== undefined) {
-    if (l.access !== undefined) emitGroupedAddress(e, l, rs1, imm, false, () => leaveBefore(j, off));
+    if (l.access !== undefined) emitGroupedAddress(e, l, rs1, imm, () => leaveBefore(j, off));
     else emitAccess(e, l, rs1, imm, load[0], false, () => leaveBefore(j, off));
     f.mem(load[1], 0, 0);
     setReg(rd);
@@ -1495,7 +1495,7 @@ function emitInstruction(
   }
   const store = STORES_BY_OP[d.op];
   if (store !== undefined) {
-    if (l.access !== undefined) emitGroupedAddress(e, l, rs1, imm, true, () => leaveBefore(j, off));
+    if (l.access !== undefined) emitGroupedAddress(e, l, rs1, imm, () => leaveBefore(j, off));
     else emitAccess(e, l, rs1, imm, store[0], true, () => leaveBefore(j, off));
     reg(rs2);
     f.mem(store[1], 0, 0);
@@ -2554,19 +2554,12 @@ function emitAtomic(e: Emitter, l: Locals, d: DecodedInstruction, leave: () => v
  * checks the group's whole span and keeps the TLB entry's addend in the slot's local, leaving
  * before itself if the span is not on one mapped page; the others add that addend.
  */
-function emitGroupedAddress(
-  e: Emitter,
-  l: Locals,
-  rs1: number,
-  imm: number,
-  store: boolean,
-  leave: () => void,
-): void {
+function emitGroupedAddress(e: Emitter, l: Locals, rs1: number, imm: number, leave: () => void): void {
   const { f, reg } = e;
   const plan = l.access!;
   const local = l.groupLocal(plan.slot);
   if (plan.lead) {
-    emitAccess(e, l, rs1, plan.lo, plan.span, store, leave, false, undefined, true);
+    emitAccess(e, l, rs1, plan.lo, plan.span, plan.store, leave, false, undefined, true);
     f.set(local);
   }
   reg(rs1);
