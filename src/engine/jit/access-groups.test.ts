@@ -5,9 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeInstruction } from '../cpu/decoder.js';
-import { encI, encJ, encR, encS, encU } from '../cpu/encode.js';
+import { encI, encJ, encR, encR4, encS, encU } from '../cpu/encode.js';
 import { planAccessGroups } from './access-groups.js';
-import { addi, auipc, bne, csr, ld, sd, machineWith } from './test-asm.js';
+import { addi, auipc, bne, csr, ld, lui, sd, machineWith } from './test-asm.js';
 
 const [RA, SP, S0, S1, A0, A1, A2, A3, A4, T0] = [1, 2, 8, 9, 10, 11, 12, 13, 14, 5];
 const [S2, S3, S4] = [18, 19, 20];
@@ -16,6 +16,11 @@ const lw = (rd: number, rs1: number, imm: number): number => encI(0x03, 2, rd, r
 const sw = (rs2: number, rs1: number, imm: number): number => encS(0x23, 2, rs1, rs2, imm);
 const add = (rd: number, rs1: number, rs2: number): number => encR(0x33, 0, 0, rd, rs1, rs2);
 const fence = (): number => 0x0ff0000f;
+const fld = (rd: number, rs1: number, imm: number): number => encI(0x07, 3, rd, rs1, imm);
+const fsd = (rs2: number, rs1: number, imm: number): number => encS(0x27, 3, rs1, rs2, imm);
+/** fmadd.d rd, rs1, rs2, rs3 (dynamic rounding). */
+const fmadd = (rd: number, rs1: number, rs2: number, rs3: number): number =>
+  encR4(0x43, 1, 7, rd, rs1, rs2, rs3);
 
 const plan = (...words: number[]) => planAccessGroups(words.map((w) => decodeInstruction(w)));
 
@@ -54,6 +59,29 @@ test('a group follows its base through addi base, base, k: offsets count from th
   assert.deepEqual(q[0], { lead: true, lo: -16, span: 24, slot: 0, store: false });
   assert.deepEqual(q[2], { lead: false, slot: 0 });
   assert.deepEqual(q[4], { lead: false, slot: 0 });
+});
+
+test('float loads and stores group as integer ones do, with float arithmetic between', () => {
+  // fpkernel's matmul loop: fld fa4, 0(a5); fld fa5, 0(a4); addi a5, 8; addi a4, 8; fmadd.d; fsd fa5, -8(a5).
+  const p = plan(
+    fld(14, A4, 0),
+    fld(15, T0, 0),
+    addi(A4, A4, 8),
+    addi(T0, T0, 8),
+    fmadd(15, 13, 15, 14),
+    fsd(15, A4, -8),
+  );
+  assert.deepEqual(p[0], { lead: true, lo: 0, span: 8, slot: 0, store: true });
+  assert.equal(p[1], undefined);
+  assert.deepEqual(p[5], { lead: false, slot: 0 });
+  // A float load's rd is a float register: f10 is not a0.
+  assert.deepEqual(plan(fld(A0, A0, 0), fld(A1, A0, 8))[0], {
+    lead: true,
+    lo: 0,
+    span: 16,
+    slot: 0,
+    store: false,
+  });
 });
 
 test('a group ends where its base changes, at anything but arithmetic, and at a wide span', () => {
@@ -307,4 +335,67 @@ test('a group that stores checks the write TLB: on a read-only page its load run
   assert.equal(interpreted.csrs[2], 0x8020_0004n);
   assert.deepEqual(translated, { ...interpreted, translated: translated.translated });
   assert.ok(translated.translated > 1000, `${translated.translated} instructions translated`);
+});
+
+/**
+ * A matmul-shaped loop of doubles (fld f4, 0(a0); fld f5, 0(a4); addi a0, 8; addi a4, 8;
+ * fmadd.d f5, f3, f5, f4; fsd f5, -8(a0)) over 1,000 elements from 0x800ff7f8, across two page
+ * ends: float accesses in a group whose base moves, float arithmetic between them.
+ */
+function floatLoop(): Uint32Array {
+  return Uint32Array.of(
+    lui(T0, 0x6), // mstatus.FS = Dirty
+    csr(2, 0, T0, 0x300),
+    auipc(A0, 0xff), // a0 = 0x800ff008
+    addi(A0, A0, 0x7f8 - 8), // 0x800ff7f8
+    auipc(A4, 0x200), // a4 = 0x80200010
+    addi(A4, A4, -16), // 0x80200000
+    fld(3, A4, -8), // f3: the factor, at 0x801ffff8
+    addi(T0, 0, 1000),
+    fld(4, A0, 0),
+    fld(5, A4, 0),
+    addi(A0, A0, 8),
+    addi(A4, A4, 8),
+    fmadd(5, 3, 5, 4),
+    fsd(5, A0, -8),
+    addi(T0, T0, -1),
+    bne(T0, 0, -28),
+    0x0000006f,
+  );
+}
+
+test('float groups compute as interpreted, flags included, across pages', () => {
+  const outcome = (jit: boolean) => {
+    const machine = machineWith(floatLoop(), { jit, jitOptions: { hotThreshold: 50 } });
+    const view = new DataView(machine.ram.u8.buffer, machine.ram.u8.byteOffset);
+    let x = 0.3;
+    for (let i = 0; i < 1000; i++) {
+      x = (x * 3.9 * (1 - x)) % 1; // logistic map: varied, inexact values
+      view.setFloat64(0xff7f8 + 8 * i, x * 1e3, true);
+      view.setFloat64(0x200000 + 8 * i, 1 / (x + 0.5), true);
+    }
+    view.setFloat64(0x1ffff8, 1.1, true);
+    machine.run(1000 * 8 + 100);
+    const h = machine.harts[0];
+    return {
+      results: [...machine.ram.u8.slice(0xff7f8, 0xff7f8 + 8000)],
+      regs: [...h.regs.x].slice(0, 32),
+      fflags: h.fpu.fflags,
+      retired: h.retired(),
+      stats: machine.jit?.stats,
+    };
+  };
+  const interpreted = outcome(false);
+  const translated = outcome(true);
+  assert.equal(interpreted.regs[T0], 0n);
+  assert.notEqual(interpreted.fflags, 0, 'inexact results');
+  assert.deepEqual(translated.results, interpreted.results);
+  assert.deepEqual(translated.regs, interpreted.regs);
+  assert.equal(translated.fflags, interpreted.fflags);
+  assert.equal(translated.retired, interpreted.retired);
+  assert.ok(
+    translated.stats!.instructions > 5000,
+    `${translated.stats!.instructions} instructions translated`,
+  );
+  assert.ok(translated.stats!.exits < 20, `exits: ${translated.stats!.exits}`);
 });

@@ -1,9 +1,9 @@
-// Loads and stores in one block through the same base register: one TLB check for all of them.
-// The first access of a group checks that the whole span of the group's offsets lies on one page
-// with a TLB entry, and keeps the entry's host addend in a local; the others only add it. A stack
-// frame's saves and restores, a structure's fields, a read-modify-write, an unrolled copy: each is
-// then one TLB lookup instead of one per access (~20 machine instructions each under V8's baseline
-// compiler).
+// Loads and stores (integer and float) in one block through the same base register: one TLB
+// check for all of them. The first access of a group checks that the whole span of the group's
+// offsets lies on one page with a TLB entry, and keeps the entry's host addend in a local; the
+// others only add it. A stack frame's saves and restores, a structure's fields, a
+// read-modify-write, an unrolled copy: each is then one TLB lookup instead of one per access (~20
+// machine instructions each under V8's baseline compiler).
 //
 // A group that stores checks the write TLB, also for its loads: an entry there means a RAM page
 // the store's walk found writable, and W implies R: a PTE with W and not R is reserved and faults
@@ -65,22 +65,40 @@ for (const [op, width] of [
   [Op.SH, 2],
   [Op.SW, 4],
   [Op.SD, 8],
+  [Op.FLW, 4],
+  [Op.FLD, 8],
+  [Op.FSW, 4],
+  [Op.FSD, 8],
 ] as const) {
   WIDTH[op] = width;
 }
 const STORE = new Uint8Array(Op.COUNT);
-for (const op of [Op.SB, Op.SH, Op.SW, Op.SD]) STORE[op] = 1;
-/** The access width of an integer load or store (0 for any other operation), and if it stores. */
-export function integerAccessWidth(op: Op): number {
+for (const op of [Op.SB, Op.SH, Op.SW, Op.SD, Op.FSW, Op.FSD]) STORE[op] = 1;
+/** The access width of a plain load or store, integer or float (0 for any other operation). */
+export function accessWidth(op: Op): number {
   return WIDTH[op];
 }
-export function isIntegerStore(op: Op): boolean {
+/** Whether a plain load or store (see accessWidth) stores. */
+export function isStore(op: Op): boolean {
   return STORE[op] === 1;
 }
 
-/** By operation: 1 for the arithmetic that may lie between a group's accesses (see below). */
+/**
+ * By operation: 1 for what may lie between a group's accesses (see below): integer arithmetic
+ * and the computational float instructions (registers only; an exit mid-way, as the float unit's
+ * slow paths take, is fine: the interpreter then does the group's remaining accesses itself).
+ */
 const BETWEEN = new Uint8Array(Op.COUNT);
 for (const op of ARITHMETIC) BETWEEN[op] = 1;
+BETWEEN[Op.FP] = 1;
+
+/**
+ * Whether `d` may write integer register `r`: its rd, except for float loads, which write a float
+ * register (a computational float instruction's rd may name either file: counted, to be safe).
+ */
+function writesInteger(d: DecodedInstruction, r: number): boolean {
+  return d.rd === r && d.op !== Op.FLW && d.op !== Op.FLD;
+}
 
 /** Plans of a block without two accesses: nothing grouped (read-only). */
 const NONE: readonly AccessPlan[] = [];
@@ -107,12 +125,11 @@ export function planAccessGroups(body: readonly DecodedInstruction[]): readonly 
     members.length = 0;
     members.push(j);
     // A load into its own base register ends the group at once.
-    if (first.rd !== base) {
+    if (!writesInteger(first, base)) {
       for (let i = j + 1; i < body.length; i++) {
         const d = body[i];
         const width = WIDTH[d.op];
-        // Only arithmetic between: it touches neither memory nor the TLB, and never leaves mid-way
-        // in a way that matters (the helpers for division and high multiplies are pure).
+        // Only arithmetic between: it touches neither memory nor the TLB.
         if (width === 0 && BETWEEN[d.op] === 0) break;
         if (width !== 0 && d.rs1 === base && plans[i] === undefined) {
           const nlo = Math.min(lo, moved + d.imm);
@@ -124,7 +141,7 @@ export function planAccessGroups(body: readonly DecodedInstruction[]): readonly 
             if (STORE[d.op] === 1) store = true;
           }
         }
-        if (d.rd === base) {
+        if (writesInteger(d, base)) {
           if (d.op !== Op.ADDI || d.rs1 !== base) break;
           moved += d.imm;
         }

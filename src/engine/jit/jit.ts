@@ -21,7 +21,7 @@ import { runSlice as interpret } from '../cpu/interpreter.js';
 import { pageNumber, probeFetch, probeRead, probeWrite } from '../cpu/mmu.js';
 import { DecodeCache } from '../cpu/decoder.js';
 import { effectiveAddress } from '../cpu/execute-other.js';
-import { integerAccessWidth, isIntegerStore } from './access-groups.js';
+import { accessWidth, isStore } from './access-groups.js';
 import { DOUBLE_ZERO } from '../cpu/int64.js';
 import { ArrivalSets } from './arrivals.js';
 import { pageDigest } from './page-digest.js';
@@ -667,7 +667,7 @@ export class Jit {
 
   /**
    * Whether the load or store at RAM offset `offset` (h.pc) would have run in translated code on
-   * its own: an integer access within one page that the TLB holds. Leaving there means its
+   * its own: a plain access (integer or float) within one page that the TLB holds. Leaving there means its
    * access group's span did not fit.
    */
   private leftGroup(h: Hart, offset: number): boolean {
@@ -681,13 +681,13 @@ export class Jit {
     const slot = DecodeCache.slotFor(offset);
     if (dc.bits(slot) !== bits) dc.fill(slot, bits);
     const op = dc.op(slot);
-    const width = integerAccessWidth(op);
+    const width = accessWidth(op);
     if (width === 0) return false;
     effectiveAddress(h, dc.rs1(slot), dc.imm(slot));
     const lo = h.addressLo;
     const hi = h.addressHi;
     if ((lo & 0xfff) + width > 4096) return false;
-    return (isIntegerStore(op) ? probeWrite(h, lo, hi) : probeRead(h, lo, hi)) >= 0;
+    return (isStore(op) ? probeWrite(h, lo, hi) : probeRead(h, lo, hi)) >= 0;
   }
 
   /** Translate the page again without access groups in the block at `offset` (see noteExit). */

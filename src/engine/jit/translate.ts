@@ -2393,8 +2393,12 @@ function emitFloatAccess(e: Emitter, l: Locals, d: DecodedInstruction, leave: ()
     l.fp.fsOn = true;
   }
   const double = d.op === Op.FLD || d.op === Op.FSD;
+  const address = (store: boolean) => {
+    if (l.access !== undefined) emitGroupedAddress(e, l, d.rs1, d.imm, leave);
+    else emitAccess(e, l, d.rs1, d.imm, double ? 8 : 4, store, leave);
+  };
   if (load) {
-    emitAccess(e, l, d.rs1, d.imm, double ? 8 : 4, false, leave);
+    address(false);
     f.mem(double ? W.I64_LOAD : W.I64_LOAD32_U, 0, 0);
     if (!double) {
       f.i64(-0x100000000);
@@ -2418,7 +2422,7 @@ function emitFloatAccess(e: Emitter, l: Locals, d: DecodedInstruction, leave: ()
     }
     return;
   }
-  emitAccess(e, l, d.rs1, d.imm, double ? 8 : 4, true, leave);
+  address(true);
   f.get(l.state);
   f.mem(W.I64_LOAD, HART_STATE.FLOAT_REGS + 8 * d.rs2, 3);
   f.mem(double ? W.I64_STORE : W.I64_STORE32, 0, 0);
