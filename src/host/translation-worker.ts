@@ -6,7 +6,7 @@
 // functions lazily, on first call, and a module posted between threads shares its compiled
 // code, so the guest's thread gets it ready to run.
 
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { JitOptions, PageTranslator, TranslatedPage } from '../engine/jit/jit.js';
 import type { TranslateLimits } from '../engine/jit/translate.js';
 
@@ -34,13 +34,24 @@ export interface WorkerTranslatorOptions {
   optimizing?: boolean;
 }
 
+/** What the worker's thread is started with (workerData). */
+export interface TranslationWorkerData {
+  optimizing: boolean;
+  /** Where the answers go, and a counter the worker bumps after posting each (see poll). */
+  answers: MessagePort;
+  posted: Int32Array;
+}
+
+type Settle = (outcome: TranslatedPage | Error) => void;
+
 export class WorkerTranslator implements PageTranslator {
   private worker: Worker | undefined;
   private readonly optimizing: boolean;
-  private readonly waiting = new Map<
-    number,
-    { resolve: (page: TranslatedPage) => void; reject: (err: Error) => void }
-  >();
+  private readonly waiting = new Map<number, Settle>();
+  /** This side of the answers' channel, and answers posted / seen (see poll). */
+  private answers: MessagePort | undefined;
+  private readonly posted = new Int32Array(new SharedArrayBuffer(4));
+  private seen = 0;
   private nextId = 1;
   private failure: Error | undefined;
   /**
@@ -57,20 +68,21 @@ export class WorkerTranslator implements PageTranslator {
 
   private start(): Worker {
     const script = this.optimizing ? './optimizing-worker-main.js' : './translation-worker-main.js';
-    const worker = new Worker(new URL(script, import.meta.url), {
-      workerData: { optimizing: this.optimizing },
-    });
-    worker.on('message', (reply: TranslationReply) => {
-      const waiter = this.waiting.get(reply.id);
-      if (waiter === undefined) return;
-      this.waiting.delete(reply.id);
-      if (reply.ok) waiter.resolve(reply.page);
-      else waiter.reject(new Error(`page translation failed: ${reply.error}`));
-    });
+    const { port1, port2 } = new MessageChannel();
+    const workerData: TranslationWorkerData = {
+      optimizing: this.optimizing,
+      answers: port2,
+      posted: this.posted,
+    };
+    const worker = new Worker(new URL(script, import.meta.url), { workerData, transferList: [port2] });
+    this.answers = port1;
+    // Answers nobody polled for (the guest's thread idle, or between bursts) come this way.
+    port1.on('message', (reply: TranslationReply) => this.answer(reply));
     const fail = (err: Error) => {
       this.failure ??= err;
-      for (const waiter of this.waiting.values()) waiter.reject(err);
+      for (const settle of this.waiting.values()) settle(err);
       this.waiting.clear();
+      port1.close();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`the translation worker exited (code ${code})`)));
@@ -89,24 +101,64 @@ export class WorkerTranslator implements PageTranslator {
     optimize = false,
     ungrouped: number[] = [],
   ): Promise<TranslatedPage> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) =>
+      this.request(code, entries, sweep, limits, optimize, ungrouped, (outcome) =>
+        outcome instanceof Error ? reject(outcome) : resolve(outcome),
+      ),
+    );
+  }
+
+  request(
+    code: Uint8Array,
+    entries: number[],
+    sweep: boolean,
+    limits: TranslateLimits,
+    optimize: boolean,
+    ungrouped: number[],
+    settle: Settle,
+  ): void {
+    if (this.failure !== undefined) {
+      settle(this.failure);
+      return;
+    }
     const worker = (this.worker ??= this.start());
     const id = this.nextId++;
     const request: TranslationRequest = { id, code, entries, sweep, limits, optimize, ungrouped };
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      // Copied, not transferred: transferring detaches the buffer here, and the first detached
-      // ArrayBuffer of a process invalidates V8's "no buffer was ever detached" protector, which
-      // deoptimizes every function that relied on it (the interpreter's loop among them: 120-240
-      // ms of recompilation each time on the core the worker needs) and puts a detach check into
-      // every typed-array access compiled after. 4 KiB copy per request instead.
-      worker.postMessage(request);
-    });
+    this.waiting.set(id, settle);
+    // Copied, not transferred: transferring detaches the buffer here, and the first detached
+    // ArrayBuffer of a process invalidates V8's "no buffer was ever detached" protector, which
+    // deoptimizes every function that relied on it (the interpreter's loop among them: 120-240
+    // ms of recompilation each time on the core the worker needs) and puts a detach check into
+    // every typed-array access compiled after. 4 KiB copy per request instead.
+    worker.postMessage(request);
+  }
+
+  /**
+   * Take the answers the worker has posted, synchronously: it bumps `posted` after each, so
+   * that a poll with nothing new costs one atomic load.
+   */
+  poll(): void {
+    const posted = Atomics.load(this.posted, 0);
+    if (posted === this.seen || this.answers === undefined) return;
+    this.seen = posted;
+    for (;;) {
+      const received = receiveMessageOnPort(this.answers);
+      if (received === undefined) break;
+      this.answer(received.message as TranslationReply);
+    }
+  }
+
+  private answer(reply: TranslationReply): void {
+    const settle = this.waiting.get(reply.id);
+    if (settle === undefined) return;
+    this.waiting.delete(reply.id);
+    settle(reply.ok ? reply.page : new Error(`page translation failed: ${reply.error}`));
   }
 
   /** Stop the worker (pending translations are rejected). */
   async close(): Promise<void> {
     this.failure ??= new Error('the translation worker was closed');
+    this.answers?.close();
     await this.worker?.terminate();
   }
 }
