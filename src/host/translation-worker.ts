@@ -28,8 +28,8 @@ export interface WorkerTranslatorOptions {
   /**
    * A worker for the JIT's second tier (JitOptions.optimizer): its thread starts with the first
    * request (most runs never make one), skips the training a first-tier worker does, and runs at
-   * the lowest CPU priority, so that its long compiles take what the guest and the first-tier
-   * worker leave of the host's cores.
+   * a lower CPU priority (optimizing-worker-main.ts), so that its long compiles take mostly what
+   * the guest and the first-tier worker leave of the host's cores.
    */
   optimizing?: boolean;
 }

@@ -97,8 +97,8 @@ export interface JitOptions {
    * Milliseconds without a first-tier translation before the second tier may start one (default
    * 100), and it does one at a time. While the guest keeps making new code hot (a boot), the
    * host's cores are the guest's and the first tier's: on the 2-core development machine a
-   * Debian boot was 0.15-0.4 s slower with six TurboFan compiles (0.4-0.7 s of a thread at the
-   * lowest priority), and as slow with them compiled but never installed.
+   * Debian boot was 0.15-0.4 s slower with six TurboFan compiles (0.4-0.7 s of a thread at a
+   * low priority), and as slow with them compiled but never installed.
    */
   optimizeWhenQuietMs?: number;
   /**
