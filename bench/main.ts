@@ -12,7 +12,8 @@ import { repoRoot } from './paths.js';
 const USAGE = `usage: npm run bench -- [options]
 
   --only NAME   run one section, or one item of a section (e.g. a workload)
-  --runs N      timed runs per measurement, best kept (default: 1 for rvisor, 5 for QEMU)
+  --runs N      timed runs per measurement, best kept, the same for rvisor and QEMU
+                (default: 5 for the workloads, 3 for the boots)
   --small       use the small inputs (a quick check that everything runs; the numbers mean little)
   --json        print only the JSON result line on stdout (progress still goes to stderr)
   --list        list the sections and their items
