@@ -19,6 +19,9 @@ import { RAM_BASE, VIRT_MEMORY_MAP, PLIC_NUM_SOURCES, VIRTIO_MMIO_SLOTS, findReg
 import { buildVirtDeviceTree } from './virt-device-tree.js';
 
 /** Timebase of mtime/time: 10 MHz, as QEMU's virt machine. */
+
+/** The host clock: one function for every machine (see TimeSource in cpu/hart.ts). */
+const hostNow = (): number => performance.now();
 export const TIMEBASE_FREQUENCY = 10_000_000;
 
 /** What rvisor implements, advertised in the device tree (ARCHITECTURE.md: exactly that). */
@@ -118,14 +121,14 @@ export class Machine {
     this.ram = new GuestRam(RAM_BASE, config.memoryBytes, this.memory.buffer, this.memory.ramOffset);
     this.icount = config.clock === 'icount';
     this.instructionsPerTick = config.instructionsPerTick ?? 10;
-    this.now = config.now ?? (() => performance.now());
+    this.now = config.now ?? hostNow;
     this.startMs = this.now();
     const readTime = () => this.ticks();
     const decodeCache = new DecodeCache();
     this.harts = [];
     for (let id = 0; id < hartCount; id++) {
       const state = this.memory.hartState(id);
-      this.harts.push(new Hart({ id, ram: this.ram, bus: this.bus, readTime, decodeCache, state }));
+      this.harts.push(new Hart({ id, ram: this.ram, bus: this.bus, clock: this, decodeCache, state }));
     }
     this.jit =
       config.jit === false

@@ -106,3 +106,26 @@ test('warmUpInterpreter runs once per process', () => {
   assert.ok(first?.finished);
   assert.equal(warmUpInterpreter(1), undefined);
 });
+
+test('the sweep reads the CSRs firmware and Linux use, and writes some with their own value', () => {
+  const page = warmUpSweepPage().code;
+  const words = new Uint32Array(page.buffer, page.byteOffset, page.byteLength >>> 2);
+  const reads = new Set<number>();
+  const rewrites = new Set<number>();
+  for (const w of words) {
+    // csrrs (SYSTEM, funct3 2): rs1 = x0 reads only; another register writes (its value: zero).
+    if ((w & 0x707f) !== 0x2073) continue;
+    (((w >>> 15) & 31) === 0 ? reads : rewrites).add(w >>> 20);
+  }
+  // stvec, scounteren, senvcfg, sscratch, sepc, scause, stval, sip, stimecmp, satp, mhartid,
+  // mstatus, misa, medeleg, mideleg, mie, mtvec, mcounteren, menvcfg, mscratch, mepc, mcause,
+  // mtval, mip, pmpcfg0, pmpaddr0, mcycle, time.
+  for (const csr of [
+    0x105, 0x106, 0x10a, 0x140, 0x141, 0x142, 0x143, 0x144, 0x14d, 0x180, 0xf14, 0x300, 0x301, 0x302, 0x303,
+    0x304, 0x305, 0x306, 0x30a, 0x340, 0x341, 0x342, 0x343, 0x344, 0x3a0, 0x3b0, 0xb00, 0xc01,
+  ]) {
+    assert.ok(reads.has(csr), `reads CSR 0x${csr.toString(16)}`);
+  }
+  for (const csr of [0x100, 0x144, 0x14d, 0x300, 0x344])
+    assert.ok(rewrites.has(csr), `writes CSR 0x${csr.toString(16)}`);
+});

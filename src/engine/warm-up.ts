@@ -119,7 +119,16 @@ const csrrs = (rd: number, number: number, rs1: number) => csr(2, rd, rs1, numbe
 const csrrc = (rd: number, number: number, rs1: number) => csr(3, rd, rs1, number);
 const slli = (rd: number, rs1: number, shamt: number) => encI(0x13, 1, rd, rs1, shamt);
 const sw = (rs2: number, rs1: number, imm: number) => encS(0x23, 2, rs1, rs2, imm);
-const CSR = { mstatus: 0x300, mtvec: 0x305, mepc: 0x341, mcause: 0x342, satp: 0x180 };
+const CSR = {
+  mstatus: 0x300,
+  mtvec: 0x305,
+  mepc: 0x341,
+  mcause: 0x342,
+  satp: 0x180,
+  sstatus: 0x100,
+  mcounteren: 0x306,
+  menvcfg: 0x30a,
+};
 
 /** One row of the table, made to run in place. */
 function emitRow(c: Code, p: InstructionPattern, pick: (n: number) => number): void {
@@ -221,6 +230,31 @@ function emitRow(c: Code, p: InstructionPattern, pick: (n: number) => number): v
 /** Scratch registers the division edge cases load (among SCRATCH, so harmless to the sweep). */
 const EDGE_A = 28;
 const EDGE_B = 29;
+
+/**
+ * Every CSR the harts implement that guests read (unprivileged, supervisor, machine): the sweep
+ * reads each once, since the CSR rows of the table reach only a few. Firmware and Linux read and
+ * write dozens; each CSR first met in a boot made readCsr, executeCsr or executeOther deoptimize
+ * (3, 2 and 3 times in a Debian boot, ~300 ms of recompiles together). Where the mode lacks the
+ * privilege, the access traps and is skipped.
+ */
+const CSR_SWEPT = [
+  0x001, 0x002, 0x003, 0xc00, 0xc01, 0xc02, 0xc03, 0x100, 0x104, 0x105, 0x106, 0x10a, 0x140, 0x141, 0x142,
+  0x143, 0x144, 0x14d, 0x180, 0xf11, 0xf12, 0xf13, 0xf14, 0xf15, 0x300, 0x301, 0x302, 0x303, 0x304, 0x305,
+  0x306, 0x30a, 0x320, 0x323, 0x340, 0x341, 0x342, 0x343, 0x344, 0x3a0, 0x3b0, 0xb00, 0xb02, 0xb03,
+];
+/** CSRs also written with their own value (csrrs with a zero register: the write path, no change). */
+const CSR_REWRITTEN = [0x100, 0x104, 0x106, 0x10a, 0x144, 0x14d, 0x180, 0x300, 0x304, 0x306, 0x30a, 0x344];
+
+function emitCsrSweep(c: Code): void {
+  for (const number of CSR_SWEPT) c.word(csrrs(EDGE_A, number, 0));
+  c.word(addi(EDGE_B, 0, 0));
+  for (const number of CSR_REWRITTEN) c.word(csrrs(EDGE_A, number, EDGE_B));
+  // sstatus.SIE set and cleared (Linux's local_irq_enable/disable; sie is zero: nothing is taken).
+  c.word(addi(EDGE_B, 0, 2));
+  c.word(csrrs(EDGE_A, CSR.sstatus, EDGE_B));
+  c.word(csrrc(EDGE_A, CSR.sstatus, EDGE_B));
+}
 
 /** A sample of every compressed form (RV64C), registers held to the scratch set. */
 function emitCompressed(c: Code, pick: (n: number) => number): void {
@@ -363,6 +397,12 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   c.word(lui(TMP, 2)); // mstatus.FS = Initial (bit 13)
   c.word(csrrs(0, CSR.mstatus, TMP));
   c.word(lui(MMIO_REG, UART0_BASE >>> 12));
+  // As OpenSBI leaves them for Linux: counters and stimecmp open to S-mode (mcounteren), Sstc on
+  // (menvcfg.STCE, bit 63: a CSR value above 2^63 - 1 is what the CSR code then meets).
+  c.word(addi(TMP, 0, -1));
+  c.word(csrrw(0, CSR.mcounteren, TMP));
+  c.word(slli(TMP, TMP, 63));
+  c.word(csrrs(0, CSR.menvcfg, TMP));
   c.word(addi(PHASE_REG, 0, 0));
   c.to('next', j);
   if (c.at > SWEEP) throw new Error('warm-up handler overflows its page');
@@ -372,6 +412,7 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   c.label('sweep');
   for (const p of INSTRUCTIONS) emitRow(c, p, pick);
   emitCompressed(c, pick);
+  emitCsrSweep(c);
   // The sweep's last instruction straddles its page and the next (the fetch's slow path).
   c.to('straddle', j);
   if (c.at > SWEEP + 0xffe) throw new Error('warm-up sweep overflows its page');

@@ -138,8 +138,9 @@ export class WorkerTranslator implements PageTranslator {
    * that a poll with nothing new costs one atomic load.
    */
   poll(): void {
+    if (this.answers === undefined) return;
     const posted = Atomics.load(this.posted, 0);
-    if (posted === this.seen || this.answers === undefined) return;
+    if (posted === this.seen) return;
     this.seen = posted;
     for (;;) {
       const received = receiveMessageOnPort(this.answers);

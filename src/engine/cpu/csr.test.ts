@@ -9,7 +9,7 @@ import { CSR_MIP, IRQ_SEI, MIP_SEIP, MIP_SSIP, MIP_STIP, MENVCFG_STCE } from './
 function hartWithProgram(words: number[]): Hart {
   const ram = new GuestRam(0x80000000, 64 * 1024);
   words.forEach((w, i) => ram.view.setInt32(i * 4, w, true));
-  const hart = new Hart({ id: 0, ram, bus: new Bus(), readTime: () => 0 });
+  const hart = new Hart({ id: 0, ram, bus: new Bus(), clock: { ticks: () => 0 } });
   hart.reset(0x80000000);
   return hart;
 }

@@ -3,70 +3,137 @@
 
 import type { Hart } from './hart.js';
 import { MISA } from './hart.js';
-import * as C from './csr-numbers.js';
+import {
+  ALL_INTERRUPTS,
+  CSR_CYCLE,
+  CSR_FCSR,
+  CSR_FFLAGS,
+  CSR_FRM,
+  CSR_HPMCOUNTER31,
+  CSR_INSTRET,
+  CSR_MARCHID,
+  CSR_MCAUSE,
+  CSR_MCONFIGPTR,
+  CSR_MCOUNTEREN,
+  CSR_MCOUNTINHIBIT,
+  CSR_MCYCLE,
+  CSR_MEDELEG,
+  CSR_MENVCFG,
+  CSR_MEPC,
+  CSR_MHARTID,
+  CSR_MHPMCOUNTER3,
+  CSR_MHPMCOUNTER31,
+  CSR_MHPMEVENT3,
+  CSR_MHPMEVENT31,
+  CSR_MIDELEG,
+  CSR_MIE,
+  CSR_MIMPID,
+  CSR_MINSTRET,
+  CSR_MIP,
+  CSR_MISA,
+  CSR_MSCRATCH,
+  CSR_MSTATUS,
+  CSR_MTVAL,
+  CSR_MTVEC,
+  CSR_MVENDORID,
+  CSR_PMPADDR0,
+  CSR_PMPADDR63,
+  CSR_PMPCFG0,
+  CSR_PMPCFG15,
+  CSR_SATP,
+  CSR_SCAUSE,
+  CSR_SCOUNTEREN,
+  CSR_SENVCFG,
+  CSR_SEPC,
+  CSR_SIE,
+  CSR_SIP,
+  CSR_SSCRATCH,
+  CSR_SSTATUS,
+  CSR_STIMECMP,
+  CSR_STVAL,
+  CSR_STVEC,
+  CSR_TIME,
+  ENVCFG_CBCFE,
+  ENVCFG_CBIE,
+  ENVCFG_CBZE,
+  ENVCFG_FIOM,
+  MEDELEG_WRITABLE,
+  MENVCFG_STCE,
+  MIP_SSIP,
+  MSTATUS_FS,
+  MSTATUS_FS_SHIFT,
+  MSTATUS_MPP,
+  MSTATUS_MPP_SHIFT,
+  MSTATUS_TVM,
+  MSTATUS_WRITABLE,
+  PRIV_M,
+  PRIV_S,
+  SSTATUS_MASK,
+  SUPERVISOR_INTERRUPTS,
+} from './csr-numbers.js';
 
-const MSTATUS_FS_DIRTY = 3 << C.MSTATUS_FS_SHIFT;
+const MSTATUS_FS_DIRTY = 3 << MSTATUS_FS_SHIFT;
 /** UXL = SXL = 2 (64-bit), bits 35:32 of mstatus. */
 const MSTATUS_XLEN_FIELDS = 0xan << 32n;
-const MIE_WRITABLE = C.ALL_INTERRUPTS;
-const MIDELEG_WRITABLE = C.SUPERVISOR_INTERRUPTS;
-const MIP_WRITABLE = C.SUPERVISOR_INTERRUPTS;
+const MIE_WRITABLE = ALL_INTERRUPTS;
+const MIDELEG_WRITABLE = SUPERVISOR_INTERRUPTS;
+const MIP_WRITABLE = SUPERVISOR_INTERRUPTS;
 const SATP_MODE_BARE = 0;
 const SATP_SUPPORTED_MODES = new Set([SATP_MODE_BARE, 8, 9, 10]);
 const SATP_ASID_MASK = 0xffffn;
 const SATP_PPN_MASK = (1n << 44n) - 1n;
-const MENVCFG_WRITABLE = C.ENVCFG_FIOM | C.ENVCFG_CBIE | C.ENVCFG_CBCFE | C.ENVCFG_CBZE | C.MENVCFG_STCE;
-const SENVCFG_WRITABLE = C.ENVCFG_FIOM | C.ENVCFG_CBIE | C.ENVCFG_CBCFE | C.ENVCFG_CBZE;
+const MENVCFG_WRITABLE = ENVCFG_FIOM | ENVCFG_CBIE | ENVCFG_CBCFE | ENVCFG_CBZE | MENVCFG_STCE;
+const SENVCFG_WRITABLE = ENVCFG_FIOM | ENVCFG_CBIE | ENVCFG_CBCFE | ENVCFG_CBZE;
 const U32 = 0xffffffffn;
 
 function isCounter(csr: number): boolean {
-  return csr >= C.CSR_CYCLE && csr <= C.CSR_HPMCOUNTER31;
+  return csr >= CSR_CYCLE && csr <= CSR_HPMCOUNTER31;
 }
 
 /** Known CSR numbers (anything else is an illegal instruction). */
 function exists(csr: number): boolean {
   if (isCounter(csr)) return true;
-  if (csr >= C.CSR_MHPMCOUNTER3 && csr <= C.CSR_MHPMCOUNTER31) return true;
-  if (csr >= C.CSR_MHPMEVENT3 && csr <= C.CSR_MHPMEVENT31) return true;
-  if (csr >= C.CSR_PMPCFG0 && csr <= C.CSR_PMPCFG15) return (csr & 1) === 0 && csr <= C.CSR_PMPCFG0 + 2;
-  if (csr >= C.CSR_PMPADDR0 && csr <= C.CSR_PMPADDR63) return csr < C.CSR_PMPADDR0 + 16;
+  if (csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) return true;
+  if (csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31) return true;
+  if (csr >= CSR_PMPCFG0 && csr <= CSR_PMPCFG15) return (csr & 1) === 0 && csr <= CSR_PMPCFG0 + 2;
+  if (csr >= CSR_PMPADDR0 && csr <= CSR_PMPADDR63) return csr < CSR_PMPADDR0 + 16;
   switch (csr) {
-    case C.CSR_FFLAGS:
-    case C.CSR_FRM:
-    case C.CSR_FCSR:
-    case C.CSR_SSTATUS:
-    case C.CSR_SIE:
-    case C.CSR_STVEC:
-    case C.CSR_SCOUNTEREN:
-    case C.CSR_SENVCFG:
-    case C.CSR_SSCRATCH:
-    case C.CSR_SEPC:
-    case C.CSR_SCAUSE:
-    case C.CSR_STVAL:
-    case C.CSR_SIP:
-    case C.CSR_STIMECMP:
-    case C.CSR_SATP:
-    case C.CSR_MVENDORID:
-    case C.CSR_MARCHID:
-    case C.CSR_MIMPID:
-    case C.CSR_MHARTID:
-    case C.CSR_MCONFIGPTR:
-    case C.CSR_MSTATUS:
-    case C.CSR_MISA:
-    case C.CSR_MEDELEG:
-    case C.CSR_MIDELEG:
-    case C.CSR_MIE:
-    case C.CSR_MTVEC:
-    case C.CSR_MCOUNTEREN:
-    case C.CSR_MENVCFG:
-    case C.CSR_MCOUNTINHIBIT:
-    case C.CSR_MSCRATCH:
-    case C.CSR_MEPC:
-    case C.CSR_MCAUSE:
-    case C.CSR_MTVAL:
-    case C.CSR_MIP:
-    case C.CSR_MCYCLE:
-    case C.CSR_MINSTRET:
+    case CSR_FFLAGS:
+    case CSR_FRM:
+    case CSR_FCSR:
+    case CSR_SSTATUS:
+    case CSR_SIE:
+    case CSR_STVEC:
+    case CSR_SCOUNTEREN:
+    case CSR_SENVCFG:
+    case CSR_SSCRATCH:
+    case CSR_SEPC:
+    case CSR_SCAUSE:
+    case CSR_STVAL:
+    case CSR_SIP:
+    case CSR_STIMECMP:
+    case CSR_SATP:
+    case CSR_MVENDORID:
+    case CSR_MARCHID:
+    case CSR_MIMPID:
+    case CSR_MHARTID:
+    case CSR_MCONFIGPTR:
+    case CSR_MSTATUS:
+    case CSR_MISA:
+    case CSR_MEDELEG:
+    case CSR_MIDELEG:
+    case CSR_MIE:
+    case CSR_MTVEC:
+    case CSR_MCOUNTEREN:
+    case CSR_MENVCFG:
+    case CSR_MCOUNTINHIBIT:
+    case CSR_MSCRATCH:
+    case CSR_MEPC:
+    case CSR_MCAUSE:
+    case CSR_MTVAL:
+    case CSR_MIP:
+    case CSR_MCYCLE:
+    case CSR_MINSTRET:
       return true;
     default:
       return false;
@@ -83,22 +150,22 @@ export function csrAccessible(h: Hart, csr: number, write: boolean): boolean {
   if (h.priv < ((csr >>> 8) & 3)) return false;
   if (write && csr >>> 10 === 3) return false;
   if (isCounter(csr)) {
-    const bit = 1 << (csr - C.CSR_CYCLE);
-    if (h.priv < C.PRIV_M && (h.mcounteren & bit) === 0) return false;
-    if (h.priv < C.PRIV_S && (h.scounteren & bit) === 0) return false;
+    const bit = 1 << (csr - CSR_CYCLE);
+    if (h.priv < PRIV_M && (h.mcounteren & bit) === 0) return false;
+    if (h.priv < PRIV_S && (h.scounteren & bit) === 0) return false;
     return true;
   }
   switch (csr) {
-    case C.CSR_FFLAGS:
-    case C.CSR_FRM:
-    case C.CSR_FCSR:
-      return (h.mstatus & C.MSTATUS_FS) !== 0;
-    case C.CSR_SATP:
-      return !(h.priv === C.PRIV_S && (h.mstatus & C.MSTATUS_TVM) !== 0);
-    case C.CSR_STIMECMP:
+    case CSR_FFLAGS:
+    case CSR_FRM:
+    case CSR_FCSR:
+      return (h.mstatus & MSTATUS_FS) !== 0;
+    case CSR_SATP:
+      return !(h.priv === PRIV_S && (h.mstatus & MSTATUS_TVM) !== 0);
+    case CSR_STIMECMP:
       // Sstc: S-mode access needs mcounteren.TM and menvcfg.STCE.
-      if (h.priv === C.PRIV_S) {
-        return (h.mcounteren & 2) !== 0 && (h.menvcfg & C.MENVCFG_STCE) !== 0n;
+      if (h.priv === PRIV_S) {
+        return (h.mcounteren & 2) !== 0 && (h.menvcfg & MENVCFG_STCE) !== 0n;
       }
       return true;
     default:
@@ -108,9 +175,9 @@ export function csrAccessible(h: Hart, csr: number, write: boolean): boolean {
 
 function readMstatus(h: Hart, mask: number): bigint {
   const low = h.mstatus & mask;
-  const dirty = (low & C.MSTATUS_FS) === MSTATUS_FS_DIRTY;
+  const dirty = (low & MSTATUS_FS) === MSTATUS_FS_DIRTY;
   let v = BigInt(low >>> 0);
-  if (mask === C.SSTATUS_MASK)
+  if (mask === SSTATUS_MASK)
     v |= 2n << 32n; // sstatus shows UXL only
   else v |= MSTATUS_XLEN_FIELDS;
   if (dirty) v |= 1n << 63n;
@@ -118,90 +185,90 @@ function readMstatus(h: Hart, mask: number): bigint {
 }
 
 export function readCsr(h: Hart, csr: number): bigint {
-  if (isCounter(csr) || (csr >= C.CSR_MHPMCOUNTER3 && csr <= C.CSR_MHPMCOUNTER31)) {
+  if (isCounter(csr) || (csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31)) {
     switch (csr) {
-      case C.CSR_CYCLE:
+      case CSR_CYCLE:
         return readCycle(h);
-      case C.CSR_INSTRET:
+      case CSR_INSTRET:
         return readInstret(h);
-      case C.CSR_TIME:
+      case CSR_TIME:
         return BigInt(h.readTime());
       default:
         return 0n; // Zihpm counters exist and read as zero
     }
   }
-  if (csr >= C.CSR_MHPMEVENT3 && csr <= C.CSR_MHPMEVENT31) return 0n;
-  if (csr >= C.CSR_PMPCFG0 && csr <= C.CSR_PMPCFG15) return h.pmp.readCfg(csr - C.CSR_PMPCFG0);
-  if (csr >= C.CSR_PMPADDR0 && csr <= C.CSR_PMPADDR63) return h.pmp.readAddr(csr - C.CSR_PMPADDR0);
+  if (csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31) return 0n;
+  if (csr >= CSR_PMPCFG0 && csr <= CSR_PMPCFG15) return h.pmp.readCfg(csr - CSR_PMPCFG0);
+  if (csr >= CSR_PMPADDR0 && csr <= CSR_PMPADDR63) return h.pmp.readAddr(csr - CSR_PMPADDR0);
   switch (csr) {
-    case C.CSR_FFLAGS:
+    case CSR_FFLAGS:
       return BigInt(h.fpu.fflags);
-    case C.CSR_FRM:
+    case CSR_FRM:
       return BigInt(h.fpu.frm);
-    case C.CSR_FCSR:
+    case CSR_FCSR:
       return BigInt((h.fpu.frm << 5) | h.fpu.fflags);
-    case C.CSR_SSTATUS:
-      return readMstatus(h, C.SSTATUS_MASK);
-    case C.CSR_SIE:
+    case CSR_SSTATUS:
+      return readMstatus(h, SSTATUS_MASK);
+    case CSR_SIE:
       return BigInt(h.mie & h.mideleg);
-    case C.CSR_STVEC:
+    case CSR_STVEC:
       return h.stvec;
-    case C.CSR_SCOUNTEREN:
+    case CSR_SCOUNTEREN:
       return BigInt(h.scounteren >>> 0);
-    case C.CSR_SENVCFG:
+    case CSR_SENVCFG:
       return h.senvcfg;
-    case C.CSR_SSCRATCH:
+    case CSR_SSCRATCH:
       return h.sscratch;
-    case C.CSR_SEPC:
+    case CSR_SEPC:
       return h.sepc;
-    case C.CSR_SCAUSE:
+    case CSR_SCAUSE:
       return h.scause;
-    case C.CSR_STVAL:
+    case CSR_STVAL:
       return h.stval;
-    case C.CSR_SIP:
+    case CSR_SIP:
       return BigInt(h.mip & h.mideleg);
-    case C.CSR_STIMECMP:
+    case CSR_STIMECMP:
       return h.stimecmp;
-    case C.CSR_SATP:
+    case CSR_SATP:
       return h.satp;
-    case C.CSR_MVENDORID:
-    case C.CSR_MARCHID:
-    case C.CSR_MIMPID:
-    case C.CSR_MCONFIGPTR:
+    case CSR_MVENDORID:
+    case CSR_MARCHID:
+    case CSR_MIMPID:
+    case CSR_MCONFIGPTR:
       return 0n;
-    case C.CSR_MHARTID:
+    case CSR_MHARTID:
       return BigInt(h.id);
-    case C.CSR_MSTATUS:
+    case CSR_MSTATUS:
       return readMstatus(h, -1);
-    case C.CSR_MISA:
+    case CSR_MISA:
       return BigInt.asIntN(64, MISA);
-    case C.CSR_MEDELEG:
+    case CSR_MEDELEG:
       return BigInt(h.medeleg);
-    case C.CSR_MIDELEG:
+    case CSR_MIDELEG:
       return BigInt(h.mideleg);
-    case C.CSR_MIE:
+    case CSR_MIE:
       return BigInt(h.mie);
-    case C.CSR_MTVEC:
+    case CSR_MTVEC:
       return h.mtvec;
-    case C.CSR_MCOUNTEREN:
+    case CSR_MCOUNTEREN:
       return BigInt(h.mcounteren >>> 0);
-    case C.CSR_MENVCFG:
+    case CSR_MENVCFG:
       return BigInt.asIntN(64, h.menvcfg);
-    case C.CSR_MCOUNTINHIBIT:
+    case CSR_MCOUNTINHIBIT:
       return BigInt(h.mcountinhibit);
-    case C.CSR_MSCRATCH:
+    case CSR_MSCRATCH:
       return h.mscratch;
-    case C.CSR_MEPC:
+    case CSR_MEPC:
       return h.mepc;
-    case C.CSR_MCAUSE:
+    case CSR_MCAUSE:
       return h.mcause;
-    case C.CSR_MTVAL:
+    case CSR_MTVAL:
       return h.mtval;
-    case C.CSR_MIP:
+    case CSR_MIP:
       return BigInt(h.mip);
-    case C.CSR_MCYCLE:
+    case CSR_MCYCLE:
       return readCycle(h);
-    case C.CSR_MINSTRET:
+    case CSR_MINSTRET:
       return readInstret(h);
     default:
       return 0n;
@@ -214,8 +281,8 @@ export function readCsr(h: Hart, csr: number): bigint {
  * latched into the software bits by an unrelated `csrs mip, ...`).
  */
 export function readCsrForUpdate(h: Hart, csr: number): bigint {
-  if (csr === C.CSR_MIP) return BigInt(h.mipSoftware);
-  if (csr === C.CSR_SIP) return BigInt(h.mipSoftware & h.mideleg);
+  if (csr === CSR_MIP) return BigInt(h.mipSoftware);
+  if (csr === CSR_SIP) return BigInt(h.mipSoftware & h.mideleg);
   return readCsr(h, csr);
 }
 
@@ -227,8 +294,8 @@ function writeMstatus(h: Hart, value: bigint, mask: number): void {
   const before = h.mstatus;
   let v = Number(value & U32) & mask;
   // MPP is WARL: 2 (reserved) leaves the field unchanged.
-  if ((mask & C.MSTATUS_MPP) !== 0 && (v & C.MSTATUS_MPP) >> C.MSTATUS_MPP_SHIFT === 2) {
-    v = (v & ~C.MSTATUS_MPP) | (before & C.MSTATUS_MPP);
+  if ((mask & MSTATUS_MPP) !== 0 && (v & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT === 2) {
+    v = (v & ~MSTATUS_MPP) | (before & MSTATUS_MPP);
   }
   h.mstatus = (before & ~mask) | v;
   h.mstatusChanged(before);
@@ -241,70 +308,70 @@ export function writeCsr(h: Hart, csr: number, value: bigint): void {
 }
 
 function writeCsrValue(h: Hart, csr: number, value: bigint): void {
-  if (csr >= C.CSR_PMPCFG0 && csr <= C.CSR_PMPCFG15) {
-    h.pmp.writeCfg(csr - C.CSR_PMPCFG0, value);
+  if (csr >= CSR_PMPCFG0 && csr <= CSR_PMPCFG15) {
+    h.pmp.writeCfg(csr - CSR_PMPCFG0, value);
     return;
   }
-  if (csr >= C.CSR_PMPADDR0 && csr <= C.CSR_PMPADDR63) {
-    h.pmp.writeAddr(csr - C.CSR_PMPADDR0, value);
+  if (csr >= CSR_PMPADDR0 && csr <= CSR_PMPADDR63) {
+    h.pmp.writeAddr(csr - CSR_PMPADDR0, value);
     return;
   }
   switch (csr) {
-    case C.CSR_FFLAGS:
+    case CSR_FFLAGS:
       h.fpu.fflags = Number(value & 0x1fn);
       markFpDirty(h);
       return;
-    case C.CSR_FRM:
+    case CSR_FRM:
       h.fpu.frm = Number(value & 7n);
       markFpDirty(h);
       return;
-    case C.CSR_FCSR:
+    case CSR_FCSR:
       h.fpu.fflags = Number(value & 0x1fn);
       h.fpu.frm = Number((value >> 5n) & 7n);
       markFpDirty(h);
       return;
-    case C.CSR_SSTATUS:
-      writeMstatus(h, value, C.SSTATUS_MASK);
+    case CSR_SSTATUS:
+      writeMstatus(h, value, SSTATUS_MASK);
       return;
-    case C.CSR_SIE:
+    case CSR_SIE:
       h.mie = (h.mie & ~h.mideleg) | (Number(value & 0xffffn) & h.mideleg & MIE_WRITABLE);
       h.endSlice = true;
       return;
-    case C.CSR_STVEC:
+    case CSR_STVEC:
       if ((value & 3n) < 2n) h.stvec = value;
       return;
-    case C.CSR_SCOUNTEREN:
+    case CSR_SCOUNTEREN:
       h.scounteren = Number(value & U32) | 0;
       return;
-    case C.CSR_SENVCFG:
+    case CSR_SENVCFG:
       h.senvcfg = legalEnvcfg(value & SENVCFG_WRITABLE, h.senvcfg);
       h.updateTranslationContext();
       return;
-    case C.CSR_SSCRATCH:
+    case CSR_SSCRATCH:
       h.sscratch = value;
       return;
-    case C.CSR_SEPC:
+    case CSR_SEPC:
       h.sepc = value & ~1n;
       return;
-    case C.CSR_SCAUSE:
+    case CSR_SCAUSE:
       h.scause = value;
       return;
-    case C.CSR_STVAL:
+    case CSR_STVAL:
       h.stval = value;
       return;
-    case C.CSR_SIP: {
+    case CSR_SIP: {
       // Only SSIP is writable through sip, and only when delegated (privileged spec 10.1.3).
-      const mask = C.MIP_SSIP & h.mideleg;
+      const mask = MIP_SSIP & h.mideleg;
       h.mipSoftware = (h.mipSoftware & ~mask) | (Number(value & 0xffffn) & mask);
       h.endSlice = true;
       return;
     }
-    case C.CSR_STIMECMP:
+    case CSR_STIMECMP:
       h.stimecmp = value;
       h.stimecmpNumber = Number(BigInt.asUintN(64, value));
       h.updateSupervisorTimer();
       return;
-    case C.CSR_SATP: {
+    case CSR_SATP: {
       const mode = Number(BigInt.asUintN(64, value) >> 60n);
       // Unsupported modes: the whole write has no effect (privileged spec 10.1.11).
       if (!SATP_SUPPORTED_MODES.has(mode)) return;
@@ -316,12 +383,12 @@ function writeCsrValue(h: Hart, csr: number, value: bigint): void {
       h.flushTranslations();
       return;
     }
-    case C.CSR_MSTATUS:
-      writeMstatus(h, value, C.MSTATUS_WRITABLE);
+    case CSR_MSTATUS:
+      writeMstatus(h, value, MSTATUS_WRITABLE);
       return;
-    case C.CSR_MISA:
+    case CSR_MISA:
       return; // read-only in rvisor (WARL)
-    case C.CSR_MCOUNTINHIBIT: {
+    case CSR_MCOUNTINHIBIT: {
       // CY (bit 0) and IR (bit 2) freeze mcycle/minstret; bit 1 is read-only zero; the hpm bits
       // are writable but the hpm counters are always zero anyway.
       const next = Number(value & 0xfffffffdn) >>> 0;
@@ -332,50 +399,50 @@ function writeCsrValue(h: Hart, csr: number, value: bigint): void {
       setInstret(h, instret, 0);
       return;
     }
-    case C.CSR_MEDELEG:
-      h.medeleg = Number(value & 0xffffn) & C.MEDELEG_WRITABLE;
+    case CSR_MEDELEG:
+      h.medeleg = Number(value & 0xffffn) & MEDELEG_WRITABLE;
       return;
-    case C.CSR_MIDELEG:
+    case CSR_MIDELEG:
       h.mideleg = Number(value & 0xffffn) & MIDELEG_WRITABLE;
       h.endSlice = true;
       return;
-    case C.CSR_MIE:
+    case CSR_MIE:
       h.mie = Number(value & 0xffffn) & MIE_WRITABLE;
       h.endSlice = true;
       return;
-    case C.CSR_MTVEC:
+    case CSR_MTVEC:
       if ((value & 3n) < 2n) h.mtvec = value;
       return;
-    case C.CSR_MCOUNTEREN:
+    case CSR_MCOUNTEREN:
       h.mcounteren = Number(value & U32) | 0;
       return;
-    case C.CSR_MENVCFG:
+    case CSR_MENVCFG:
       h.menvcfg = legalEnvcfg(BigInt.asUintN(64, value) & MENVCFG_WRITABLE, h.menvcfg);
       h.updateTranslationContext();
       h.updateSupervisorTimer();
       h.endSlice = true;
       return;
-    case C.CSR_MSCRATCH:
+    case CSR_MSCRATCH:
       h.mscratch = value;
       return;
-    case C.CSR_MEPC:
+    case CSR_MEPC:
       h.mepc = value & ~1n;
       return;
-    case C.CSR_MCAUSE:
+    case CSR_MCAUSE:
       h.mcause = value;
       return;
-    case C.CSR_MTVAL:
+    case CSR_MTVAL:
       h.mtval = value;
       return;
-    case C.CSR_MIP:
+    case CSR_MIP:
       h.mipSoftware = (h.mipSoftware & ~MIP_WRITABLE) | (Number(value & 0xffffn) & MIP_WRITABLE);
       h.endSlice = true;
       return;
-    case C.CSR_MCYCLE:
+    case CSR_MCYCLE:
       // The write takes effect after this instruction: the next read sees exactly `value`.
       setCycle(h, value, 1);
       return;
-    case C.CSR_MINSTRET:
+    case CSR_MINSTRET:
       setInstret(h, value, 1);
       return;
     default:
@@ -385,7 +452,7 @@ function writeCsrValue(h: Hart, csr: number, value: bigint): void {
 
 /** CBIE = 2 is reserved (WARL): keep the previous field. */
 function legalEnvcfg(value: bigint, previous: bigint): bigint {
-  if ((value & C.ENVCFG_CBIE) === 2n << 4n) value = (value & ~C.ENVCFG_CBIE) | (previous & C.ENVCFG_CBIE);
+  if ((value & ENVCFG_CBIE) === 2n << 4n) value = (value & ~ENVCFG_CBIE) | (previous & ENVCFG_CBIE);
   return value;
 }
 

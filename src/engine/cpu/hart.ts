@@ -50,8 +50,8 @@ export interface HartOptions {
   id: number;
   ram: GuestRam;
   bus: Bus;
-  /** Current machine time in timebase ticks (the `time` CSR and Sstc comparisons). */
-  readTime: () => number;
+  /** The machine's time in timebase ticks (the `time` CSR and Sstc comparisons). */
+  clock: TimeSource;
   /** Shared across the harts of a machine (decoding is a pure function of the bits). */
   decodeCache?: DecodeCache;
   /**
@@ -61,11 +61,21 @@ export interface HartOptions {
   state?: HartStateBlock;
 }
 
+/**
+ * What a hart reads the time from. An object with a method rather than a closure: the Machine
+ * itself, so that the call is the same method for every machine of a process, V8's training
+ * machine included (a closure per machine made the optimized CSR code deoptimize, "wrong call
+ * target", at the guest's first time read).
+ */
+export interface TimeSource {
+  ticks(): number;
+}
+
 export class Hart {
   readonly id: number;
   readonly ram: GuestRam;
   readonly bus: Bus;
-  readonly readTime: () => number;
+  readonly clock: TimeSource;
   readonly decode: DecodeCache;
 
   /** The state block holding registers, TLB and the JIT exit record. */
@@ -224,7 +234,7 @@ export class Hart {
     this.id = options.id;
     this.ram = options.ram;
     this.bus = options.bus;
-    this.readTime = options.readTime;
+    this.clock = options.clock;
     this.decode = options.decodeCache ?? new DecodeCache();
     const state = options.state ?? { buffer: new ArrayBuffer(HART_STATE.SIZE), offset: 0 };
     this.state = state;
@@ -256,6 +266,11 @@ export class Hart {
     this.fpu = new FloatUnit(this.fregs, new Int32Array(buffer, offset + HART_STATE.FP_CONTROL, 2));
     this.pmp.onChange = () => this.flushTranslations();
     this.updateTranslationContext();
+  }
+
+  /** Machine time in timebase ticks. */
+  readTime(): number {
+    return this.clock.ticks();
   }
 
   /**
