@@ -18,10 +18,10 @@ import type { VirtioDevice } from './devices/virtio/device.js';
 import { RAM_BASE, VIRT_MEMORY_MAP, PLIC_NUM_SOURCES, VIRTIO_MMIO_SLOTS, findRegion } from './memmap.js';
 import { buildVirtDeviceTree } from './virt-device-tree.js';
 
-/** Timebase of mtime/time: 10 MHz, as QEMU's virt machine. */
-
 /** The host clock: one function for every machine (see TimeSource in cpu/hart.ts). */
 const hostNow = (): number => performance.now();
+
+/** Timebase of mtime/time: 10 MHz, as QEMU's virt machine. */
 export const TIMEBASE_FREQUENCY = 10_000_000;
 
 /** What rvisor implements, advertised in the device tree (ARCHITECTURE.md: exactly that). */

@@ -109,8 +109,6 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
         fetchOffset = h.fetchOffset;
         if (offset < 0) {
           pc = h.pc;
-          fetchPage = h.fetchPage;
-          fetchOffset = h.fetchOffset;
           dataSet = h.dataSet;
           continue;
         }
@@ -129,8 +127,6 @@ export function runSlice(h: Hart, budget: number, stopAtPageChange = false, cont
         fetchOffset = h.fetchOffset;
         if (second < 0) {
           pc = h.pc;
-          fetchPage = h.fetchPage;
-          fetchOffset = h.fetchOffset;
           dataSet = h.dataSet;
           continue;
         }

@@ -1487,16 +1487,14 @@ function emitInstruction(
   }
   const load = LOADS_BY_OP[d.op];
   if (load !== undefined) {
-    if (l.access !== undefined) emitGroupedAddress(e, l, rs1, imm, () => leaveBefore(j, off));
-    else emitAccess(e, l, rs1, imm, load[0], false, () => leaveBefore(j, off));
+    emitPlainAddress(e, l, rs1, imm, load[0], false, () => leaveBefore(j, off));
     f.mem(load[1], 0, 0);
     setReg(rd);
     return;
   }
   const store = STORES_BY_OP[d.op];
   if (store !== undefined) {
-    if (l.access !== undefined) emitGroupedAddress(e, l, rs1, imm, () => leaveBefore(j, off));
-    else emitAccess(e, l, rs1, imm, store[0], true, () => leaveBefore(j, off));
+    emitPlainAddress(e, l, rs1, imm, store[0], true, () => leaveBefore(j, off));
     reg(rs2);
     f.mem(store[1], 0, 0);
     return;
@@ -2393,12 +2391,8 @@ function emitFloatAccess(e: Emitter, l: Locals, d: DecodedInstruction, leave: ()
     l.fp.fsOn = true;
   }
   const double = d.op === Op.FLD || d.op === Op.FSD;
-  const address = (store: boolean) => {
-    if (l.access !== undefined) emitGroupedAddress(e, l, d.rs1, d.imm, leave);
-    else emitAccess(e, l, d.rs1, d.imm, double ? 8 : 4, store, leave);
-  };
   if (load) {
-    address(false);
+    emitPlainAddress(e, l, d.rs1, d.imm, double ? 8 : 4, false, leave);
     f.mem(double ? W.I64_LOAD : W.I64_LOAD32_U, 0, 0);
     if (!double) {
       f.i64(-0x100000000);
@@ -2422,7 +2416,7 @@ function emitFloatAccess(e: Emitter, l: Locals, d: DecodedInstruction, leave: ()
     }
     return;
   }
-  address(true);
+  emitPlainAddress(e, l, d.rs1, d.imm, double ? 8 : 4, true, leave);
   f.get(l.state);
   f.mem(W.I64_LOAD, HART_STATE.FLOAT_REGS + 8 * d.rs2, 3);
   f.mem(double ? W.I64_STORE : W.I64_STORE32, 0, 0);
@@ -2551,6 +2545,23 @@ function emitAtomic(e: Emitter, l: Locals, d: DecodedInstruction, leave: () => v
   f.mem(word ? W.I64_STORE32 : W.I64_STORE, 0, 0);
   f.get(l.tmp);
   setReg(d.rd);
+}
+
+/**
+ * The host address of a plain load or store (integer or float) of `size` bytes at rs1 + imm: through
+ * its access group's addend when it has one (l.access), else its own TLB check.
+ */
+function emitPlainAddress(
+  e: Emitter,
+  l: Locals,
+  rs1: number,
+  imm: number,
+  size: number,
+  store: boolean,
+  leave: () => void,
+): void {
+  if (l.access !== undefined) emitGroupedAddress(e, l, rs1, imm, leave);
+  else emitAccess(e, l, rs1, imm, size, store, leave);
 }
 
 /**
