@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { DEFAULT_LIMITS, inertPageImports, translatePageCopy } from '../engine/jit/translate.js';
 import { randomProgram } from '../engine/jit/random-program.js';
 import { newWasmMemory } from '../engine/cpu/hart-state.js';
-import { warmUpSweepPage } from '../engine/warm-up.js';
+import { warmUpSweepPage } from '../engine/warm-up-program.js';
 import type { TranslationReply, TranslationRequest, TranslationWorkerData } from './translation-worker.js';
 import { configureV8Tiers } from './v8-tiers.js';
 

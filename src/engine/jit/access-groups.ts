@@ -101,13 +101,13 @@ function writesInteger(d: DecodedInstruction, r: number): boolean {
 }
 
 /** Plans of a block without two accesses: nothing grouped (read-only). */
-const NONE: readonly AccessPlan[] = [];
+export const NO_PLANS: readonly AccessPlan[] = [];
 
 /** The plan for each instruction of a block's body (undefined: an access checked on its own). */
 export function planAccessGroups(body: readonly DecodedInstruction[]): readonly AccessPlan[] {
   let accesses = 0;
   for (const d of body) if (WIDTH[d.op] !== 0) accesses++;
-  if (accesses < 2) return NONE;
+  if (accesses < 2) return NO_PLANS;
   const plans: AccessPlan[] = new Array<AccessPlan>(body.length).fill(undefined);
   // Per slot, the last instruction of the group using it (-1: free).
   const busyUntil = new Int32Array(GROUP_SLOTS).fill(-1);

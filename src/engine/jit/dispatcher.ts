@@ -11,7 +11,7 @@
 
 import { HART_STATE } from '../cpu/hart-state.js';
 import { TLB_ENTRIES } from '../cpu/tlb-size.js';
-import { buildModule, FunctionWriter, ValType, W } from './wasm-writer.js';
+import { buildModule, FunctionWriter, moduleFunction, ValType, W } from './wasm-writer.js';
 import { PAGE_TYPE, EXIT_JUMP } from './translate.js';
 
 export function buildDispatcher(codeIndexOffset: number): Uint8Array {
@@ -97,5 +97,5 @@ export function buildDispatcher(codeIndexOffset: number): Uint8Array {
     params: [ValType.I32, ValType.I32, ValType.I32, ValType.I32],
     results: [ValType.I32],
   };
-  return buildModule([PAGE_TYPE, dispatchType], [{ type: 1, body: f.body(), exportName: 'dispatch' }], true);
+  return buildModule([PAGE_TYPE, dispatchType], [moduleFunction(1, f.body(), 'dispatch')], true);
 }

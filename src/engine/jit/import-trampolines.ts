@@ -4,7 +4,7 @@
 // wasm functions import for ~0.02 ms. So one small module imports the JavaScript functions once
 // and exports wasm functions that call them, and page modules import those.
 
-import { buildModule, FunctionWriter, ValType, type FunctionType } from './wasm-writer.js';
+import { buildModule, FunctionWriter, moduleFunction, ValType, type FunctionType } from './wasm-writer.js';
 
 /** The runtime functions page modules import, in their import order (translate.ts IMPORT_*). */
 export const PAGE_IMPORTS: readonly { name: string; type: FunctionType }[] = [
@@ -27,7 +27,7 @@ export function pageImports(
     const f = new FunctionWriter(type.params.length);
     for (let p = 0; p < type.params.length; p++) f.get(p);
     f.call(index);
-    return { type: index, body: f.body(), exportName: name };
+    return moduleFunction(index, f.body(), name);
   });
   const module = new WebAssembly.Module(
     buildModule(

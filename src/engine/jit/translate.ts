@@ -43,10 +43,12 @@ import {
   W,
   ByteWriter,
   HINT_OPTIMIZED,
+  moduleFunction,
   type FunctionType,
+  type ModuleFunction,
 } from './wasm-writer.js';
 import { PAGE_IMPORTS, pageImports } from './import-trampolines.js';
-import { planAccessGroups, type AccessPlan } from './access-groups.js';
+import { NO_PLANS, planAccessGroups, type AccessPlan } from './access-groups.js';
 import { ARITHMETIC } from './op-classes.js';
 
 /** Exit kinds written to HART_STATE.EXIT_KIND. */
@@ -402,9 +404,13 @@ class HelperSet {
     return this.index[k];
   }
 
-  functions(): { type: number; body: ByteWriter; exportName: null }[] {
+  /** Append the helpers in use to a module's function list (after the page function). */
+  appendTo(functions: ModuleFunction[]): void {
     const bodies = (helperCache ??= buildHelperBodies());
-    return this.order.map((h) => ({ ...bodies[h - FIRST_HELPER], exportName: null }));
+    for (const h of this.order) {
+      const { type, body } = bodies[h - FIRST_HELPER];
+      functions.push(moduleFunction(type, body, null));
+    }
   }
 }
 
@@ -828,9 +834,12 @@ export function translatePage(
     // Leaving before instruction j: give back the budget of the instructions not executed.
     const leaveBefore = (j: number, off: number) => exitAt(off, EXIT_INTERPRET, len - j);
     // Blocks holding an offset of `ungrouped` check each access on its own (see Jit.noteExit).
-    const plans = block.body.some((ins) => ungrouped.includes(ins.off))
-      ? []
-      : planAccessGroups(block.body.map((ins) => ins.d));
+    // (An empty body, a block ending at its first instruction, is an array of another V8 map:
+    // planAccessGroups is not given one, or its optimized code deoptimizes there.)
+    const plans =
+      block.body.length < 2 || block.body.some((ins) => ungrouped.includes(ins.off))
+        ? NO_PLANS
+        : planAccessGroups(block.body.map((ins) => ins.d));
     const locals: Locals = {
       vb,
       epc,
@@ -1033,10 +1042,8 @@ export function translatePage(
     { params: [ValType.I32, ValType.I32, ValType.I32], results: [ValType.I32] },
     { params: [ValType.I32], results: [ValType.F64] },
   ];
-  const functions = [
-    { type: TYPE_PAGE, body: f.body(), exportName: 'run' as string | null },
-    ...helpers.functions(),
-  ];
+  const functions = [moduleFunction(TYPE_PAGE, f.body(), 'run')];
+  helpers.appendTo(functions);
   const resume = new Uint8Array(2048);
   for (const b of blocks) {
     b.body.forEach((ins, j) => {

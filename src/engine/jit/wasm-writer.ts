@@ -397,6 +397,22 @@ export interface FunctionType {
  */
 export const HINT_OPTIMIZED = 1 | (2 << 2) | (2 << 4);
 
+/** A function of a module being built: its type index, body and export name (null: none). */
+export interface ModuleFunction {
+  type: number;
+  body: ByteWriter;
+  exportName: string | null;
+}
+
+/**
+ * A module's function, always made here: every one then has the same V8 map (hidden class), so the
+ * translator's optimized code meets one shape (an object literal in one place and a spread copy in
+ * another had two, and buildModule deoptimized on the second: "wrong map").
+ */
+export function moduleFunction(type: number, body: ByteWriter, exportName: string | null): ModuleFunction {
+  return { type, body, exportName };
+}
+
 /**
  * A module importing one memory ("env"."memory"), with `table` a function table ("env"."table"),
  * and the functions `functionImports` ("env".name, by type index; they take the first function
@@ -405,7 +421,7 @@ export const HINT_OPTIMIZED = 1 | (2 << 2) | (2 << 4);
  */
 export function buildModule(
   types: FunctionType[],
-  functions: { type: number; body: ByteWriter; exportName: string | null }[],
+  functions: ModuleFunction[],
   table = false,
   functionImports: { name: string; type: number }[] = [],
   hint?: number,
@@ -464,15 +480,17 @@ export function buildModule(
   for (const f of functions) funcSec.u32(f.type);
   section(3, funcSec);
   const first = functionImports.length;
-  const exported = functions.map((f, i) => [f.exportName, first + i] as const).filter(([n]) => n !== null);
+  let exports = 0;
+  for (const f of functions) if (f.exportName !== null) exports++;
   const exportSec = new ByteWriter();
-  exportSec.u32(exported.length);
-  for (const [exportName, index] of exported) {
-    exportSec.u32(exportName!.length);
-    for (let i = 0; i < exportName!.length; i++) exportSec.byte(exportName!.charCodeAt(i));
+  exportSec.u32(exports);
+  functions.forEach(({ exportName }, i) => {
+    if (exportName === null) return;
+    exportSec.u32(exportName.length);
+    for (let k = 0; k < exportName.length; k++) exportSec.byte(exportName.charCodeAt(k));
     exportSec.byte(0x00);
-    exportSec.u32(index);
-  }
+    exportSec.u32(first + i);
+  });
   section(7, exportSec);
   if (hint !== undefined) {
     // V8 wants the hints after the function section and before the code section.

@@ -1,0 +1,423 @@
+// The training program for V8 (see warm-up.ts): a small bare-metal image that runs every row of
+// the instruction table once in each privilege mode. Kept apart from the runner so that the
+// translation worker, which only translates the sweep's page, loads none of the machine.
+
+import { Format, INSTRUCTIONS, type InstructionPattern } from './cpu/decode-table.js';
+import { addi, auipc, csr, encB, encI, encJ, encR, encS, lui } from './cpu/encode.js';
+import { RAM_BASE, TEST_FINISHER_BASE, UART0_BASE } from './memmap.js';
+
+/** Layout of the training program in the scratch machine's RAM (offsets from RAM_BASE). */
+const HANDLER = 0x000; // M-mode entry jumps past the handler
+const SWEEP = 0x1000; // the sweep starts a page of its own (the worker translates that page)
+const DATA = 0x4000; // two data pages; the data pointer sits in the middle of the first
+const ROOT = 0x8000; // Sv39 root page table
+/** RAM of the scratch machine that runs the program. */
+export const RAM_BYTES = 0x10000;
+/** U-mode runs the sweep through a user gigapage at this virtual address (same physical RAM). */
+const USER_VA = 0x4000_0000;
+
+const SCRATCH = [
+  1, 5, 6, 7, 8, 9, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+];
+/** Register codes (x8 + code) a compressed instruction may write: not x10-x12 (the pointers). */
+const CSCRATCH = [0, 1, 5, 6, 7];
+const DATA_REG = 10; // data pointer (sp too, for the compressed sp-relative forms)
+const MMIO_REG = 11; // the UART
+const JUMP_REG = 12; // target of the sweep's indirect jumps
+const HANDLER_TMP = 3; // gp: the trap handler's temporary
+export const PHASE_REG = 4; // tp: the mode phase
+const SP = 2;
+
+/** CSRs the sweep writes (fflags, frm, fcsr, sscratch) and only reads (counters, sstatus, sie, satp, sip). */
+const CSR_WRITABLE = [0x001, 0x002, 0x003, 0x140];
+const CSR_READ_ONLY = [0xc00, 0xc01, 0xc02, 0x100, 0x104, 0x180, 0x144, 0x14d];
+
+const C_NOP = 0x0001;
+const ECALL = 0x00000073;
+const MRET = 0x30200073;
+
+/** A tiny deterministic generator (xorshift32): the same program every time. */
+function rng(seed: number): (n: number) => number {
+  let s = seed >>> 0 || 1;
+  return (n) => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s % n;
+  };
+}
+
+class Code {
+  readonly bytes = new Uint8Array(RAM_BYTES);
+  private readonly view = new DataView(this.bytes.buffer);
+  private readonly labels = new Map<string, number>();
+  private readonly fixups: { at: number; label: string; make: (offset: number) => number }[] = [];
+  constructor(public at: number) {}
+  word(w: number): void {
+    this.view.setUint32(this.at, w >>> 0, true);
+    this.at += 4;
+  }
+  half(h: number): void {
+    this.view.setUint16(this.at, h & 0xffff, true);
+    this.at += 2;
+  }
+  /** A compressed instruction padded to a 4-byte slot, so the handler skips any slot by 4. */
+  compressed(h: number): void {
+    this.half(h);
+    this.half(C_NOP);
+  }
+  dword(offset: number, v: bigint): void {
+    this.view.setBigUint64(offset, v, true);
+  }
+  label(name: string): void {
+    this.labels.set(name, this.at);
+  }
+  /** A branch or jump to a label, encoded once every label is known (`resolve`). */
+  to(label: string, make: (offset: number) => number): void {
+    this.fixups.push({ at: this.at, label, make });
+    this.word(0);
+  }
+  /** rd = the address of a label, pc-relative (auipc + addi). */
+  address(rd: number, label: string): void {
+    const hi = (offset: number) => (offset + 0x800) >> 12;
+    this.to(label, (offset) => auipc(rd, hi(offset)));
+    this.to(label, (offset) => addi(rd, rd, offset + 4 - (hi(offset + 4) << 12)));
+  }
+  resolve(): void {
+    for (const { at, label, make } of this.fixups) {
+      const target = this.labels.get(label);
+      if (target === undefined) throw new Error(`warm-up: no label ${label}`);
+      this.view.setUint32(at, make(target - at) >>> 0, true);
+    }
+  }
+}
+
+const csrrw = (rd: number, number: number, rs1: number) => csr(1, rd, rs1, number);
+const csrrs = (rd: number, number: number, rs1: number) => csr(2, rd, rs1, number);
+const csrrc = (rd: number, number: number, rs1: number) => csr(3, rd, rs1, number);
+const slli = (rd: number, rs1: number, shamt: number) => encI(0x13, 1, rd, rs1, shamt);
+const sw = (rs2: number, rs1: number, imm: number) => encS(0x23, 2, rs1, rs2, imm);
+const CSR = {
+  mstatus: 0x300,
+  mtvec: 0x305,
+  mepc: 0x341,
+  mcause: 0x342,
+  satp: 0x180,
+  sstatus: 0x100,
+  mcounteren: 0x306,
+  menvcfg: 0x30a,
+};
+
+/** One row of the table, made to run in place. */
+function emitRow(c: Code, p: InstructionPattern, pick: (n: number) => number): void {
+  const any = () => SCRATCH[pick(SCRATCH.length)];
+  const opcode = p.match & 0x7f;
+  const place = (fields: number) => c.word(((fields & ~p.mask) | p.match) >>> 0);
+  const regs = (rd: number, rs1: number, rs2: number) => (rd << 7) | (rs1 << 15) | (rs2 << 20);
+  const imm12 = () => pick(4096) << 20;
+  // Data offsets below and above the pointer (the address arithmetic differs by sign), and the
+  // last byte of the page: misaligned, and crossing into the next page for every width above 1.
+  // The one below is 8-byte aligned, so that every width also takes its aligned fast path (a
+  // path first met in the guest deoptimizes the interpreter's loop: 100-200 ms of recompiling).
+  const offsets = () => [-8 - 8 * pick(256), pick(2048), 0x7ff].map((o) => o & 0xfff);
+  switch (p.format) {
+    case Format.NONE:
+      // ecall closes the sweep; mret/sret/wfi would leave it. ebreak traps and is skipped.
+      if (p.name === 'ebreak') c.word(p.match);
+      return;
+    case Format.J:
+      c.word(encJ(pick(2) === 0 ? 0 : any(), 4));
+      return;
+    case Format.B:
+      // To the next slot either way; equal operands and x0 against a register make both
+      // outcomes likely for every condition (an outcome first met in the guest deoptimizes).
+      c.word(encB((p.match >>> 12) & 7, any(), any(), 4));
+      for (const r of [any(), any()]) c.word(encB((p.match >>> 12) & 7, r, r, 4));
+      c.word(encB((p.match >>> 12) & 7, 0, any(), 4));
+      c.word(encB((p.match >>> 12) & 7, any(), 0, 4));
+      return;
+    case Format.I:
+      if (opcode === 0x67) {
+        // jalr to the slot after it, through a pointer made by auipc.
+        c.word(auipc(JUMP_REG, 0));
+        c.word(encI(0x67, 0, any(), JUMP_REG, 8));
+      } else if (opcode === 0x03) {
+        for (const o of offsets()) place(regs(any(), DATA_REG, 0) | (o << 20));
+        // The same load from the UART's line status register: the device path.
+        place(regs(any(), MMIO_REG, 0) | (5 << 20));
+      } else {
+        place(regs(any(), any(), 0) | imm12());
+      }
+      return;
+    case Format.S: {
+      for (const o of offsets()) place(regs(o & 0x1f, DATA_REG, any()) | ((o >> 5) << 25));
+      // And to the UART's scratch register.
+      place(regs(7, MMIO_REG, any()));
+      return;
+    }
+    case Format.FP_LOAD:
+      for (const o of offsets()) place(regs(any(), DATA_REG, 0) | (o << 20));
+      return;
+    case Format.FP_STORE:
+      for (const o of offsets()) place(regs(o & 0x1f, DATA_REG, any()) | ((o >> 5) << 25));
+      return;
+    case Format.AMO:
+    case Format.CBO:
+      place(regs(any(), DATA_REG, any()));
+      return;
+    case Format.SFENCE:
+      place(regs(0, pick(2) === 0 ? 0 : DATA_REG, 0));
+      return;
+    case Format.CSR:
+    case Format.CSRI: {
+      const writable = pick(2) === 0;
+      const csr = writable
+        ? CSR_WRITABLE[pick(CSR_WRITABLE.length)]
+        : CSR_READ_ONLY[pick(CSR_READ_ONLY.length)];
+      // A read-only CSR only through csrrs/csrrc with x0 (no write): the others trap, and are skipped.
+      const source = writable ? (p.format === Format.CSR ? any() : pick(32)) : 0;
+      place(regs(any(), source, 0) | (csr << 20));
+      return;
+    }
+    case Format.FP_R:
+    case Format.FP_R4:
+      // Rounding modes at random: the reserved ones trap, as they should.
+      place(regs(any(), any(), any()) | (any() << 27) | (pick(8) << 12));
+      return;
+    default:
+      if (/^(div|rem|mulh)/.test(p.name)) {
+        // Division's special cases (by zero; the most negative value by -1, 64- and 32-bit) and
+        // the high multiplies of negative values: paths random operands rarely take, each of
+        // which would otherwise deoptimize the interpreter's out-of-line execution when a guest
+        // first took it.
+        c.word(addi(EDGE_B, 0, 0));
+        place(regs(any(), any(), EDGE_B));
+        c.word(addi(EDGE_B, 0, -1));
+        c.word(addi(EDGE_A, 0, 1));
+        c.word(slli(EDGE_A, EDGE_A, 63));
+        place(regs(any(), EDGE_A, EDGE_B));
+        c.word(lui(EDGE_A, 0x80000));
+        place(regs(any(), EDGE_A, EDGE_B));
+        place(regs(any(), EDGE_B, EDGE_A));
+      }
+      // R, U, shifts, fences: operands at random, immediates too.
+      place(regs(any(), any(), any()) | (pick(1 << 12) << 20));
+  }
+}
+
+/** Scratch registers the division edge cases load (among SCRATCH, so harmless to the sweep). */
+const EDGE_A = 28;
+const EDGE_B = 29;
+
+/**
+ * Every CSR the harts implement that guests read (unprivileged, supervisor, machine): the sweep
+ * reads each once, since the CSR rows of the table reach only a few. Firmware and Linux read and
+ * write dozens; each CSR first met in a boot made readCsr, executeCsr or executeOther deoptimize
+ * (3, 2 and 3 times in a Debian boot, ~300 ms of recompiles together). Where the mode lacks the
+ * privilege, the access traps and is skipped.
+ */
+const CSR_SWEPT = [
+  0x001, 0x002, 0x003, 0xc00, 0xc01, 0xc02, 0xc03, 0x100, 0x104, 0x105, 0x106, 0x10a, 0x140, 0x141, 0x142,
+  0x143, 0x144, 0x14d, 0x180, 0xf11, 0xf12, 0xf13, 0xf14, 0xf15, 0x300, 0x301, 0x302, 0x303, 0x304, 0x305,
+  0x306, 0x30a, 0x320, 0x323, 0x340, 0x341, 0x342, 0x343, 0x344, 0x3a0, 0x3b0, 0xb00, 0xb02, 0xb03,
+];
+/** CSRs also written with their own value (csrrs with a zero register: the write path, no change). */
+const CSR_REWRITTEN = [0x100, 0x104, 0x106, 0x10a, 0x144, 0x14d, 0x180, 0x300, 0x304, 0x306, 0x30a, 0x344];
+
+function emitCsrSweep(c: Code): void {
+  for (const number of CSR_SWEPT) c.word(csrrs(EDGE_A, number, 0));
+  c.word(addi(EDGE_B, 0, 0));
+  for (const number of CSR_REWRITTEN) c.word(csrrs(EDGE_A, number, EDGE_B));
+  // sstatus.SIE set and cleared (Linux's local_irq_enable/disable; sie is zero: nothing is taken).
+  c.word(addi(EDGE_B, 0, 2));
+  c.word(csrrs(EDGE_A, CSR.sstatus, EDGE_B));
+  c.word(csrrc(EDGE_A, CSR.sstatus, EDGE_B));
+}
+
+/** A sample of every compressed form (RV64C), registers held to the scratch set. */
+function emitCompressed(c: Code, pick: (n: number) => number): void {
+  const creg = () => CSCRATCH[pick(CSCRATCH.length)];
+  const any = () => SCRATCH[pick(SCRATCH.length)];
+  const imm = (bitsMask: number) => pick(0x10000) & bitsMask;
+  const DATA_CREG = DATA_REG - 8;
+  for (let round = 0; round < 2; round++) {
+    // Quadrant 0: c.addi4spn (nonzero immediate), c.fld, c.lw, c.ld, c.fsd, c.sw, c.sd.
+    c.compressed((0 << 13) | (imm(0x1fe0) | 0x20) | (creg() << 2));
+    for (const f3 of [1, 2, 3, 5, 6, 7])
+      c.compressed((f3 << 13) | imm(0x1c60) | (DATA_CREG << 7) | (creg() << 2));
+    // Quadrant 1: c.addi, c.addiw, c.li, c.lui, the ALU group, c.j, c.beqz, c.bnez.
+    for (const f3 of [0, 1, 2]) c.compressed((f3 << 13) | imm(0x107c) | (any() << 7) | 1);
+    c.compressed((3 << 13) | imm(0x107c) | 0x40 | (any() << 7) | 1);
+    // c.srli, c.srai, c.andi (bits 11:10 = 0-2), then sub/xor/or/and/subw/addw (and the two
+    // reserved encodings: illegal, skipped) in bits 12 and 6:5 with bits 11:10 = 3.
+    for (const group of [0, 1, 2]) c.compressed((4 << 13) | (group << 10) | (creg() << 7) | imm(0x107c) | 1);
+    for (let alu = 0; alu < 8; alu++) {
+      c.compressed(
+        (4 << 13) | ((alu >> 2) << 12) | (3 << 10) | (creg() << 7) | ((alu & 3) << 5) | (creg() << 2) | 1,
+      );
+    }
+    c.half((5 << 13) | (1 << 4) | 1); // c.j +4 (over the pad)
+    c.half(C_NOP);
+    for (const f3 of [6, 7]) {
+      c.half((f3 << 13) | (creg() << 7) | (1 << 4) | 1); // c.beqz/c.bnez +4
+      c.half(C_NOP);
+    }
+    // Quadrant 2: c.slli, c.fldsp, c.lwsp, c.ldsp, c.mv, c.add, c.ebreak, c.fsdsp, c.swsp, c.sdsp.
+    c.compressed((0 << 13) | imm(0x107c) | (any() << 7) | 2);
+    for (const f3 of [1, 2, 3]) c.compressed((f3 << 13) | imm(0x107c) | (any() << 7) | 2);
+    c.compressed((4 << 13) | (any() << 7) | (any() << 2) | 2); // c.mv
+    c.compressed((4 << 13) | (1 << 12) | (any() << 7) | (any() << 2) | 2); // c.add
+    c.compressed((4 << 13) | (1 << 12) | 2); // c.ebreak
+    for (const f3 of [5, 6, 7]) c.compressed((f3 << 13) | imm(0x1f80) | (any() << 2) | 2);
+    // c.jr and c.jalr to the slot after them.
+    for (const link of [0, 1]) {
+      c.word(auipc(JUMP_REG, 0));
+      c.word(addi(JUMP_REG, JUMP_REG, 12));
+      c.half((4 << 13) | (link << 12) | (JUMP_REG << 7) | 2);
+      c.half(C_NOP);
+    }
+  }
+}
+
+/** The training program: a RAM image for RAM_BASE (see the layout above). */
+export function warmUpProgram(rounds = 40): Uint8Array {
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 600)
+    throw new RangeError(`warm-up rounds ${rounds}`);
+  const pick = rng(0x5eed);
+  const c = new Code(HANDLER);
+  const TMP = HANDLER_TMP;
+  const T5 = 5;
+  const T6 = 6;
+  const blt = (a: number, b: number) => (o: number) => encB(4, a, b, o);
+  const bge = (a: number, b: number) => (o: number) => encB(5, a, b, o);
+  const bne = (a: number, b: number) => (o: number) => encB(1, a, b, o);
+  const j = (o: number) => encJ(0, o);
+  const sub = (rd: number, rs1: number, rs2: number) => encR(0x33, 0, 0x20, rd, rs1, rs2);
+  const or = (rd: number, rs1: number, rs2: number) => encR(0x33, 6, 0, rd, rs1, rs2);
+  const srli = (rd: number, rs1: number, shamt: number) => encI(0x13, 5, rd, rs1, shamt);
+
+  c.to('start', j);
+  // Trap handler (M-mode): a finished sweep (ecall from U, S or M: causes 8, 9, 11) moves to the
+  // next phase; any other trap skips its 4-byte slot.
+  c.label('handler');
+  c.word(csrrs(TMP, CSR.mcause, 0));
+  c.word(addi(TMP, TMP, -8));
+  c.to('skip', blt(TMP, 0));
+  c.word(addi(TMP, TMP, -4));
+  c.to('skip', bge(TMP, 0));
+  c.word(addi(PHASE_REG, PHASE_REG, 1));
+  c.to('next', j);
+  c.label('skip');
+  c.word(csrrs(TMP, CSR.mepc, 0));
+  c.word(addi(TMP, TMP, 4));
+  c.word(csrrw(0, CSR.mepc, TMP));
+  c.word(MRET);
+
+  // Next phase: phase mod 3 is the mode (0 M bare, 1 S under Sv39, 2 U); after 3 * rounds
+  // sweeps, pass to the test finisher.
+  c.label('next');
+  c.word(addi(TMP, 0, 3 * rounds));
+  c.to('continue', blt(PHASE_REG, TMP));
+  c.word(lui(TMP, TEST_FINISHER_BASE >>> 12));
+  c.word(lui(T5, 5));
+  c.word(addi(T5, T5, 0x555));
+  c.word(sw(T5, TMP, 0));
+  c.label('spin');
+  c.to('spin', j);
+  c.label('continue');
+  c.word(lui(TMP, 2)); // mstatus.MPP (0x1800) cleared
+  c.word(addi(TMP, TMP, -0x800));
+  c.word(csrrc(0, CSR.mstatus, TMP));
+  c.address(TMP, 'sweep');
+  c.word(csrrw(0, CSR.mepc, TMP));
+  c.address(DATA_REG, 'data');
+  c.word(addi(SP, DATA_REG, -0x400));
+  // TMP = phase mod 3
+  c.word(addi(TMP, PHASE_REG, 0));
+  c.word(addi(T6, 0, 3));
+  c.label('mod');
+  c.to('moded', blt(TMP, T6));
+  c.word(addi(TMP, TMP, -3));
+  c.to('mod', j);
+  c.label('moded');
+  c.to('paged', bne(TMP, 0));
+  c.word(lui(TMP, 2)); // M: MPP = 3, no translation
+  c.word(addi(TMP, TMP, -0x800));
+  c.word(csrrs(0, CSR.mstatus, TMP));
+  c.word(csrrw(0, CSR.satp, 0));
+  c.word(MRET);
+  c.label('paged');
+  c.word(addi(T5, 0, 8)); // satp = Sv39 | root
+  c.word(slli(T5, T5, 60));
+  c.address(T6, 'root');
+  c.word(srli(T6, T6, 12));
+  c.word(or(T5, T5, T6));
+  c.word(csrrw(0, CSR.satp, T5));
+  c.word(addi(T6, 0, 1));
+  c.to('user', bne(TMP, T6));
+  c.word(lui(TMP, 1)); // S: MPP = 1 (0x800)
+  c.word(srli(TMP, TMP, 1));
+  c.word(csrrs(0, CSR.mstatus, TMP));
+  c.word(MRET);
+  c.label('user'); // U: MPP = 0; the sweep and the data through the user gigapage
+  c.word(lui(T5, (RAM_BASE - USER_VA) >>> 12));
+  c.word(csrrs(TMP, CSR.mepc, 0));
+  c.word(sub(TMP, TMP, T5));
+  c.word(csrrw(0, CSR.mepc, TMP));
+  c.word(sub(DATA_REG, DATA_REG, T5));
+  c.word(sub(SP, SP, T5));
+  c.word(MRET);
+
+  // M-mode start: the handler, FS on (Initial), the UART pointer; enter phase 0.
+  c.label('start');
+  c.address(TMP, 'handler');
+  c.word(csrrw(0, CSR.mtvec, TMP));
+  c.word(lui(TMP, 2)); // mstatus.FS = Initial (bit 13)
+  c.word(csrrs(0, CSR.mstatus, TMP));
+  c.word(lui(MMIO_REG, UART0_BASE >>> 12));
+  // As OpenSBI leaves them for Linux: counters and stimecmp open to S-mode (mcounteren), Sstc on
+  // (menvcfg.STCE, bit 63: a CSR value above 2^63 - 1 is what the CSR code then meets).
+  c.word(addi(TMP, 0, -1));
+  c.word(csrrw(0, CSR.mcounteren, TMP));
+  c.word(slli(TMP, TMP, 63));
+  c.word(csrrs(0, CSR.menvcfg, TMP));
+  c.word(addi(PHASE_REG, 0, 0));
+  c.to('next', j);
+  if (c.at > SWEEP) throw new Error('warm-up handler overflows its page');
+
+  // The sweep: every table row, then the compressed forms, then ecall.
+  c.at = SWEEP;
+  c.label('sweep');
+  for (const p of INSTRUCTIONS) emitRow(c, p, pick);
+  emitCompressed(c, pick);
+  emitCsrSweep(c);
+  // The sweep's last instruction straddles its page and the next (the fetch's slow path).
+  c.to('straddle', j);
+  if (c.at > SWEEP + 0xffe) throw new Error('warm-up sweep overflows its page');
+  c.at = SWEEP + 0xffe;
+  c.label('straddle');
+  c.word(addi(T5, T5, 1));
+  c.word(ECALL);
+  if (c.at > DATA) throw new Error('warm-up sweep overflows its pages');
+  c.at = DATA + 0x800;
+  c.label('data');
+  c.at = ROOT;
+  c.label('root');
+  c.resolve();
+
+  // Sv39 root: VA 0 (devices, supervisor), VA 1 GiB (RAM, user), VA 2 GiB (RAM, supervisor);
+  // gigapages, accessed and dirty.
+  const [V, R, W, X, U, A, D] = [1n, 2n, 4n, 8n, 16n, 64n, 128n];
+  const ram = BigInt(RAM_BASE / 4096) << 10n;
+  c.dword(ROOT + 0, V | R | W | A | D);
+  c.dword(ROOT + 8, ram | V | R | W | X | U | A | D);
+  c.dword(ROOT + 16, ram | V | R | W | X | A | D);
+  return c.bytes;
+}
+
+/** The sweep's page of the training program, and its entry offset (for the worker). */
+export function warmUpSweepPage(): { code: Uint8Array; entry: number } {
+  return { code: warmUpProgram(1).slice(SWEEP, SWEEP + 4096), entry: 0 };
+}
