@@ -18,7 +18,7 @@ export const WORKLOADS: readonly Workload[] = [
   { name: 'fpkernel', description: 'double precision: 48x48 matrix multiply (fma), n-body' },
   {
     name: 'bignum',
-    description: "multi-precision multiply and submul (mul/mulhu carry chains, as Linux's MPI)",
+    description: "multi-precision multiply and submul (mul/mulhu carry chains, the loops of Linux's MPI)",
   },
 ];
 
