@@ -228,7 +228,10 @@ test('a zero window stops the sender; a window update resumes it (persist probe 
   b.backlog = 65535; // the host behind B is not reading: B advertises window 0
   const data = pattern(200_000, 5);
   a.conn.write(data.subarray(0, 1000));
-  await until(() => concat(b.received).length === 1000);
+  // Until A has B's acknowledgement with the zero window too: B's ACK travels a turn of the event
+  // loop after the data arrives, and on a loaded host the poll saw the data first, so that A sent
+  // the rest into the handshake's window (one CI run: 65,249 bytes arrived).
+  await until(() => concat(b.received).length === 1000 && a.conn.peerWindow === 0);
   a.conn.write(data.subarray(1000));
   await new Promise((resolve) => setTimeout(resolve, 200));
   const got = concat(b.received).length;

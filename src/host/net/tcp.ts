@@ -170,6 +170,10 @@ export class TcpConnection {
   readonly remote: TcpAddress;
   /** Counters for tests and statistics. */
   retransmissions = 0;
+  /** The window the peer advertised last (bytes it will take beyond what it acknowledged). */
+  get peerWindow(): number {
+    return this.sndWnd;
+  }
   private readonly o: TcpConnectionOptions;
   private readonly iss: number;
   private sndUna: number;
