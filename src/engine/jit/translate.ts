@@ -834,12 +834,10 @@ export function translatePage(
     // Leaving before instruction j: give back the budget of the instructions not executed.
     const leaveBefore = (j: number, off: number) => exitAt(off, EXIT_INTERPRET, len - j);
     // Blocks holding an offset of `ungrouped` check each access on its own (see Jit.noteExit).
-    // (An empty body, a block ending at its first instruction, is an array of another V8 map:
-    // planAccessGroups is not given one, or its optimized code deoptimizes there.)
     const plans =
       block.body.length < 2 || block.body.some((ins) => ungrouped.includes(ins.off))
         ? NO_PLANS
-        : planAccessGroups(block.body.map((ins) => ins.d));
+        : planAccessGroups(decodedOf(block.body));
     const locals: Locals = {
       vb,
       epc,
@@ -976,17 +974,14 @@ export function translatePage(
   // The top-level part holding each block.
   const topPart = new Int32Array(blocks.length);
   for (const k of top) topPart.fill(k, k, Math.max(k, regions.end[k]) + 1);
-  emitBlockSearch(
-    f,
-    idx,
-    blocks.map((b) => b.start >>> 1),
-    0,
-    blocks.length,
-    (k) => {
-      if (topPart[k] !== k) setSub(k);
-      f.br(`b${topPart[k]}`);
-    },
-  );
+  // The search keys in a typed array: `blocks.map` made arrays of two V8 maps (holey in the
+  // baseline tier, packed once inlined by the optimizing compiler; see decodedOf).
+  const keys = new Int32Array(blocks.length);
+  for (let k = 0; k < blocks.length; k++) keys[k] = blocks[k].start >>> 1;
+  emitBlockSearch(f, idx, keys, 0, blocks.length, (k) => {
+    if (topPart[k] !== k) setSub(k);
+    f.br(`b${topPart[k]}`);
+  });
   f.br('miss');
   emitParts(top);
   f.end(); // miss: its code follows, then the exit handler's
@@ -1075,10 +1070,21 @@ export function translatePage(
  * a binary search over the whole index range: 11 compares on every dispatch and ~36 KB of machine
  * code per page function. This search is over the blocks only (about log2(blocks) + 2 compares).
  */
+/**
+ * The decoded instructions of a block's body, in an array made the same way whichever V8 tier
+ * runs this: `body.map` gave a holey array in the baseline tier and a packed one once inlined
+ * by the optimizing compiler, two V8 maps, and planAccessGroups deoptimized on the second.
+ */
+function decodedOf(body: readonly Instruction[]): DecodedInstruction[] {
+  const out = new Array<DecodedInstruction>(body.length);
+  for (let k = 0; k < body.length; k++) out[k] = body[k].d;
+  return out;
+}
+
 function emitBlockSearch(
   f: FunctionWriter,
   idx: number,
-  starts: number[],
+  starts: Int32Array,
   lo: number,
   hi: number,
   goToBlock: (k: number) => void,
