@@ -40,6 +40,9 @@ import { DOUBLE_ZERO } from './int64.js';
 
 export { TLB_ENTRIES, TLB_SETS };
 
+/** Slots of Hart.superpageRanges (32 superpages, two page numbers each). */
+const SUPERPAGE_SLOTS = 64;
+
 /** misa: RV64 (MXL=2) with A, C, D, F, I, M, S, U. */
 export const MISA = (2n << 62n) | 0x14112dn;
 
@@ -508,7 +511,7 @@ export class Hart {
       this.flushTranslations();
       return true;
     }
-    for (let k = 0; k < ranges.length; k += 2) {
+    for (let k = 0; k < this.superpageCount; k += 2) {
       if (vpn >= ranges[k] && vpn < ranges[k + 1]) {
         this.flushTranslations();
         return true;
@@ -546,16 +549,26 @@ export class Hart {
     jit[4 * i + 1] = -1;
   }
 
-  /** Page-number ranges [start, end) of superpages with cached entries (see flushPage). */
-  readonly superpageRanges: number[] = [];
+  /**
+   * Page-number ranges [start, end) of superpages with cached entries (see flushPage), in the
+   * first superpageCount slots. A typed array: kernel page numbers exceed V8's small integers, and
+   * a JS array of them changed its elements kind under optimized code (a deopt of the MMU's walk).
+   */
+  readonly superpageRanges = new Float64Array(SUPERPAGE_SLOTS);
+  superpageCount = 0;
   superpageOverflow = false;
 
   /** Note that entries of the superpage [start, end) (page numbers) may be cached. */
   noteSuperpage(start: number, end: number): void {
     const ranges = this.superpageRanges;
-    for (let k = 0; k < ranges.length; k += 2) if (ranges[k] === start) return;
-    if (ranges.length >= 64) this.superpageOverflow = true;
-    else ranges.push(start, end);
+    for (let k = 0; k < this.superpageCount; k += 2) if (ranges[k] === start) return;
+    if (this.superpageCount >= SUPERPAGE_SLOTS) {
+      this.superpageOverflow = true;
+      return;
+    }
+    ranges[this.superpageCount] = start;
+    ranges[this.superpageCount + 1] = end;
+    this.superpageCount += 2;
   }
 
   /**
@@ -596,7 +609,7 @@ export class Hart {
 
   /** Drop every cached translation (satp, sfence.vma, PMP or MXR changes). */
   flushTranslations(): void {
-    this.superpageRanges.length = 0;
+    this.superpageCount = 0;
     this.superpageOverflow = false;
     if (this.filledCount <= FILL_LOG_ENTRIES) {
       const filled = this.filled;

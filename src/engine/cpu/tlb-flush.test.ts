@@ -120,3 +120,32 @@ test('dropWriteEntries drops a page’s write entries, from the log or (after an
     assert.equal(filledEntries(h), before);
   }
 });
+
+test('an sfence.vma address inside a cached superpage flushes everything, outside it one page', () => {
+  const h = hart();
+  const base = RAM_BASE >>> 12;
+  // A kernel-half superpage, its page numbers beyond V8's small integers (Sv39 0xffffffc0...).
+  const kernelGigapage = 2 ** 52 - 2 ** 18;
+  h.noteSuperpage(kernelGigapage, kernelGigapage + 2 ** 18);
+  h.noteSuperpage(base + 512, base + 1024);
+  fill(h, 0, 10);
+  assert.equal(h.flushPage(base + 3), false, 'a page outside both superpages: that page only');
+  assert.equal(filledEntries(h), 9 * 5);
+  assert.equal(h.flushPage(kernelGigapage + 7), true, 'inside the gigapage: everything');
+  assert.equal(filledEntries(h), 0);
+  // The full flush forgot the superpages: the same address now drops one page.
+  fill(h, 0, 10);
+  assert.equal(h.flushPage(kernelGigapage + 7), false);
+  assert.equal(filledEntries(h), 10 * 5);
+  // Noting the same superpage twice takes one slot; past 32 distinct ones every address flushes all.
+  for (let round = 0; round < 2; round++) {
+    for (let k = 1; k <= 32; k++) h.noteSuperpage(base + 1024 * k, base + 1024 * k + 512);
+  }
+  assert.equal(h.superpageOverflow, false);
+  assert.equal(h.flushPage(base + 3), false);
+  h.noteSuperpage(base + 1024 * 33, base + 1024 * 33 + 512);
+  assert.equal(h.superpageOverflow, true);
+  assert.equal(h.flushPage(base + 3), true);
+  assert.equal(filledEntries(h), 0);
+  assert.equal(h.superpageOverflow, false);
+});
