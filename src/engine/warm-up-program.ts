@@ -10,11 +10,23 @@ import { RAM_BASE, TEST_FINISHER_BASE, UART0_BASE } from './memmap.js';
 const HANDLER = 0x000; // M-mode entry jumps past the handler
 const SWEEP = 0x1000; // the sweep starts a page of its own (the worker translates that page)
 const DATA = 0x4000; // two data pages; the data pointer sits in the middle of the first
-const ROOT = 0x8000; // Sv39 root page table
+const ROOT = 0x8000; // the gigapages' table (Sv57 level 2)
+const TOP = 0x9000; // Sv57 root (level 4)
+const LOW_L3 = 0xa000; // level 3 of the low half and of the linear map
+const KERNEL_L3 = 0xb000; // level 3 of the kernel image's half
 /** RAM of the scratch machine that runs the program. */
 export const RAM_BYTES = 0x10000;
 /** U-mode runs the sweep through a user gigapage at this virtual address (same physical RAM). */
 const USER_VA = 0x4000_0000;
+/**
+ * S-mode runs as Linux does under Sv57 (the MMU the machine offers): its code through the
+ * kernel image's mapping (RAM_BASE - 2^32: 0xffffffff80000000), its data through the linear
+ * map (RAM_BASE + LINEAR_OFFSET: 0xff60000080000000). Page numbers of the linear map are beyond
+ * V8's small integers, which the MMU's code otherwise first met in the guest ("overflow" deopts
+ * of the walk's address arithmetic and the data TLB fill), and walks take all five levels. (Code
+ * stays near the top, as Linux's: pc is a double, exact only within 2^53 of zero.)
+ */
+const LINEAR_OFFSET_SHIFTED = -10; // LINEAR_OFFSET = -10 << 52 = 0xff60000000000000
 
 const SCRATCH = [
   1, 5, 6, 7, 8, 9, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
@@ -295,6 +307,7 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   const bne = (a: number, b: number) => (o: number) => encB(1, a, b, o);
   const j = (o: number) => encJ(0, o);
   const sub = (rd: number, rs1: number, rs2: number) => encR(0x33, 0, 0x20, rd, rs1, rs2);
+  const add = (rd: number, rs1: number, rs2: number) => encR(0x33, 0, 0, rd, rs1, rs2);
   const or = (rd: number, rs1: number, rs2: number) => encR(0x33, 6, 0, rd, rs1, rs2);
   const srli = (rd: number, rs1: number, shamt: number) => encI(0x13, 5, rd, rs1, shamt);
 
@@ -315,7 +328,7 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   c.word(csrrw(0, CSR.mepc, TMP));
   c.word(MRET);
 
-  // Next phase: phase mod 3 is the mode (0 M bare, 1 S under Sv39, 2 U); after 3 * rounds
+  // Next phase: phase mod 3 is the mode (0 M bare, 1 S under Sv57, 2 U); after 3 * rounds
   // sweeps, pass to the test finisher.
   c.label('next');
   c.word(addi(TMP, 0, 3 * rounds));
@@ -349,9 +362,9 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   c.word(csrrw(0, CSR.satp, 0));
   c.word(MRET);
   c.label('paged');
-  c.word(addi(T5, 0, 8)); // satp = Sv39 | root
+  c.word(addi(T5, 0, 10)); // satp = Sv57 | root
   c.word(slli(T5, T5, 60));
-  c.address(T6, 'root');
+  c.address(T6, 'top');
   c.word(srli(T6, T6, 12));
   c.word(or(T5, T5, T6));
   c.word(csrrw(0, CSR.satp, T5));
@@ -360,6 +373,15 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   c.word(lui(TMP, 1)); // S: MPP = 1 (0x800)
   c.word(srli(TMP, TMP, 1));
   c.word(csrrs(0, CSR.mstatus, TMP));
+  c.word(addi(T5, 0, 1)); // code: 2^32 lower (the kernel image's mapping)
+  c.word(slli(T5, T5, 32));
+  c.word(csrrs(TMP, CSR.mepc, 0));
+  c.word(sub(TMP, TMP, T5));
+  c.word(csrrw(0, CSR.mepc, TMP));
+  c.word(addi(T5, 0, LINEAR_OFFSET_SHIFTED)); // data: through the linear map
+  c.word(slli(T5, T5, 52));
+  c.word(add(DATA_REG, DATA_REG, T5));
+  c.word(add(SP, SP, T5));
   c.word(MRET);
   c.label('user'); // U: MPP = 0; the sweep and the data through the user gigapage
   c.word(lui(T5, (RAM_BASE - USER_VA) >>> 12));
@@ -403,17 +425,28 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   if (c.at > DATA) throw new Error('warm-up sweep overflows its pages');
   c.at = DATA + 0x800;
   c.label('data');
-  c.at = ROOT;
-  c.label('root');
+  c.at = TOP;
+  c.label('top');
   c.resolve();
 
-  // Sv39 root: VA 0 (devices, supervisor), VA 1 GiB (RAM, user), VA 2 GiB (RAM, supervisor);
-  // gigapages, accessed and dirty.
+  // The gigapages (Sv57 level 2, as an Sv39 root would be): VA 0 (devices, supervisor), VA 1 GiB
+  // (RAM, user), VA 2 GiB (RAM, supervisor, and the linear map's), and the kernel image's;
+  // accessed and dirty.
   const [V, R, W, X, U, A, D] = [1n, 2n, 4n, 8n, 16n, 64n, 128n];
   const ram = BigInt(RAM_BASE / 4096) << 10n;
   c.dword(ROOT + 0, V | R | W | A | D);
   c.dword(ROOT + 8, ram | V | R | W | X | U | A | D);
   c.dword(ROOT + 16, ram | V | R | W | X | A | D);
+  c.dword(ROOT + 510 * 8, ram | V | R | W | X | A | D); // bits 38:30 of 0xffffffff80000000
+  // The levels above (Sv57 4 and 3): the low half and the linear map (bits 56:48 = 0x160) share
+  // a level 3 whose first entry is the gigapages' table; the top of the address space (the
+  // kernel image) has its own, whose last entry is.
+  const table = (offset: number) => (BigInt((RAM_BASE + offset) / 4096) << 10n) | V;
+  c.dword(TOP + 0, table(LOW_L3));
+  c.dword(TOP + 0x160 * 8, table(LOW_L3));
+  c.dword(TOP + 511 * 8, table(KERNEL_L3));
+  c.dword(LOW_L3 + 0, table(ROOT));
+  c.dword(KERNEL_L3 + 511 * 8, table(ROOT));
   return c.bytes;
 }
 

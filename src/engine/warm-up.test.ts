@@ -25,7 +25,7 @@ function recordExceptions(body: () => void): Map<string, number> {
   return seen;
 }
 
-test('the training program sweeps in M, S (Sv39) and U mode, then passes', () => {
+test('the training program sweeps in M, S (Sv57) and U mode, then passes', () => {
   const rounds = 3;
   let result: ReturnType<typeof runWarmUp> | undefined;
   const seen = recordExceptions(() => (result = runWarmUp(rounds)));
@@ -42,6 +42,35 @@ test('the training program sweeps in M, S (Sv39) and U mode, then passes', () =>
   assert.ok((seen.get('U:13') ?? 0) >= rounds, 'a U-mode load faults on the supervisor page');
   assert.ok(result!.instructions > 3 * rounds * 300, `${result!.instructions} instructions`);
   assert.equal(result!.translated, 0, 'nothing is hot enough to be translated');
+});
+
+test('the S-mode sweep runs as Linux does under Sv57: code in the kernel image mapping, data in the linear map', () => {
+  const pcs: number[] = [];
+  const data: bigint[] = [];
+  const original = Hart.prototype.raiseException;
+  Hart.prototype.raiseException = function (this: Hart, cause: number, tval: bigint | number) {
+    if (this.priv === 1) {
+      pcs.push(this.pc);
+      data.push(this.regs.x[10]); // the data pointer
+    }
+    original.call(this, cause, tval);
+  };
+  try {
+    assert.ok(runWarmUp(1)!.finished);
+  } finally {
+    Hart.prototype.raiseException = original;
+  }
+  assert.ok(pcs.length > 0, 'traps from S');
+  // pc is kept signed: 0xffffffff80000000 and up is -2^31 and up.
+  assert.ok(
+    pcs.every((pc) => pc >= -(2 ** 31) && pc < 0),
+    `S traps at ${pcs.map((pc) => pc.toString(16)).join(' ')}`,
+  );
+  // The data pointer: 0xff600000_8000xxxx (Sv57's linear map), a page number beyond 2^31.
+  assert.ok(
+    data.every((p) => BigInt.asUintN(64, p) >> 32n === 0xff600000n),
+    `data at ${data.map((p) => BigInt.asUintN(64, p).toString(16)).join(' ')}`,
+  );
 });
 
 test("the translator's training runs the same program, passing, part of it as translated code", () => {

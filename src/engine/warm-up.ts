@@ -13,7 +13,7 @@
 // once, with operands chosen so that it runs in place (register fields from a scratch set, memory
 // operands through a data pointer, jumps and branches to the next slot, CSRs from a harmless
 // list), a sample of every compressed form, and a few accesses to the UART (a device behind the
-// loads' slow path). This sweep runs in M-mode without translation, in S-mode under Sv39 and in
+// loads' slow path). This sweep runs in M-mode without translation, in S-mode under Sv57 (as Linux: kernel-half addresses) and in
 // U-mode, a number of rounds; a trap handler in M-mode skips whatever faults (illegal in that mode,
 // misaligned, page faults), and the sweep's closing ecall moves on to the next mode. A scratch machine runs it (through the
 // JIT's run loop, nothing hot enough to translate); nothing of it is kept but what V8 learnt.
