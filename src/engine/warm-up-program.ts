@@ -16,8 +16,13 @@ const LOW_L3 = 0xa000; // level 3 of the low half and of the linear map
 const KERNEL_L3 = 0xb000; // level 3 of the kernel image's half
 /** RAM of the scratch machine that runs the program. */
 export const RAM_BYTES = 0x10000;
-/** U-mode runs the sweep through a user gigapage at this virtual address (same physical RAM). */
-const USER_VA = 0x4000_0000;
+/**
+ * U-mode runs the sweep through a user gigapage at this virtual address (same physical RAM):
+ * high in the user half, where Linux under Sv57 puts the stack and the vDSO (0x7fff...), so that
+ * fetches there (page numbers beyond V8's small integers) are not first met in the guest.
+ */
+const USER_VA = 0x7ff0_0000_0000;
+const USER_L2 = 0xc000; // its level-2 table (Sv57)
 /**
  * S-mode runs as Linux does under Sv57 (the MMU the machine offers): its code through the
  * kernel image's mapping (RAM_BASE - 2^32: 0xffffffff80000000), its data through the linear
@@ -384,12 +389,15 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   c.word(add(SP, SP, T5));
   c.word(MRET);
   c.label('user'); // U: MPP = 0; the sweep and the data through the user gigapage
-  c.word(lui(T5, (RAM_BASE - USER_VA) >>> 12));
+  c.word(addi(T5, 0, USER_VA / 2 ** 36)); // T5 = USER_VA - RAM_BASE
+  c.word(slli(T5, T5, 36));
+  c.word(lui(T6, 0x80000)); // -RAM_BASE (sign-extended)
+  c.word(add(T5, T5, T6));
   c.word(csrrs(TMP, CSR.mepc, 0));
-  c.word(sub(TMP, TMP, T5));
+  c.word(add(TMP, TMP, T5));
   c.word(csrrw(0, CSR.mepc, TMP));
-  c.word(sub(DATA_REG, DATA_REG, T5));
-  c.word(sub(SP, SP, T5));
+  c.word(add(DATA_REG, DATA_REG, T5));
+  c.word(add(SP, SP, T5));
   c.word(MRET);
 
   // M-mode start: the handler, FS on (Initial), the UART pointer; enter phase 0.
@@ -429,13 +437,13 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   c.label('top');
   c.resolve();
 
-  // The gigapages (Sv57 level 2, as an Sv39 root would be): VA 0 (devices, supervisor), VA 1 GiB
-  // (RAM, user), VA 2 GiB (RAM, supervisor, and the linear map's), and the kernel image's;
+  // The gigapages (Sv57 level 2): VA 0 (devices, supervisor), VA 2 GiB (RAM, supervisor, and the
+  // linear map's) and the kernel image's in one table, USER_VA's (RAM, user) in another;
   // accessed and dirty.
   const [V, R, W, X, U, A, D] = [1n, 2n, 4n, 8n, 16n, 64n, 128n];
   const ram = BigInt(RAM_BASE / 4096) << 10n;
   c.dword(ROOT + 0, V | R | W | A | D);
-  c.dword(ROOT + 8, ram | V | R | W | X | U | A | D);
+  c.dword(USER_L2 + ((USER_VA / 2 ** 30) % 512) * 8, ram | V | R | W | X | U | A | D);
   c.dword(ROOT + 16, ram | V | R | W | X | A | D);
   c.dword(ROOT + 510 * 8, ram | V | R | W | X | A | D); // bits 38:30 of 0xffffffff80000000
   // The levels above (Sv57 4 and 3): the low half and the linear map (bits 56:48 = 0x160) share
@@ -446,6 +454,7 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   c.dword(TOP + 0x160 * 8, table(LOW_L3));
   c.dword(TOP + 511 * 8, table(KERNEL_L3));
   c.dword(LOW_L3 + 0, table(ROOT));
+  c.dword(LOW_L3 + (Math.floor(USER_VA / 2 ** 39) % 512) * 8, table(USER_L2));
   c.dword(KERNEL_L3 + 511 * 8, table(ROOT));
   return c.bytes;
 }

@@ -44,15 +44,17 @@ test('the training program sweeps in M, S (Sv57) and U mode, then passes', () =>
   assert.equal(result!.translated, 0, 'nothing is hot enough to be translated');
 });
 
-test('the S-mode sweep runs as Linux does under Sv57: code in the kernel image mapping, data in the linear map', () => {
+test('the S-mode sweep runs as Linux does under Sv57: code in the kernel image mapping, data in the linear map; U high in the user half', () => {
   const pcs: number[] = [];
   const data: bigint[] = [];
+  const userPcs: number[] = [];
   const original = Hart.prototype.raiseException;
   Hart.prototype.raiseException = function (this: Hart, cause: number, tval: bigint | number) {
     if (this.priv === 1) {
       pcs.push(this.pc);
       data.push(this.regs.x[10]); // the data pointer
     }
+    if (this.priv === 0) userPcs.push(this.pc);
     original.call(this, cause, tval);
   };
   try {
@@ -70,6 +72,12 @@ test('the S-mode sweep runs as Linux does under Sv57: code in the kernel image m
   assert.ok(
     data.every((p) => BigInt.asUintN(64, p) >> 32n === 0xff600000n),
     `data at ${data.map((p) => BigInt.asUintN(64, p).toString(16)).join(' ')}`,
+  );
+  // U: RAM through the user gigapage at 0x7ff0_0000_0000 (its first 64 KiB hold the program).
+  assert.ok(userPcs.length > 0, 'traps from U');
+  assert.ok(
+    userPcs.every((pc) => pc >= 0x7ff0_0000_0000 && pc < 0x7ff0_0001_0000),
+    `U traps at ${userPcs.map((pc) => pc.toString(16)).join(' ')}`,
   );
 });
 
