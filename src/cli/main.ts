@@ -25,6 +25,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'run':
+        // The translation worker starts first, while a core is idle (see prestartTranslator).
+        if (!rest.includes('--no-jit')) (await import('../host/translation-worker.js')).prestartTranslator();
         return await (await import('./run-command.js')).runCommand(rest);
       case 'guest':
         return await (await import('./guest-command.js')).guestCommand(rest);

@@ -5,11 +5,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Machine } from '../engine/machine.js';
 import { bootBareMetal, parseBareMetalImage } from '../engine/boot.js';
 import { RAM_BASE } from '../engine/memmap.js';
-import { WorkerTranslator } from './translation-worker.js';
+import { prestartTranslator, WorkerTranslator, workerTranslators } from './translation-worker.js';
 import type { JitOptions, PageTranslator } from '../engine/jit/jit.js';
 import { DEFAULT_LIMITS } from '../engine/jit/translate.js';
 import { addi, bne, machineWith } from '../engine/jit/test-asm.js';
@@ -152,5 +155,41 @@ test('poll takes nothing when nothing was posted, and answers settle once', asyn
     assert.equal(outcomes.length, 1);
   } finally {
     await translator.close();
+  }
+});
+
+test('a prestarted translator is the one workerTranslators hands out, once, and it translates', async () => {
+  prestartTranslator();
+  const first = workerTranslators();
+  const second = workerTranslators();
+  try {
+    assert.ok(first.translator instanceof WorkerTranslator && second.translator instanceof WorkerTranslator);
+    assert.notEqual(first.translator, second.translator, 'the prestarted one is handed out once');
+    const page = await first.translator.translate(new Uint8Array(4096), [0], false, DEFAULT_LIMITS);
+    assert.ok(page.byteLength > 0);
+  } finally {
+    for (const t of [first, second]) {
+      await (t.translator as WorkerTranslator).close();
+      await (t.optimizer as WorkerTranslator).close();
+    }
+  }
+});
+
+test('a prestarted translator nobody claims does not keep the process alive', () => {
+  // A script file, not `-e`: a worker inherits the process's flags, and --input-type stops it.
+  const dir = mkdtempSync(join(tmpdir(), 'rvisor-prestart-'));
+  try {
+    const module = new URL('./translation-worker.js', import.meta.url).href;
+    const script = join(dir, 'prestart.mjs');
+    writeFileSync(
+      script,
+      `const m = await import(${JSON.stringify(module)});\nm.prestartTranslator();\nconsole.log('started');\n`,
+    );
+    const child = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(child.error, undefined, 'exited by itself (a held worker keeps it until the timeout)');
+    assert.equal(child.status, 0, child.stderr);
+    assert.match(child.stdout, /started/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
