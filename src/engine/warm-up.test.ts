@@ -8,13 +8,11 @@ import { runWarmUp, warmUpInterpreter, warmUpProgram, warmUpSweepPage } from './
 
 const PRIV_NAMES = ['U', 'S', '?', 'M'];
 
-/** Record (privilege, cause) of every exception raised while `body` runs. */
-function recordExceptions(body: () => void): Map<string, number> {
-  const seen = new Map<string, number>();
+/** Call `observe` with the hart and cause of every exception raised while `body` runs. */
+function onExceptions(observe: (h: Hart, cause: number) => void, body: () => void): void {
   const original = Hart.prototype.raiseException;
   Hart.prototype.raiseException = function (this: Hart, cause: number, tval: bigint | number) {
-    const key = `${PRIV_NAMES[this.priv]}:${cause}`;
-    seen.set(key, (seen.get(key) ?? 0) + 1);
+    observe(this, cause);
     original.call(this, cause, tval);
   };
   try {
@@ -22,6 +20,15 @@ function recordExceptions(body: () => void): Map<string, number> {
   } finally {
     Hart.prototype.raiseException = original;
   }
+}
+
+/** Record (privilege, cause) of every exception raised while `body` runs. */
+function recordExceptions(body: () => void): Map<string, number> {
+  const seen = new Map<string, number>();
+  onExceptions((h, cause) => {
+    const key = `${PRIV_NAMES[h.priv]}:${cause}`;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+  }, body);
   return seen;
 }
 
@@ -48,20 +55,16 @@ test('the S-mode sweep runs as Linux does under Sv57: code in the kernel image m
   const pcs: number[] = [];
   const data: bigint[] = [];
   const userPcs: number[] = [];
-  const original = Hart.prototype.raiseException;
-  Hart.prototype.raiseException = function (this: Hart, cause: number, tval: bigint | number) {
-    if (this.priv === 1) {
-      pcs.push(this.pc);
-      data.push(this.regs.x[10]); // the data pointer
-    }
-    if (this.priv === 0) userPcs.push(this.pc);
-    original.call(this, cause, tval);
-  };
-  try {
-    assert.ok(runWarmUp(1)!.finished);
-  } finally {
-    Hart.prototype.raiseException = original;
-  }
+  onExceptions(
+    (h) => {
+      if (h.priv === 1) {
+        pcs.push(h.pc);
+        data.push(h.regs.x[10]); // the data pointer
+      }
+      if (h.priv === 0) userPcs.push(h.pc);
+    },
+    () => assert.ok(runWarmUp(1)!.finished),
+  );
   assert.ok(pcs.length > 0, 'traps from S');
   // pc is kept signed: 0xffffffff80000000 and up is -2^31 and up.
   assert.ok(
