@@ -10,6 +10,8 @@ import { RAM_BASE, TEST_FINISHER_BASE, UART0_BASE } from './memmap.js';
 const HANDLER = 0x000; // M-mode entry jumps past the handler
 const SWEEP = 0x1000; // the sweep starts a page of its own (the worker translates that page)
 const DATA = 0x4000; // two data pages; the data pointer sits in the middle of the first
+/** A data address (offset from RAM_BASE) the runner may use once the program is done. */
+export const SCRATCH_DATA = DATA;
 const ROOT = 0x8000; // the gigapages' table (Sv57 level 2)
 const TOP = 0x9000; // Sv57 root (level 4)
 const LOW_L3 = 0xa000; // level 3 of the low half and of the linear map
@@ -50,6 +52,9 @@ const CSR_WRITABLE = [0x001, 0x002, 0x003, 0x140];
 const CSR_READ_ONLY = [0xc00, 0xc01, 0xc02, 0x100, 0x104, 0x180, 0x144, 0x14d];
 
 const C_NOP = 0x0001;
+/** c.addi16sp sp, 16 and sp, -16 (nzimm[9] in bit 12; [4|6|8:7|5] in bits 6:2). */
+const C_ADDI16SP_UP = 0x6141;
+const C_ADDI16SP_DOWN = 0x717d;
 const ECALL = 0x00000073;
 const MRET = 0x30200073;
 
@@ -125,6 +130,9 @@ const CSR = {
   sstatus: 0x100,
   mcounteren: 0x306,
   menvcfg: 0x30a,
+  pmpcfg0: 0x3a0,
+  pmpaddr0: 0x3b0,
+  pmpaddr1: 0x3b1,
 };
 
 /** One row of the table, made to run in place. */
@@ -241,7 +249,9 @@ const CSR_SWEPT = [
   0x306, 0x30a, 0x320, 0x323, 0x340, 0x341, 0x342, 0x343, 0x344, 0x3a0, 0x3b0, 0xb00, 0xb02, 0xb03,
 ];
 /** CSRs also written with their own value (csrrs with a zero register: the write path, no change). */
-const CSR_REWRITTEN = [0x100, 0x104, 0x106, 0x10a, 0x144, 0x14d, 0x180, 0x300, 0x304, 0x306, 0x30a, 0x344];
+const CSR_REWRITTEN = [
+  0x100, 0x104, 0x106, 0x10a, 0x141, 0x144, 0x14d, 0x180, 0x300, 0x304, 0x306, 0x30a, 0x341, 0x344,
+];
 
 function emitCsrSweep(c: Code): void {
   for (const number of CSR_SWEPT) c.word(csrrs(EDGE_A, number, 0));
@@ -251,6 +261,42 @@ function emitCsrSweep(c: Code): void {
   c.word(addi(EDGE_B, 0, 2));
   c.word(csrrs(EDGE_A, CSR.sstatus, EDGE_B));
   c.word(csrrc(EDGE_A, CSR.sstatus, EDGE_B));
+}
+
+/**
+ * Paths the table's rows with random operands rarely take, each of which deoptimized a function
+ * of the interpreter's when a Debian boot first took it: shifts by zero, count-leading/trailing
+ * zeros of a value with a zero half, a store-conditional without a reservation.
+ */
+function emitEdgeCases(c: Code): void {
+  const r = (funct7: number, funct3: number, opcode: number) => (rd: number, rs1: number, rs2: number) =>
+    encR(opcode, funct3, funct7, rd, rs1, rs2);
+  c.word(addi(EDGE_B, 0, 5));
+  for (const [funct3, funct7] of [
+    [1, 0],
+    [5, 0],
+    [5, 0x20],
+  ]) {
+    c.word(encI(0x13, funct3, EDGE_A, EDGE_B, funct7 << 5)); // slli/srli/srai by 0
+    c.word(r(funct7, funct3, 0x33)(EDGE_A, EDGE_B, 0)); // sll/srl/sra by x0
+    c.word(encI(0x1b, funct3, EDGE_A, EDGE_B, funct7 << 5)); // the W forms
+    c.word(r(funct7, funct3, 0x3b)(EDGE_A, EDGE_B, 0));
+  }
+  // clz and ctz (Zbb) of 5 (high half zero) and of 5 << 62 (low half zero).
+  const clz = (rd: number, rs1: number) => encI(0x13, 1, rd, rs1, 0x600);
+  const ctz = (rd: number, rs1: number) => encI(0x13, 1, rd, rs1, 0x601);
+  for (let k = 0; k < 2; k++) {
+    c.word(clz(EDGE_A, EDGE_B));
+    c.word(ctz(EDGE_A, EDGE_B));
+    c.word(slli(EDGE_B, EDGE_B, 62));
+  }
+  // sc.w and sc.d twice: the second fails for want of a reservation whatever came before.
+  for (const funct3 of [2, 3, 2, 3]) c.word(r(0x0c, funct3, 0x2f)(EDGE_A, DATA_REG, EDGE_B));
+  // A load from 4 GiB, physical (M) or through a gigapage (S), beyond every PMP entry: M-mode's
+  // access passes the PMP and faults on the bus, S-mode's fails the PMP (U-mode's page faults).
+  c.word(addi(EDGE_A, 0, 1));
+  c.word(slli(EDGE_A, EDGE_A, 32));
+  c.word(encI(0x03, 3, EDGE_B, EDGE_A, 0));
 }
 
 /** A sample of every compressed form (RV64C), registers held to the scratch set. */
@@ -267,6 +313,9 @@ function emitCompressed(c: Code, pick: (n: number) => number): void {
     // Quadrant 1: c.addi, c.addiw, c.li, c.lui, the ALU group, c.j, c.beqz, c.bnez.
     for (const f3 of [0, 1, 2]) c.compressed((f3 << 13) | imm(0x107c) | (any() << 7) | 1);
     c.compressed((3 << 13) | imm(0x107c) | 0x40 | (any() << 7) | 1);
+    // c.addi16sp (c.lui's encoding with rd = sp): sp up 16 and back.
+    c.compressed(C_ADDI16SP_UP);
+    c.compressed(C_ADDI16SP_DOWN);
     // c.srli, c.srai, c.andi (bits 11:10 = 0-2), then sub/xor/or/and/subw/addw (and the two
     // reserved encodings: illegal, skipped) in bits 12 and 6:5 with bits 11:10 = 3.
     for (const group of [0, 1, 2]) c.compressed((4 << 13) | (group << 10) | (creg() << 7) | imm(0x107c) | 1);
@@ -413,6 +462,20 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   c.word(csrrw(0, CSR.mcounteren, TMP));
   c.word(slli(TMP, TMP, 63));
   c.word(csrrs(0, CSR.menvcfg, TMP));
+  c.word(addi(TMP, 0, 0x80)); // menvcfg.CBZE: cbo.zero allowed below M (OpenSBI sets it too)
+  c.word(csrrs(0, CSR.menvcfg, TMP));
+  // PMP as OpenSBI leaves it: entry 0 the handler's page, closed to S and U; entry 1 the low
+  // 4 GiB (devices and RAM), open. Every S/U access then goes through the entries' range checks,
+  // as in a Linux guest (the runner checks an address beyond them: warm-up.ts).
+  c.word(lui(TMP, (RAM_BASE >>> 2) >>> 12)); // NAPOT of the 4 KiB at RAM_BASE
+  c.word(addi(TMP, TMP, 0x1ff));
+  c.word(csrrw(0, CSR.pmpaddr0, TMP));
+  c.word(lui(TMP, 0x20000)); // NAPOT of [0, 4 GiB): 2^32 / 8 - 1
+  c.word(addi(TMP, TMP, -1));
+  c.word(csrrw(0, CSR.pmpaddr1, TMP));
+  c.word(lui(TMP, 2)); // pmpcfg0: entry 1 NAPOT|RWX (0x1f), entry 0 NAPOT (0x18)
+  c.word(addi(TMP, TMP, 0x1f18 - 0x2000));
+  c.word(csrrw(0, CSR.pmpcfg0, TMP));
   c.word(addi(PHASE_REG, 0, 0));
   c.to('next', j);
   if (c.at > SWEEP) throw new Error('warm-up handler overflows its page');
@@ -423,6 +486,7 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   for (const p of INSTRUCTIONS) emitRow(c, p, pick);
   emitCompressed(c, pick);
   emitCsrSweep(c);
+  emitEdgeCases(c);
   // The sweep's last instruction straddles its page and the next (the fetch's slow path).
   c.to('straddle', j);
   if (c.at > SWEEP + 0xffe) throw new Error('warm-up sweep overflows its page');
@@ -438,13 +502,15 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   c.resolve();
 
   // The gigapages (Sv57 level 2): VA 0 (devices, supervisor), VA 2 GiB (RAM, supervisor, and the
-  // linear map's) and the kernel image's in one table, USER_VA's (RAM, user) in another;
-  // accessed and dirty.
+  // linear map's), VA 4 GiB (beyond RAM and PMP) and the kernel image's in one table, USER_VA's (RAM, user) in another.
   const [V, R, W, X, U, A, D] = [1n, 2n, 4n, 8n, 16n, 64n, 128n];
   const ram = BigInt(RAM_BASE / 4096) << 10n;
   c.dword(ROOT + 0, V | R | W | A | D);
-  c.dword(USER_L2 + ((USER_VA / 2 ** 30) % 512) * 8, ram | V | R | W | X | U | A | D);
+  // The user gigapage without accessed and dirty: the first walks through it set them (the walk's
+  // write-back path, which Linux's page tables take).
+  c.dword(USER_L2 + ((USER_VA / 2 ** 30) % 512) * 8, ram | V | R | W | X | U);
   c.dword(ROOT + 16, ram | V | R | W | X | A | D);
+  c.dword(ROOT + 32, (BigInt(2 ** 32 / 4096) << 10n) | V | R | W | A | D); // 4 GiB: nothing there
   c.dword(ROOT + 510 * 8, ram | V | R | W | X | A | D); // bits 38:30 of 0xffffffff80000000
   // The levels above (Sv57 4 and 3): the low half and the linear map (bits 56:48 = 0x160) share
   // a level 3 whose first entry is the gigapages' table; the top of the address space (the
@@ -457,6 +523,30 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   c.dword(LOW_L3 + (Math.floor(USER_VA / 2 ** 39) % 512) * 8, table(USER_L2));
   c.dword(KERNEL_L3 + 511 * 8, table(ROOT));
   return c.bytes;
+}
+
+/** Rounds of trainDecoder over the sweep's instructions (~1,000 a round). */
+export const DECODER_TRAINING_ROUNDS = 4;
+
+/**
+ * The instruction words of the sweep's page in order (compressed ones as their 16 bits), for
+ * training the decoder (cpu/decoder.ts trainDecoder).
+ */
+export function sweepInstructionWords(): number[] {
+  const page = warmUpSweepPage().code;
+  const words: number[] = [];
+  for (let at = 0; at + 1 < page.length;) {
+    const low = page[at] | (page[at + 1] << 8);
+    if ((low & 3) !== 3) {
+      words.push(low);
+      at += 2;
+    } else {
+      if (at + 3 >= page.length) break;
+      words.push((low | (page[at + 2] << 16) | (page[at + 3] << 24)) >>> 0);
+      at += 4;
+    }
+  }
+  return words;
 }
 
 /** The sweep's page of the training program, and its entry offset (for the worker). */

@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { INSTRUCTIONS } from './cpu/decode-table.js';
-import { lookupPattern } from './cpu/decoder.js';
+import { decodeInstruction, lookupPattern, trainDecoder } from './cpu/decoder.js';
 import { expandCompressed } from './cpu/compressed.js';
 import { Hart } from './cpu/hart.js';
+import { Pmp } from './cpu/pmp.js';
 import { runWarmUp, warmUpInterpreter, warmUpProgram, warmUpSweepPage } from './warm-up.js';
+import { sweepInstructionWords } from './warm-up-program.js';
 
 const PRIV_NAMES = ['U', 'S', '?', 'M'];
 
@@ -168,4 +170,49 @@ test('the sweep reads the CSRs firmware and Linux use, and writes some with thei
   }
   for (const csr of [0x100, 0x144, 0x14d, 0x300, 0x344])
     assert.ok(rewrites.has(csr), `writes CSR 0x${csr.toString(16)}`);
+});
+
+test('the training program sets PMP entries as OpenSBI does and loads beyond them from M and S', () => {
+  const rounds = 2;
+  const decisions = new Map<string, number>();
+  const original = Pmp.prototype.check;
+  Pmp.prototype.check = function (this: Pmp, address: number, size: number, perm: number, priv: number) {
+    const allowed = original.call(this, address, size, perm, priv);
+    const key = `${PRIV_NAMES[priv]}:${address >= 2 ** 32 ? 'beyond' : 'inside'}:${allowed}`;
+    decisions.set(key, (decisions.get(key) ?? 0) + 1);
+    return allowed;
+  };
+  let seen: Map<string, number>;
+  try {
+    seen = recordExceptions(() => assert.ok(runWarmUp(rounds).finished));
+  } finally {
+    Pmp.prototype.check = original;
+  }
+  // Inside the entries S and U pass; beyond them S fails (an access fault) and M passes, to
+  // fault on the bus.
+  for (const key of ['S:inside:true', 'U:inside:true', 'S:beyond:false', 'M:beyond:true'])
+    assert.ok((decisions.get(key) ?? 0) >= 1, `${key} (${JSON.stringify([...decisions])})`);
+  assert.ok((seen.get('M:5') ?? 0) >= rounds, 'M-mode load beyond RAM: access fault');
+  assert.ok((seen.get('S:5') ?? 0) >= rounds, 'S-mode load beyond the PMP entries: access fault');
+});
+
+test('sweepInstructionWords lists the sweep page instruction by instruction', () => {
+  const { code } = warmUpSweepPage();
+  const words = sweepInstructionWords();
+  let at = 0;
+  for (const word of words) {
+    const compressed = (word & 3) !== 3;
+    const expected = compressed
+      ? code[at] | (code[at + 1] << 8)
+      : (code[at] | (code[at + 1] << 8) | (code[at + 2] << 16) | (code[at + 3] << 24)) >>> 0;
+    assert.equal(word, expected, `at ${at}`);
+    at += compressed ? 2 : 4;
+  }
+  assert.ok(at >= 4094, `the words cover the page (${at})`);
+  // c.addi16sp both ways, clz/ctz, and sc.w/sc.d are among them.
+  for (const bits of [0x6141, 0x717d]) assert.ok(words.includes(bits), bits.toString(16));
+  const names = new Set(words.map((w) => decodeInstruction(w).name));
+  for (const name of ['clz', 'ctz', 'sc.w', 'sc.d', 'slli', 'sraw']) assert.ok(names.has(name), name);
+  // trainDecoder decodes them all without complaint.
+  trainDecoder(words, 1);
 });

@@ -4,7 +4,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { DEFAULT_LIMITS, inertPageImports, translatePageCopy } from '../engine/jit/translate.js';
 import { randomProgram } from '../engine/jit/random-program.js';
 import { newWasmMemory } from '../engine/cpu/hart-state.js';
-import { warmUpSweepPage } from '../engine/warm-up-program.js';
+import {
+  DECODER_TRAINING_ROUNDS,
+  sweepInstructionWords,
+  warmUpSweepPage,
+} from '../engine/warm-up-program.js';
+import { trainDecoder } from '../engine/cpu/decoder.js';
 import type { TranslationReply, TranslationRequest, TranslationWorkerData } from './translation-worker.js';
 import { configureV8Tiers } from './v8-tiers.js';
 
@@ -42,6 +47,8 @@ const { optimizing, answers, posted } = workerData as TranslationWorkerData;
 let requested = optimizing;
 function train(step: number): void {
   if (requested || step >= TRAINING_PAGES) return;
+  // Decoding first, once V8 is watching (cpu/decoder.ts trainDecoder).
+  if (step === 0) trainDecoder(sweepInstructionWords(), DECODER_TRAINING_ROUNDS);
   if (step < 2) {
     const { code, entry } = warmUpSweepPage();
     compile({ code, entries: [entry], limits: DEFAULT_LIMITS, sweep: step === 1 });

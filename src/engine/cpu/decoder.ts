@@ -167,10 +167,31 @@ export function decodeInstruction(bits: number): DecodedInstruction {
   return out;
 }
 
+/**
+ * Decode `words` (instruction bits, as decodeInstruction takes them) `rounds` times, for V8's sake
+ * (engine/warm-up.ts, the translation worker's training). V8 records type feedback for a function
+ * only once it has given the function a feedback vector, after its first few calls: the forms a
+ * training decodes once each, first, left none, and the decoder's optimized code deoptimized when
+ * the guest first used them (expandCompressed four times in a Debian boot, on c.fld, c.ld, c.fsd
+ * and c.fldsp, the first compressed forms of the training's sweep; lookupPattern on the first
+ * word of 2^30 or more in the translation worker). Decoding everything again once V8 is watching
+ * covers them.
+ */
+export function trainDecoder(words: readonly number[], rounds: number): void {
+  const out = decodeInstruction(0);
+  // Both forms the callers pass: unsigned (the translator's fetch) and int32 (the decode cache's).
+  for (let round = 0; round < rounds; round++) {
+    for (const word of words) {
+      decodeInto(word, out);
+      decodeInto(word | 0, out);
+    }
+  }
+}
+
 /** Decode into `out`: compressed forms (low bits not 11) through their 32-bit expansion. */
 function decodeInto(bits: number, out: DecodedInstruction): void {
   if ((bits & 3) !== 3) {
-    const expanded = expandCompressed(bits & 0xffff);
+    const expanded = expandCompressed(bits & 0xffff) | 0; // int32, as the 32-bit forms below
     fields(expanded, expanded === 0 ? undefined : lookupPattern(expanded), out);
     out.length = 2;
   } else {
