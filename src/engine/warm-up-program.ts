@@ -549,7 +549,13 @@ export function sweepInstructionWords(): number[] {
   return words;
 }
 
-/** The sweep's page of the training program, and its entry offset (for the worker). */
-export function warmUpSweepPage(): { code: Uint8Array; entry: number } {
-  return { code: warmUpProgram(1).slice(SWEEP, SWEEP + 4096), entry: 0 };
+/**
+ * The sweep's page of the training program, and its entry offset (for the worker): with the next
+ * page's first halfword, as the JIT sends a page (jit.ts), so that the instruction straddling the
+ * two is translated (a path the translator otherwise first met in the guest), and the offset of
+ * that instruction: an entry of its own, since the sweep has more blocks than a translation takes
+ * (translate.ts DEFAULT_LIMITS) and discovery from the start stops short of it.
+ */
+export function warmUpSweepPage(): { code: Uint8Array; entry: number; straddle: number } {
+  return { code: warmUpProgram(1).slice(SWEEP, SWEEP + 4098), entry: 0, straddle: 0xffe };
 }

@@ -43,21 +43,32 @@ function compile({ code, entries, limits, sweep, optimize, ungrouped }: Work) {
 // requests of a Debian boot on a fresh worker: the first 100 took 340-367 ms after this training
 // against 537-557 ms untrained, all 400 1168-1186 ms against 1443-1562 ms.
 const TRAINING_PAGES = 48;
+/** Training steps on the sweep's page (the rest are random programs). */
+const SWEEP_STEPS = 5;
 const { optimizing, answers, posted } = workerData as TranslationWorkerData;
 let requested = optimizing;
 function train(step: number): void {
   if (requested || step >= TRAINING_PAGES) return;
   // Decoding first, once V8 is watching (cpu/decoder.ts trainDecoder).
   if (step === 0) trainDecoder(sweepInstructionWords(), DECODER_TRAINING_ROUNDS);
-  if (step < 2) {
-    const { code, entry } = warmUpSweepPage();
-    compile({ code, entries: [entry], limits: DEFAULT_LIMITS, sweep: step === 1 });
+  let work: Work;
+  if (step < SWEEP_STEPS) {
+    // The sweep's page, a quarter at a time (it has more blocks than one translation takes), then
+    // whole with a linear sweep; the instruction straddling its end with the first quarter.
+    const { code, entry, straddle } = warmUpSweepPage();
+    const quarter = step < 4 ? step : 0;
+    const entries = quarter === 0 ? [entry, straddle] : [entry + quarter * 0x400];
+    work = { code, entries, limits: DEFAULT_LIMITS, sweep: step === 4 };
   } else {
     const program = randomProgram(step, { iterations: 2 });
     const page = new Uint8Array(4096);
     page.set(program.subarray(0, 4096));
-    compile({ code: page, entries: [0], limits: DEFAULT_LIMITS, sweep: step % 2 === 0 });
+    work = { code: page, entries: [0], limits: DEFAULT_LIMITS, sweep: step % 2 === 0 };
   }
+  // As a request arrives: through V8's serializer, as postMessage sends it. The arrays it makes
+  // have other maps than literals, and the translator deoptimized ("wrong map") on the first
+  // request's entries and ungrouped offsets.
+  compile(structuredClone({ ...work, optimize: false, ungrouped: [] }));
   setImmediate(() => train(step + 1));
 }
 train(0);
