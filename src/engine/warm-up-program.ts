@@ -10,7 +10,7 @@ import { RAM_BASE, TEST_FINISHER_BASE, UART0_BASE } from './memmap.js';
 const HANDLER = 0x000; // M-mode entry jumps past the handler
 const SWEEP = 0x1000; // the sweep starts a page of its own (the worker translates that page)
 const DATA = 0x4000; // two data pages; the data pointer sits in the middle of the first
-/** A data address (offset from RAM_BASE) the runner may use once the program is done. */
+/** A data address (offset from RAM_BASE) the runner may use outside the program's run. */
 export const SCRATCH_DATA = DATA;
 const ROOT = 0x8000; // the gigapages' table (Sv57 level 2)
 const TOP = 0x9000; // Sv57 root (level 4)
@@ -266,7 +266,8 @@ function emitCsrSweep(c: Code): void {
 /**
  * Paths the table's rows with random operands rarely take, each of which deoptimized a function
  * of the interpreter's when a Debian boot first took it: shifts by zero, count-leading/trailing
- * zeros of a value with a zero half, a store-conditional without a reservation.
+ * zeros of a value with a zero half, a store-conditional without a reservation, a load that no
+ * PMP entry covers.
  */
 function emitEdgeCases(c: Code): void {
   const r = (funct7: number, funct3: number, opcode: number) => (rd: number, rs1: number, rs2: number) =>
@@ -466,7 +467,7 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   c.word(csrrs(0, CSR.menvcfg, TMP));
   // PMP as OpenSBI leaves it: entry 0 the handler's page, closed to S and U; entry 1 the low
   // 4 GiB (devices and RAM), open. Every S/U access then goes through the entries' range checks,
-  // as in a Linux guest (the runner checks an address beyond them: warm-up.ts).
+  // as in a Linux guest (and the sweep loads beyond them: emitEdgeCases).
   c.word(lui(TMP, (RAM_BASE >>> 2) >>> 12)); // NAPOT of the 4 KiB at RAM_BASE
   c.word(addi(TMP, TMP, 0x1ff));
   c.word(csrrw(0, CSR.pmpaddr0, TMP));
@@ -502,7 +503,8 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   c.resolve();
 
   // The gigapages (Sv57 level 2): VA 0 (devices, supervisor), VA 2 GiB (RAM, supervisor, and the
-  // linear map's), VA 4 GiB (beyond RAM and PMP) and the kernel image's in one table, USER_VA's (RAM, user) in another.
+  // linear map's), VA 4 GiB (beyond RAM and the PMP entries) and the kernel image's in one table,
+  // USER_VA's (RAM, user) in another.
   const [V, R, W, X, U, A, D] = [1n, 2n, 4n, 8n, 16n, 64n, 128n];
   const ram = BigInt(RAM_BASE / 4096) << 10n;
   c.dword(ROOT + 0, V | R | W | A | D);
@@ -533,7 +535,7 @@ export const DECODER_TRAINING_ROUNDS = 4;
  * training the decoder (cpu/decoder.ts trainDecoder).
  */
 export function sweepInstructionWords(): number[] {
-  const page = warmUpSweepPage().code;
+  const page = warmUpSweepPage().code.subarray(0, 4096);
   const words: number[] = [];
   for (let at = 0; at + 1 < page.length;) {
     const low = page[at] | (page[at + 1] << 8);
