@@ -449,6 +449,11 @@ export class Jit {
     ram.onCodeWrite = (page) => this.invalidate(page);
   }
 
+  /** First-tier translations requested and not yet settled (queued or with the translator). */
+  get pendingTranslations(): number {
+    return this.queue.length + this.inFlight;
+  }
+
   /**
    * Run up to `budget` instructions of hart `h`, as the interpreter's runSlice does (same return
    * value, same early return when the slice must end), using translated code where there is some.
