@@ -2,7 +2,6 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { DEFAULT_LIMITS, inertPageImports, translatePageCopy } from '../engine/jit/translate.js';
-import { randomProgram } from '../engine/jit/random-program.js';
 import { newWasmMemory } from '../engine/cpu/hart-state.js';
 import {
   DECODER_TRAINING_ROUNDS,
@@ -35,36 +34,34 @@ function compile({ code, entries, limits, sweep, optimize, ungrouped }: Work) {
 }
 
 // Train the translator (this thread's V8) while no request has come yet (the guest's first
-// ~0.7 s run its firmware in the interpreter): first the training sweep of every instruction kind
-// (engine/warm-up.ts), then pages of random programs (jit/random-program.ts: loops, forward
-// branches, calls, every access width, FP), one page per event-loop turn so that the first request
+// ~0.7 s run its firmware in the interpreter): the training sweep of every instruction kind
+// (engine/warm-up.ts) over and over, one translation per event-loop turn so that the first request
 // is served as soon as it arrives. The guest's first pages are then translated by optimized code
 // with complete feedback instead of by cold JavaScript. Replaying the first 400 translation
-// requests of a Debian boot on a fresh worker: the first 100 took 340-367 ms after this training
+// requests of a Debian boot on a fresh worker: the first 100 took 340-367 ms after such training
 // against 537-557 ms untrained, all 400 1168-1186 ms against 1443-1562 ms.
-const TRAINING_PAGES = 48;
-/** Training steps on the sweep's page (the rest are random programs). */
-const SWEEP_STEPS = 5;
+// It trained on pages of random programs (jit/random-program.ts) after the sweep, until the
+// generator itself got hot: TurboFan spent ~270 ms of a boot compiling it (generateProgram,
+// bodySnippet, weighted; the worker's compiles 994 -> 692 ms without it), code the guest never
+// needs. The sweep alone, 4 interleaved 2-hart boots: all threads' CPU 7.75 -> 7.45 s, the same
+// deopts (30-33), spawn to prompt 4.86 -> 4.76 s; the worker loads less code at start-up too.
+const TRAINING_STEPS = 48;
+/** The sweep's variants a training step cycles through (see train). */
+const SWEEP_VARIANTS = 5;
 const { optimizing, answers, posted } = workerData as TranslationWorkerData;
+let sweepPage: ReturnType<typeof warmUpSweepPage> | undefined;
 let requested = optimizing;
 function train(step: number): void {
-  if (requested || step >= TRAINING_PAGES) return;
+  if (requested || step >= TRAINING_STEPS) return;
   // Decoding first, once V8 is watching (cpu/decoder.ts trainDecoder).
   if (step === 0) trainDecoder(sweepInstructionWords(), DECODER_TRAINING_ROUNDS);
-  let work: Work;
-  if (step < SWEEP_STEPS) {
-    // The sweep's page, a quarter at a time (it has more blocks than one translation takes), then
-    // whole with a linear sweep; the instruction straddling its end with the first quarter.
-    const { code, entry, straddle } = warmUpSweepPage();
-    const quarter = step < 4 ? step : 0;
-    const entries = quarter === 0 ? [entry, straddle] : [entry + quarter * 0x400];
-    work = { code, entries, limits: DEFAULT_LIMITS, sweep: step === 4 };
-  } else {
-    const program = randomProgram(step, { iterations: 2 });
-    const page = new Uint8Array(4096);
-    page.set(program.subarray(0, 4096));
-    work = { code: page, entries: [0], limits: DEFAULT_LIMITS, sweep: step % 2 === 0 };
-  }
+  // The sweep's page, a quarter at a time (it has more blocks than one translation takes), then
+  // whole with a linear sweep; the instruction straddling its end with the first quarter.
+  sweepPage ??= warmUpSweepPage();
+  const variant = step % SWEEP_VARIANTS;
+  const quarter = variant < 4 ? variant : 0;
+  const entries = quarter === 0 ? [sweepPage.entry, sweepPage.straddle] : [sweepPage.entry + quarter * 0x400];
+  const work: Work = { code: sweepPage.code, entries, limits: DEFAULT_LIMITS, sweep: variant === 4 };
   // As a request arrives: through V8's serializer, as postMessage sends it. The arrays it makes
   // have other maps than literals, and the translator deoptimized ("wrong map") on the first
   // request's entries and ungrouped offsets.
