@@ -4,7 +4,7 @@
 
 import { Format, INSTRUCTIONS, type InstructionPattern } from './cpu/decode-table.js';
 import { addi, auipc, csr, encB, encI, encJ, encR, encS, lui } from './cpu/encode.js';
-import { RAM_BASE, TEST_FINISHER_BASE, UART0_BASE } from './memmap.js';
+import { CLINT_BASE, RAM_BASE, TEST_FINISHER_BASE, UART0_BASE } from './memmap.js';
 
 /** Layout of the training program in the scratch machine's RAM (offsets from RAM_BASE). */
 const HANDLER = 0x000; // M-mode entry jumps past the handler
@@ -56,6 +56,11 @@ const C_NOP = 0x0001;
 const C_ADDI16SP_UP = 0x6141;
 const C_ADDI16SP_DOWN = 0x717d;
 const ECALL = 0x00000073;
+const SRET = 0x10200073;
+const WFI = 0x10500073;
+/** mie.MSIE; mstatus.TW and TSR. */
+const MIE_MSIE = 0x8;
+const MSTATUS_TW_TSR_UPPER = 0x600; // (1 << 21 | 1 << 22) >>> 12, for lui
 const MRET = 0x30200073;
 
 /** A tiny deterministic generator (xorshift32): the same program every time. */
@@ -129,6 +134,7 @@ const CSR = {
   satp: 0x180,
   sstatus: 0x100,
   mcounteren: 0x306,
+  mie: 0x304,
   menvcfg: 0x30a,
   pmpcfg0: 0x3a0,
   pmpaddr0: 0x3b0,
@@ -411,12 +417,26 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   c.to('mod', j);
   c.label('moded');
   c.to('paged', bne(TMP, 0));
-  c.word(lui(TMP, 2)); // M: MPP = 3, no translation
+  // M: a wfi with a software interrupt pending and enabled but not taken (mstatus.MIE clear): it
+  // goes on at once. Raised and cleared through the CLINT, before the sweep.
+  c.word(addi(T6, 0, MIE_MSIE));
+  c.word(csrrs(0, CSR.mie, T6));
+  c.word(lui(T5, CLINT_BASE >>> 12));
+  c.word(addi(T6, 0, 1));
+  c.word(sw(T6, T5, 0));
+  c.word(WFI);
+  c.word(sw(0, T5, 0));
+  c.word(addi(T6, 0, MIE_MSIE));
+  c.word(csrrc(0, CSR.mie, T6));
+  c.word(lui(TMP, 2)); // MPP = 3, no translation
   c.word(addi(TMP, TMP, -0x800));
   c.word(csrrs(0, CSR.mstatus, TMP));
   c.word(csrrw(0, CSR.satp, 0));
   c.word(MRET);
   c.label('paged');
+  // S and U enter the sweep through its prologue (sret and wfi, illegal there: see below).
+  c.address(T5, 'prologue'); // (TMP holds the mode)
+  c.word(csrrw(0, CSR.mepc, T5));
   c.word(addi(T5, 0, 10)); // satp = Sv57 | root
   c.word(slli(T5, T5, 60));
   c.address(T6, 'top');
@@ -463,6 +483,8 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   c.word(csrrw(0, CSR.mcounteren, TMP));
   c.word(slli(TMP, TMP, 63));
   c.word(csrrs(0, CSR.menvcfg, TMP));
+  c.word(lui(TMP, MSTATUS_TW_TSR_UPPER)); // mstatus.TW and TSR: wfi and sret trap below M
+  c.word(csrrs(0, CSR.mstatus, TMP));
   c.word(addi(TMP, 0, 0x80)); // menvcfg.CBZE: cbo.zero allowed below M (OpenSBI sets it too)
   c.word(csrrs(0, CSR.menvcfg, TMP));
   // PMP as OpenSBI leaves it: entry 0 the handler's page, closed to S and U; entry 1 the low
@@ -490,6 +512,13 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   emitEdgeCases(c);
   // The sweep's last instruction straddles its page and the next (the fetch's slow path).
   c.to('straddle', j);
+  // S and U start here: sret and wfi trap (mstatus.TSR and TW in S, always in U) and are skipped.
+  // The privilege checks of both were otherwise first met in a guest (M-mode runs neither here:
+  // they would leave the sweep).
+  c.label('prologue');
+  c.word(SRET);
+  c.word(WFI);
+  c.to('sweep', j);
   if (c.at > SWEEP + 0xffe) throw new Error('warm-up sweep overflows its page');
   c.at = SWEEP + 0xffe;
   c.label('straddle');

@@ -216,3 +216,28 @@ test('sweepInstructionWords lists the sweep page instruction by instruction', ()
   // trainDecoder decodes them all without complaint.
   trainDecoder(words, 1);
 });
+
+test('sret and wfi trap in S (mstatus.TSR, TW) and U; M-mode passes a wfi with an interrupt pending', () => {
+  const SRET = 0x10200073;
+  const WFI = 0x10500073;
+  const traps = new Map<string, number>();
+  const original = Hart.prototype.raiseException;
+  Hart.prototype.raiseException = function (this: Hart, cause: number, tval: bigint | number) {
+    if (cause === 2 && (Number(tval) === SRET || Number(tval) === WFI)) {
+      const key = `${PRIV_NAMES[this.priv]}:${Number(tval) === SRET ? 'sret' : 'wfi'}`;
+      traps.set(key, (traps.get(key) ?? 0) + 1);
+    }
+    original.call(this, cause, tval);
+  };
+  let result: ReturnType<typeof runWarmUp>;
+  try {
+    result = runWarmUp(2);
+  } finally {
+    Hart.prototype.raiseException = original;
+  }
+  for (const key of ['S:sret', 'S:wfi', 'U:sret', 'U:wfi']) assert.equal(traps.get(key), 2, key);
+  assert.equal(traps.get('M:wfi'), undefined, 'no wfi traps in M');
+  // The M-mode wfi went on at once: the run reached the finisher with every sweep done.
+  assert.ok(result.finished);
+  assert.equal(result.sweeps, 6);
+});
