@@ -561,10 +561,11 @@ export const DECODER_TRAINING_ROUNDS = 4;
 
 /**
  * The instruction words of the sweep's page in order (compressed ones as their 16 bits), for
- * training the decoder (cpu/decoder.ts trainDecoder).
+ * training the decoder (cpu/decoder.ts trainDecoder); from `program` when the caller has made
+ * one (the sweep is the same whatever the rounds).
  */
-export function sweepInstructionWords(): number[] {
-  const page = warmUpSweepPage().code.subarray(0, 4096);
+export function sweepInstructionWords(program: Uint8Array = warmUpProgram(1)): number[] {
+  const page = program.subarray(SWEEP, SWEEP + 4096);
   const words: number[] = [];
   for (let at = 0; at + 1 < page.length;) {
     const low = page[at] | (page[at + 1] << 8);

@@ -123,13 +123,14 @@ function exerciseSlowAccesses(machine: Machine): void {
  * pages (jit.ts) gets its feedback too (first 100K instructions of a boot ~70 -> ~35 ms).
  */
 export function runWarmUp(rounds: number, hotThreshold = Number.MAX_SAFE_INTEGER): WarmUpResult {
+  const program = warmUpProgram(rounds);
   // The run decodes each instruction once (the decode cache keeps it): too early for V8's feedback.
-  trainDecoder(sweepInstructionWords(), DECODER_TRAINING_ROUNDS);
+  trainDecoder(sweepInstructionWords(program), DECODER_TRAINING_ROUNDS);
   const machine = new Machine({
     memoryBytes: RAM_BYTES,
     jitOptions: { hotThreshold },
   });
-  machine.ram.u8.set(warmUpProgram(rounds));
+  machine.ram.u8.set(program);
   const hart = machine.harts[0];
   exerciseSlowAccesses(machine);
   hart.reset(RAM_BASE);
