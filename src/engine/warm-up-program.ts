@@ -58,8 +58,11 @@ const C_ADDI16SP_DOWN = 0x717d;
 const ECALL = 0x00000073;
 const SRET = 0x10200073;
 const WFI = 0x10500073;
-/** mie.MSIE; mstatus.TW and TSR. */
+/** mie.MSIE; sie/sip/mideleg SSIE/SSIP; sstatus SIE and SPP; mstatus.TW and TSR. */
 const MIE_MSIE = 0x8;
+const SIP_SSIP = 0x2;
+const SSTATUS_SIE = 0x2;
+const SSTATUS_SPP = 0x100;
 const MSTATUS_TW_TSR_UPPER = 0x600; // (1 << 21 | 1 << 22) >>> 12, for lui
 const MRET = 0x30200073;
 
@@ -135,6 +138,10 @@ const CSR = {
   sstatus: 0x100,
   mcounteren: 0x306,
   mie: 0x304,
+  mideleg: 0x303,
+  sie: 0x104,
+  sip: 0x144,
+  sepc: 0x141,
   menvcfg: 0x30a,
   pmpcfg0: 0x3a0,
   pmpaddr0: 0x3b0,
@@ -370,6 +377,7 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   const sub = (rd: number, rs1: number, rs2: number) => encR(0x33, 0, 0x20, rd, rs1, rs2);
   const add = (rd: number, rs1: number, rs2: number) => encR(0x33, 0, 0, rd, rs1, rs2);
   const or = (rd: number, rs1: number, rs2: number) => encR(0x33, 6, 0, rd, rs1, rs2);
+  const xor = (rd: number, rs1: number, rs2: number) => encR(0x33, 4, 0, rd, rs1, rs2);
   const srli = (rd: number, rs1: number, shamt: number) => encI(0x13, 5, rd, rs1, shamt);
 
   c.to('start', j);
@@ -401,6 +409,11 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   c.label('spin');
   c.to('spin', j);
   c.label('continue');
+  // mstatus.TW and TSR flipped at every phase: S-mode has them in every other round.
+  c.word(lui(T6, MSTATUS_TW_TSR_UPPER));
+  c.word(csrrs(T5, CSR.mstatus, 0));
+  c.word(xor(T5, T5, T6));
+  c.word(csrrw(0, CSR.mstatus, T5));
   c.word(lui(TMP, 2)); // mstatus.MPP (0x1800) cleared
   c.word(addi(TMP, TMP, -0x800));
   c.word(csrrc(0, CSR.mstatus, TMP));
@@ -485,6 +498,8 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   c.word(csrrs(0, CSR.menvcfg, TMP));
   c.word(lui(TMP, MSTATUS_TW_TSR_UPPER)); // mstatus.TW and TSR: wfi and sret trap below M
   c.word(csrrs(0, CSR.mstatus, TMP));
+  c.word(addi(TMP, 0, SIP_SSIP)); // supervisor software interrupts delegated (the prologue's wfi)
+  c.word(csrrs(0, CSR.mideleg, TMP));
   c.word(addi(TMP, 0, 0x80)); // menvcfg.CBZE: cbo.zero allowed below M (OpenSBI sets it too)
   c.word(csrrs(0, CSR.menvcfg, TMP));
   // PMP as OpenSBI leaves it: entry 0 the handler's page, closed to S and U; entry 1 the low
@@ -512,12 +527,27 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   emitEdgeCases(c);
   // The sweep's last instruction straddles its page and the next (the fetch's slow path).
   c.to('straddle', j);
-  // S and U start here: sret and wfi trap (mstatus.TSR and TW in S, always in U) and are skipped.
-  // The privilege checks of both were otherwise first met in a guest (M-mode runs neither here:
-  // they would leave the sweep).
+  // S and U start here: a wfi and an sret that trap (in S in the rounds with mstatus.TSR and TW,
+  // always in U) and are skipped, or run in S. Both were otherwise first met in a guest (M-mode
+  // runs neither here: an sret would leave the sweep).
   c.label('prologue');
-  c.word(SRET);
+  // A wfi with a delegated supervisor software interrupt pending and enabled but not taken
+  // (sstatus.SIE clear): in S without TW it goes on at once. Then an sret to S-mode (SPP set),
+  // to the instruction after it. Every CSR access here is illegal in U.
+  c.word(addi(T6, 0, SSTATUS_SIE));
+  c.word(csrrc(0, CSR.sstatus, T6));
+  c.word(addi(T6, 0, SIP_SSIP));
+  c.word(csrrs(0, CSR.sie, T6));
+  c.word(csrrs(0, CSR.sip, T6));
   c.word(WFI);
+  c.word(csrrc(0, CSR.sip, T6));
+  c.word(csrrc(0, CSR.sie, T6));
+  c.word(auipc(T5, 0));
+  c.word(addi(T5, T5, 24)); // the instruction after the sret (auipc + 24)
+  c.word(csrrw(0, CSR.sepc, T5));
+  c.word(addi(T6, 0, SSTATUS_SPP));
+  c.word(csrrs(0, CSR.sstatus, T6));
+  c.word(SRET);
   c.to('sweep', j);
   if (c.at > SWEEP + 0xffe) throw new Error('warm-up sweep overflows its page');
   c.at = SWEEP + 0xffe;
