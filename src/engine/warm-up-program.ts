@@ -104,6 +104,11 @@ class Code {
   label(name: string): void {
     this.labels.set(name, this.at);
   }
+  offsetOf(name: string): number {
+    const at = this.labels.get(name);
+    if (at === undefined) throw new Error(`warm-up: no label ${name}`);
+    return at;
+  }
   /** A branch or jump to a label, encoded once every label is known (`resolve`). */
   to(label: string, make: (offset: number) => number): void {
     this.fixups.push({ at: this.at, label, make });
@@ -274,6 +279,9 @@ function emitCsrSweep(c: Code): void {
   c.word(addi(EDGE_B, 0, 2));
   c.word(csrrs(EDGE_A, CSR.sstatus, EDGE_B));
   c.word(csrrc(EDGE_A, CSR.sstatus, EDGE_B));
+  // And with immediates, as Linux's csrsi/csrci sstatus, 2 are.
+  c.word(csr(6, 0, 2, CSR.sstatus)); // csrrsi
+  c.word(csr(7, 0, 2, CSR.sstatus)); // csrrci
 }
 
 /**
@@ -304,6 +312,13 @@ function emitEdgeCases(c: Code): void {
     c.word(ctz(EDGE_A, EDGE_B));
     c.word(slli(EDGE_B, EDGE_B, 62));
   }
+  // Two accesses through one base (an access group, jit/access-groups.ts), then an fld whose
+  // destination has the base's number (a float register: the group goes on) and a load into the
+  // base itself (which ends it).
+  c.word(addi(EDGE_A, DATA_REG, 0));
+  c.word(encI(0x03, 3, EDGE_B, EDGE_A, 0));
+  c.word(encI(0x07, 3, EDGE_A, EDGE_A, 8));
+  c.word(encI(0x03, 3, EDGE_A, EDGE_A, 16));
   // sc.w and sc.d twice: the second fails for want of a reservation whatever came before.
   for (const funct3 of [2, 3, 2, 3]) c.word(r(0x0c, funct3, 0x2f)(EDGE_A, DATA_REG, EDGE_B));
   // A load from 4 GiB, physical (M) or through a gigapage (S), beyond every PMP entry: M-mode's
@@ -363,6 +378,13 @@ function emitCompressed(c: Code, pick: (n: number) => number): void {
 
 /** The training program: a RAM image for RAM_BASE (see the layout above). */
 export function warmUpProgram(rounds = 40): Uint8Array {
+  return buildProgram(rounds).bytes;
+}
+
+/** The sweep's sections (see warmUpSweepPage), in order. */
+const SECTIONS = ['sweep', 'compressed', 'csrs', 'edges', 'prologue', 'straddle'];
+
+function buildProgram(rounds: number): { bytes: Uint8Array; sections: number[] } {
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 600)
     throw new RangeError(`warm-up rounds ${rounds}`);
   const pick = rng(0x5eed);
@@ -522,8 +544,11 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   c.at = SWEEP;
   c.label('sweep');
   for (const p of INSTRUCTIONS) emitRow(c, p, pick);
+  c.label('compressed');
   emitCompressed(c, pick);
+  c.label('csrs');
   emitCsrSweep(c);
+  c.label('edges');
   emitEdgeCases(c);
   // The sweep's last instruction straddles its page and the next (the fetch's slow path).
   c.to('straddle', j);
@@ -583,7 +608,7 @@ export function warmUpProgram(rounds = 40): Uint8Array {
   c.dword(LOW_L3 + 0, table(ROOT));
   c.dword(LOW_L3 + (Math.floor(USER_VA / 2 ** 39) % 512) * 8, table(USER_L2));
   c.dword(KERNEL_L3 + 511 * 8, table(ROOT));
-  return c.bytes;
+  return { bytes: c.bytes, sections: SECTIONS.map((label) => c.offsetOf(label) - SWEEP) };
 }
 
 /** Rounds of trainDecoder over the sweep's instructions (~1,000 a round). */
@@ -612,12 +637,16 @@ export function sweepInstructionWords(program: Uint8Array = warmUpProgram(1)): n
 }
 
 /**
- * The sweep's page of the training program, and its entry offset (for the worker): with the next
- * page's first halfword, as the JIT sends a page (jit.ts), so that the instruction straddling the
- * two is translated (a path the translator otherwise first met in the guest), and the offset of
- * that instruction: an entry of its own, since the sweep has more blocks than a translation takes
- * (translate.ts DEFAULT_LIMITS) and discovery from the start stops short of it.
+ * The sweep's page of the training program (for the worker), with the next page's first halfword
+ * as the JIT sends a page (jit.ts), so that the instruction straddling the two is translated (a
+ * path the translator otherwise first met in the guest); and the offsets its sections start at
+ * (the rows, the compressed forms, the CSRs, the edge cases, S and U's prologue, the straddling
+ * instruction), each worth an entry of its own: the sweep has more blocks than a translation
+ * takes (translate.ts DEFAULT_LIMITS), and its traps end the flow, so discovery from the start
+ * covered only the first ~550 of its ~1,600 instructions (the CSR sweep's rdtime, the inline
+ * sstatus writes and the edge cases never).
  */
-export function warmUpSweepPage(): { code: Uint8Array; entry: number; straddle: number } {
-  return { code: warmUpProgram(1).slice(SWEEP, SWEEP + 4098), entry: 0, straddle: 0xffe };
+export function warmUpSweepPage(): { code: Uint8Array; entry: number; sections: number[] } {
+  const { bytes, sections } = buildProgram(1);
+  return { code: bytes.slice(SWEEP, SWEEP + 4098), entry: 0, sections };
 }

@@ -46,8 +46,6 @@ function compile({ code, entries, limits, sweep, optimize, ungrouped }: Work) {
 // needs. The sweep alone, 4 interleaved 2-hart boots: all threads' CPU 7.75 -> 7.45 s, the same
 // deopts (30-33), spawn to prompt 4.86 -> 4.76 s; the worker loads less code at start-up too.
 const TRAINING_STEPS = 48;
-/** The sweep's variants a training step cycles through (see train). */
-const SWEEP_VARIANTS = 5;
 const { optimizing, answers, posted } = workerData as TranslationWorkerData;
 let sweepPage: ReturnType<typeof warmUpSweepPage> | undefined;
 let requested = optimizing;
@@ -55,13 +53,12 @@ function train(step: number): void {
   if (requested || step >= TRAINING_STEPS) return;
   // Decoding first, once V8 is watching (cpu/decoder.ts trainDecoder).
   if (step === 0) trainDecoder(sweepInstructionWords(), DECODER_TRAINING_ROUNDS);
-  // The sweep's page, a quarter at a time (it has more blocks than one translation takes), then
-  // whole with a linear sweep; the instruction straddling its end with the first quarter.
+  // The sweep's page from each of its sections in turn, then whole with a linear sweep.
   sweepPage ??= warmUpSweepPage();
-  const variant = step % SWEEP_VARIANTS;
-  const quarter = variant < 4 ? variant : 0;
-  const entries = quarter === 0 ? [sweepPage.entry, sweepPage.straddle] : [sweepPage.entry + quarter * 0x400];
-  const work: Work = { code: sweepPage.code, entries, limits: DEFAULT_LIMITS, sweep: variant === 4 };
+  const { code, sections } = sweepPage;
+  const variant = step % (sections.length + 1);
+  const entries = variant < sections.length ? [sections[variant]] : [sweepPage.entry];
+  const work: Work = { code, entries, limits: DEFAULT_LIMITS, sweep: variant === sections.length };
   // As a request arrives: through V8's serializer, as postMessage sends it. The arrays it makes
   // have other maps than literals, and the translator deoptimized ("wrong map") on the first
   // request's entries and ungrouped offsets.
