@@ -63,6 +63,7 @@ const MIE_MSIE = 0x8;
 const SIP_SSIP = 0x2;
 const SSTATUS_SIE = 0x2;
 const SSTATUS_SPP = 0x100;
+const SSTATUS_SUM = 1 << 18;
 const MSTATUS_TW_TSR_UPPER = 0x600; // (1 << 21 | 1 << 22) >>> 12, for lui
 const MRET = 0x30200073;
 
@@ -319,6 +320,19 @@ function emitEdgeCases(c: Code): void {
   c.word(encI(0x03, 3, EDGE_B, EDGE_A, 0));
   c.word(encI(0x07, 3, EDGE_A, EDGE_A, 8));
   c.word(encI(0x03, 3, EDGE_A, EDGE_A, 16));
+  // The data page through the user gigapage: from S a page fault without sstatus.SUM, a load
+  // with it (U loads it as its own, M faults on the bus: nothing is at that physical address).
+  c.word(addi(EDGE_A, 0, USER_VA / 2 ** 36));
+  c.word(slli(EDGE_A, EDGE_A, 36));
+  c.word(lui(EDGE_B, (DATA + 0x800 + 0x800) >>> 12));
+  c.word(addi(EDGE_B, EDGE_B, -0x800)); // DATA + 0x800
+  c.word(r(0, 0, 0x33)(EDGE_A, EDGE_A, EDGE_B)); // add
+  c.word(encI(0x03, 3, EDGE_B, EDGE_A, 0));
+  c.word(lui(EDGE_B, SSTATUS_SUM >>> 12));
+  c.word(csrrs(0, CSR.sstatus, EDGE_B));
+  c.word(encI(0x03, 3, EDGE_B, EDGE_A, 0));
+  c.word(lui(EDGE_B, SSTATUS_SUM >>> 12));
+  c.word(csrrc(0, CSR.sstatus, EDGE_B));
   // sc.w and sc.d twice: the second fails for want of a reservation whatever came before.
   for (const funct3 of [2, 3, 2, 3]) c.word(r(0x0c, funct3, 0x2f)(EDGE_A, DATA_REG, EDGE_B));
   // A load from 4 GiB, physical (M) or through a gigapage (S), beyond every PMP entry: M-mode's

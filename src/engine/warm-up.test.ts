@@ -49,6 +49,8 @@ test('the training program sweeps in M, S (Sv57) and U mode, then passes', () =>
   for (const mode of ['M', 'S', 'U']) assert.ok((seen.get(`${mode}:3`) ?? 0) >= rounds, `ebreak in ${mode}`);
   assert.ok((seen.get('U:2') ?? 0) > (seen.get('M:2') ?? 0), 'more illegal instructions in U than in M');
   assert.ok((seen.get('U:13') ?? 0) >= rounds, 'a U-mode load faults on the supervisor page');
+  // S reads the user gigapage only with sstatus.SUM: once without it, a page fault, per round.
+  assert.equal(seen.get('S:13'), rounds, 'an S-mode load from a user page without SUM faults');
   assert.ok(result!.instructions > 3 * rounds * 300, `${result!.instructions} instructions`);
   assert.equal(result!.translated, 0, 'nothing is hot enough to be translated');
 });
