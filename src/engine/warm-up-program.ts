@@ -333,6 +333,28 @@ function emitEdgeCases(c: Code): void {
   c.word(encI(0x03, 3, EDGE_B, EDGE_A, 0));
   c.word(lui(EDGE_B, SSTATUS_SUM >>> 12));
   c.word(csrrc(0, CSR.sstatus, EDGE_B));
+  // A pointer walk through one base (the group goes on past `addi base, base, k`, and ends at any
+  // other write of the base), then loops: one of three blocks (a forward branch inside) and one of
+  // a single block, twice round each (the translator emits loops apart; jit/translate.ts emitParts).
+  c.word(addi(EDGE_A, DATA_REG, 0));
+  c.word(encI(0x03, 3, EDGE_B, EDGE_A, 0));
+  c.word(addi(EDGE_A, EDGE_A, 8));
+  c.word(encI(0x03, 3, EDGE_B, EDGE_A, 0));
+  c.word(slli(EDGE_A, EDGE_A, 0));
+  c.word(encI(0x03, 3, EDGE_B, EDGE_A, 8));
+  const beq = (rs1: number, rs2: number) => (offset: number) => encB(0, rs1, rs2, offset);
+  const bne = (rs1: number, rs2: number) => (offset: number) => encB(1, rs1, rs2, offset);
+  c.word(addi(EDGE_B, 0, 2));
+  c.label('edge-loop');
+  c.word(addi(EDGE_B, EDGE_B, -1));
+  c.to('edge-skip', beq(EDGE_B, 0));
+  c.word(addi(EDGE_A, EDGE_A, 1));
+  c.label('edge-skip');
+  c.to('edge-loop', bne(EDGE_B, 0));
+  c.word(addi(EDGE_B, 0, 2));
+  c.label('edge-self-loop');
+  c.word(addi(EDGE_B, EDGE_B, -1));
+  c.to('edge-self-loop', bne(EDGE_B, 0));
   // sc.w and sc.d twice: the second fails for want of a reservation whatever came before.
   for (const funct3 of [2, 3, 2, 3]) c.word(r(0x0c, funct3, 0x2f)(EDGE_A, DATA_REG, EDGE_B));
   // A load from 4 GiB, physical (M) or through a gigapage (S), beyond every PMP entry: M-mode's
