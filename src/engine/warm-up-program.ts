@@ -287,9 +287,10 @@ function emitCsrSweep(c: Code): void {
 
 /**
  * Paths the table's rows with random operands rarely take, each of which deoptimized a function
- * of the interpreter's when a Debian boot first took it: shifts by zero, count-leading/trailing
- * zeros of a value with a zero half, a store-conditional without a reservation, a load that no
- * PMP entry covers.
+ * of the interpreter's or the translator's when a Debian boot first took it: shifts by zero,
+ * count-leading/trailing zeros of a value with a zero half, access groups ending in their
+ * different ways, S-mode loads from a user page with and without sstatus.SUM, loops, a
+ * store-conditional without a reservation, a load that no PMP entry covers.
  */
 function emitEdgeCases(c: Code): void {
   const r = (funct7: number, funct3: number, opcode: number) => (rd: number, rs1: number, rs2: number) =>
