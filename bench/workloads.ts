@@ -93,13 +93,11 @@ async function measureRvisor(
   runs: number,
   startup: number,
   result: WorkloadResult,
-  afterEachRun: () => void = () => {},
 ): Promise<void> {
   let best = Infinity;
   let first = Infinity;
   let jit: JitFigures | null = null;
   for (let i = 0; i < runs; i++) {
-    if (i > 0) afterEachRun();
     const { result: r, console } = await runWithConsole(run, {
       kernel,
       memoryBytes: MEMORY_BYTES,
@@ -151,67 +149,36 @@ async function measureRvisor(
 }
 
 /**
- * Best of QEMU's runs of the workload, each after a run of the empty program, whose best time is
- * the start-up subtracted: measured side by side, both see the same load on the machine. Taken one
- * at a time (runOnce), between rvisor's runs: in blocks of five, a slow minute of the host could
- * fall on one side only (fpkernel once measured 0.47x with rvisor's block in one).
+ * Best of `runs` QEMU runs of the workload, each after a run of the empty program, whose best time is
+ * the start-up subtracted: measured side by side, both see the same load on the machine.
  */
-class QemuSeries {
-  private best = Infinity;
-  private startup = Infinity;
-  private taken = 0;
-  private failed = false;
-
-  constructor(
-    private readonly elf: string,
-    private readonly result: WorkloadResult,
-  ) {}
-
-  /** Runs taken, and whether another may be (none after a failure). */
-  get runs(): number {
-    return this.taken;
-  }
-  get ok(): boolean {
-    return !this.failed;
-  }
-
-  runOnce(): void {
-    if (this.failed) return;
+function measureQemu(elf: string, runs: number, result: WorkloadResult): void {
+  let best = Infinity;
+  let startup = Infinity;
+  for (let i = 0; i < runs; i++) {
     const s = measureQemuStartup(1);
     if ('error' in s) {
-      this.fail(`qemu: ${s.error}`);
+      result.problems.push(`qemu: ${s.error}`);
       return;
     }
-    this.startup = Math.min(this.startup, s.seconds);
-    const r = runQemu(this.elf, QEMU_TIMEOUT_SECONDS);
+    startup = Math.min(startup, s.seconds);
+    const r = runQemu(elf, QEMU_TIMEOUT_SECONDS);
     if (r.timedOut || r.exitCode !== 0 || !printedPass(r.output)) {
       const why = r.timedOut ? `timed out after ${QEMU_TIMEOUT_SECONDS} s` : `exit status ${r.exitCode}`;
-      this.fail(`qemu: ${why}; printed: ${firstLine(r.output)}`);
+      result.problems.push(`qemu: ${why}; printed: ${firstLine(r.output)}`);
       return;
     }
-    this.result.output ??= firstLine(r.output);
-    this.best = Math.min(this.best, r.seconds);
-    this.taken++;
+    result.output ??= firstLine(r.output);
+    best = Math.min(best, r.seconds);
   }
-
-  /** Record the best run (nothing when a run failed or none was taken). */
-  finish(): void {
-    if (this.failed || this.taken === 0) return;
-    const seconds = this.best - this.startup;
-    const instret = this.result.instret;
-    this.result.qemu = {
-      grossSeconds: this.best,
-      startupSeconds: this.startup,
-      seconds,
-      mips: instret === null || seconds < MIN_NET_SECONDS ? null : instret / seconds / 1e6,
-      runs: this.taken,
-    };
-  }
-
-  private fail(problem: string): void {
-    this.failed = true;
-    this.result.problems.push(problem);
-  }
+  const seconds = best - startup;
+  result.qemu = {
+    grossSeconds: best,
+    startupSeconds: startup,
+    seconds,
+    mips: result.instret === null || seconds < MIN_NET_SECONDS ? null : result.instret / seconds / 1e6,
+    runs,
+  };
 }
 
 /** rvisor's set-up (machine, memory, loading): the best time of a program that exits at once. */
@@ -358,19 +325,13 @@ async function run(
       qemu: null,
       ratio: null,
     };
-    // QEMU's runs alternate with rvisor's (QemuSeries); those left over run after.
-    const qemuSeries = qemu !== undefined && qemuStartup !== null ? new QemuSeries(elf, result) : undefined;
-    const qemuTurn = () => {
-      if (qemuSeries !== undefined && qemuSeries.runs < qemuRuns) qemuSeries.runOnce();
-    };
     if (rvisor !== null && rvisorStartup !== null) {
-      ctx.log(`rvisor: ${w.name} (${rvisorRuns} run${rvisorRuns === 1 ? '' : 's'}, alternating with QEMU's)`);
-      await measureRvisor(rvisor, kernel, small, variant, rvisorRuns, rvisorStartup, result, qemuTurn);
+      ctx.log(`rvisor: ${w.name} (${rvisorRuns} run${rvisorRuns === 1 ? '' : 's'})`);
+      await measureRvisor(rvisor, kernel, small, variant, rvisorRuns, rvisorStartup, result);
     }
-    if (qemuSeries !== undefined) {
-      ctx.log(`qemu:   ${w.name} (${qemuRuns} run${qemuRuns === 1 ? '' : 's'} in all)`);
-      while (qemuSeries.ok && qemuSeries.runs < qemuRuns) qemuSeries.runOnce();
-      qemuSeries.finish();
+    if (qemu !== undefined && qemuStartup !== null) {
+      ctx.log(`qemu:   ${w.name} (${qemuRuns} run${qemuRuns === 1 ? '' : 's'})`);
+      measureQemu(elf, qemuRuns, result);
     }
     if (result.rvisor !== null && result.qemu !== null && result.qemu.mips !== null) {
       result.ratio = result.qemu.seconds / result.rvisor.seconds;
@@ -440,8 +401,7 @@ async function run(
     notes.push(
       `QEMU: ${qemu.version}, '-M virt -bios none -nographic -kernel', best of ${qemuRuns} runs, ` +
         `less QEMU's own start-up and exit (${range} s: best of ${qemuRuns} runs of an empty program, ` +
-        `alternating with the workload's); each run between two of rvisor's, so that both see the ` +
-        `same minutes of the host; QEMU MIPS = rvisor's instruction count / that time (same ` +
+        `alternating with the workload's); QEMU MIPS = rvisor's instruction count / that time (same ` +
         `binary, same instructions)`,
     );
     notes.push('rvisor/QEMU: rvisor MIPS as a fraction of QEMU MIPS (1 = as fast as QEMU)');
