@@ -657,7 +657,11 @@ export const DECODER_TRAINING_ROUNDS = 4;
  * one (the sweep is the same whatever the rounds).
  */
 export function sweepInstructionWords(program: Uint8Array = warmUpProgram(1)): number[] {
-  const page = program.subarray(SWEEP, SWEEP + 4096);
+  return instructionWords(program.subarray(SWEEP, SWEEP + 4096));
+}
+
+/** The instruction words of a page of code in order, from its start (compressed ones as 16 bits). */
+export function instructionWords(page: Uint8Array): number[] {
   const words: number[] = [];
   for (let at = 0; at + 1 < page.length;) {
     const low = page[at] | (page[at + 1] << 8);

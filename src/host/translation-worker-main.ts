@@ -3,11 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DEFAULT_LIMITS, inertPageImports, translatePageCopy } from '../engine/jit/translate.js';
 import { newWasmMemory } from '../engine/cpu/hart-state.js';
-import {
-  DECODER_TRAINING_ROUNDS,
-  sweepInstructionWords,
-  warmUpSweepPage,
-} from '../engine/warm-up-program.js';
+import { DECODER_TRAINING_ROUNDS, instructionWords, warmUpSweepPage } from '../engine/warm-up-program.js';
 import { trainDecoder } from '../engine/cpu/decoder.js';
 import type { TranslationReply, TranslationRequest, TranslationWorkerData } from './translation-worker.js';
 import { configureV8Tiers } from './v8-tiers.js';
@@ -51,10 +47,10 @@ let sweepPage: ReturnType<typeof warmUpSweepPage> | undefined;
 let requested = optimizing;
 function train(step: number): void {
   if (requested || step >= TRAINING_STEPS) return;
-  // Decoding first, once V8 is watching (cpu/decoder.ts trainDecoder).
-  if (step === 0) trainDecoder(sweepInstructionWords(), DECODER_TRAINING_ROUNDS);
-  // The sweep's page from each of its sections in turn, then whole with a linear sweep.
   sweepPage ??= warmUpSweepPage();
+  // Decoding first, once V8 is watching (cpu/decoder.ts trainDecoder).
+  if (step === 0) trainDecoder(instructionWords(sweepPage.code.subarray(0, 4096)), DECODER_TRAINING_ROUNDS);
+  // The sweep's page from each of its sections in turn, then whole with a linear sweep.
   const { code, sections } = sweepPage;
   const variant = step % (sections.length + 1);
   const entries = variant < sections.length ? [sections[variant]] : [sweepPage.entry];
