@@ -21,7 +21,7 @@
 // function's first few calls on), and the loads' and stores' slow paths exercised directly, every
 // width and every device of the machine (cpu/decoder.ts trainDecoder, exerciseSlowAccesses).
 // Measured against the boot's own deoptimizations (`node --trace-deopt`): ~60 in a 2-hart Debian
-// boot before these and the program's edge cases (PMP, sret/wfi, SUM, loops...), 15-16 after.
+// boot before these and the program's edge cases (PMP, sret/wfi, SUM, loops...), 18-24 after.
 //
 // The translation worker uses the same sweep to train the translator (its own isolate): it
 // translates the sweep's page, from each of its sections, until the first request. It imports the program's module only, not
