@@ -135,6 +135,12 @@ const csrrs = (rd: number, number: number, rs1: number) => csr(2, rd, rs1, numbe
 const csrrc = (rd: number, number: number, rs1: number) => csr(3, rd, rs1, number);
 const slli = (rd: number, rs1: number, shamt: number) => encI(0x13, 1, rd, rs1, shamt);
 const sw = (rs2: number, rs1: number, imm: number) => encS(0x23, 2, rs1, rs2, imm);
+const add = (rd: number, rs1: number, rs2: number) => encR(0x33, 0, 0, rd, rs1, rs2);
+/** Conditional branches to a label (Code.to makes them once the offset is known). */
+const beq = (a: number, b: number) => (o: number) => encB(0, a, b, o);
+const bne = (a: number, b: number) => (o: number) => encB(1, a, b, o);
+const blt = (a: number, b: number) => (o: number) => encB(4, a, b, o);
+const bge = (a: number, b: number) => (o: number) => encB(5, a, b, o);
 const CSR = {
   mstatus: 0x300,
   mtvec: 0x305,
@@ -327,7 +333,7 @@ function emitEdgeCases(c: Code): void {
   c.word(slli(EDGE_A, EDGE_A, 36));
   c.word(lui(EDGE_B, (DATA + 0x800 + 0x800) >>> 12));
   c.word(addi(EDGE_B, EDGE_B, -0x800)); // DATA + 0x800
-  c.word(r(0, 0, 0x33)(EDGE_A, EDGE_A, EDGE_B)); // add
+  c.word(add(EDGE_A, EDGE_A, EDGE_B));
   c.word(encI(0x03, 3, EDGE_B, EDGE_A, 0));
   c.word(lui(EDGE_B, SSTATUS_SUM >>> 12));
   c.word(csrrs(0, CSR.sstatus, EDGE_B));
@@ -343,8 +349,6 @@ function emitEdgeCases(c: Code): void {
   c.word(encI(0x03, 3, EDGE_B, EDGE_A, 0));
   c.word(slli(EDGE_A, EDGE_A, 0));
   c.word(encI(0x03, 3, EDGE_B, EDGE_A, 8));
-  const beq = (rs1: number, rs2: number) => (offset: number) => encB(0, rs1, rs2, offset);
-  const bne = (rs1: number, rs2: number) => (offset: number) => encB(1, rs1, rs2, offset);
   c.word(addi(EDGE_B, 0, 2));
   c.label('edge-loop');
   c.word(addi(EDGE_B, EDGE_B, -1));
@@ -429,12 +433,8 @@ function buildProgram(rounds: number): { bytes: Uint8Array; sections: number[] }
   const TMP = HANDLER_TMP;
   const T5 = 5;
   const T6 = 6;
-  const blt = (a: number, b: number) => (o: number) => encB(4, a, b, o);
-  const bge = (a: number, b: number) => (o: number) => encB(5, a, b, o);
-  const bne = (a: number, b: number) => (o: number) => encB(1, a, b, o);
   const j = (o: number) => encJ(0, o);
   const sub = (rd: number, rs1: number, rs2: number) => encR(0x33, 0, 0x20, rd, rs1, rs2);
-  const add = (rd: number, rs1: number, rs2: number) => encR(0x33, 0, 0, rd, rs1, rs2);
   const or = (rd: number, rs1: number, rs2: number) => encR(0x33, 6, 0, rd, rs1, rs2);
   const xor = (rd: number, rs1: number, rs2: number) => encR(0x33, 4, 0, rd, rs1, rs2);
   const srli = (rd: number, rs1: number, shamt: number) => encI(0x13, 5, rd, rs1, shamt);

@@ -1064,13 +1064,6 @@ export function translatePage(
 }
 
 /**
- * Branch to the block starting at halfword offset `idx` (block k's label is `b${k}`), searching
- * the sorted starts[lo, hi) by halving; falls through when no block starts there. A br_table over
- * the page's 2048 offsets would say the same, but V8's baseline compiler implements br_table as
- * a binary search over the whole index range: 11 compares on every dispatch and ~36 KB of machine
- * code per page function. This search is over the blocks only (about log2(blocks) + 2 compares).
- */
-/**
  * The decoded instructions of a block's body, in an array made the same way whichever V8 tier
  * runs this: `body.map` gave a holey array in the baseline tier and a packed one once inlined
  * by the optimizing compiler, two V8 maps, and planAccessGroups deoptimized on the second.
@@ -1081,6 +1074,13 @@ function decodedOf(body: readonly Instruction[]): DecodedInstruction[] {
   return out;
 }
 
+/**
+ * Branch to the block starting at halfword offset `idx` (block k's label is `b${k}`), searching
+ * the sorted starts[lo, hi) by halving; falls through when no block starts there. A br_table over
+ * the page's 2048 offsets would say the same, but V8's baseline compiler implements br_table as
+ * a binary search over the whole index range: 11 compares on every dispatch and ~36 KB of machine
+ * code per page function. This search is over the blocks only (about log2(blocks) + 2 compares).
+ */
 function emitBlockSearch(
   f: FunctionWriter,
   idx: number,
