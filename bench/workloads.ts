@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import type { BenchContext, BenchSection, Column, SectionReport } from './section.js';
 import { WORKLOADS, buildPrograms, emptyElf, workloadElf, type Variant } from './programs.js';
-import { findQemu, runQemu, type QemuInfo } from './qemu.js';
+import { findQemuBy, runQemuBy, type QemuInfo } from './qemu.js';
+import { Spawner } from './spawner.js';
 import {
   loadRunBareMetal,
   loadWarmUp,
@@ -85,41 +86,56 @@ function firstLine(output: string): string {
   return output.split('\n').find((l) => l.trim() !== '') ?? '';
 }
 
-async function measureRvisor(
+/** rvisor's runs of one workload so far. */
+interface RvisorTally {
+  best: number;
+  first: number;
+  runs: number;
+  /** The JIT's figures of the best run. */
+  jit: JitFigures | null;
+}
+
+/** One rvisor run of the workload; false (a problem recorded) when it failed. */
+async function rvisorRun(
   run: RunBareMetal,
   kernel: Uint8Array,
-  small: Uint8Array,
   variant: Variant,
-  runs: number,
-  startup: number,
   result: WorkloadResult,
-): Promise<void> {
-  let best = Infinity;
-  let first = Infinity;
-  let jit: JitFigures | null = null;
-  for (let i = 0; i < runs; i++) {
-    const { result: r, console } = await runWithConsole(run, {
-      kernel,
-      memoryBytes: MEMORY_BYTES,
-      maxInstructions: MAX_INSTRUCTIONS[variant],
-    });
-    result.output ??= firstLine(console);
-    if (r.error !== undefined || r.finisher !== 'pass' || r.exitCode !== 0 || !printedPass(console)) {
-      const why = r.error ?? `finisher ${r.finisher}, exit code ${r.exitCode}`;
-      result.problems.push(`rvisor: ${why}${console ? `; printed: ${firstLine(console)}` : ''}`);
-      return;
-    }
-    if (result.instret !== null && result.instret !== r.instret) {
-      result.problems.push(`rvisor: instret differs between runs (${result.instret}, ${r.instret})`);
-    }
-    result.instret = r.instret;
-    if (i === 0) first = r.seconds;
-    if (r.seconds < best) {
-      best = r.seconds;
-      jit = r.jit ?? null;
-    }
+  tally: RvisorTally,
+): Promise<boolean> {
+  const { result: r, console } = await runWithConsole(run, {
+    kernel,
+    memoryBytes: MEMORY_BYTES,
+    maxInstructions: MAX_INSTRUCTIONS[variant],
+  });
+  result.output ??= firstLine(console);
+  if (r.error !== undefined || r.finisher !== 'pass' || r.exitCode !== 0 || !printedPass(console)) {
+    const why = r.error ?? `finisher ${r.finisher}, exit code ${r.exitCode}`;
+    result.problems.push(`rvisor: ${why}${console ? `; printed: ${firstLine(console)}` : ''}`);
+    return false;
   }
-  const seconds = Math.max(best - startup, best / 100);
+  if (result.instret !== null && result.instret !== r.instret) {
+    result.problems.push(`rvisor: instret differs between runs (${result.instret}, ${r.instret})`);
+  }
+  result.instret = r.instret;
+  if (tally.runs === 0) tally.first = r.seconds;
+  tally.runs++;
+  if (r.seconds < tally.best) {
+    tally.best = r.seconds;
+    tally.jit = r.jit ?? null;
+  }
+  return true;
+}
+
+/** rvisor's figures from its runs, and one run of the small build with the interpreter only. */
+async function rvisorMeasurement(
+  run: RunBareMetal,
+  small: Uint8Array,
+  startup: number,
+  tally: RvisorTally,
+  result: WorkloadResult,
+): Promise<RvisorMeasurement> {
+  const seconds = Math.max(tally.best - startup, tally.best / 100);
   // The interpreter alone, once, on the small build (its speed does not change with the length
   // of a run, and the full one would take minutes): what the JIT gains. That both tiers end in
   // the same state is bench/workloads-tiers.test.ts's business.
@@ -137,47 +153,63 @@ async function measureRvisor(
   } else {
     interpreterMips = slow.instret / Math.max(slow.seconds - startup, slow.seconds / 100) / 1e6;
   }
-  result.rvisor = {
-    grossSeconds: best,
+  return {
+    grossSeconds: tally.best,
     seconds,
-    firstSeconds: Math.max(first - startup, first / 100),
+    firstSeconds: Math.max(tally.first - startup, tally.first / 100),
     mips: (result.instret ?? 0) / seconds / 1e6,
-    runs,
-    jit,
+    runs: tally.runs,
+    jit: tally.jit,
     interpreterMips,
   };
 }
 
+/** QEMU's runs of one workload so far: the best, and the best of the empty program's runs. */
+interface QemuTally {
+  best: number;
+  startup: number;
+  runs: number;
+}
+
 /**
- * Best of `runs` QEMU runs of the workload, each after a run of the empty program, whose best time is
- * the start-up subtracted: measured side by side, both see the same load on the machine.
+ * One QEMU run of the workload, after one of the empty program (whose best time is the start-up
+ * subtracted: measured side by side, both see the same load on the machine); false (a problem
+ * recorded) when either failed.
  */
-function measureQemu(elf: string, runs: number, result: WorkloadResult): void {
-  let best = Infinity;
-  let startup = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const s = measureQemuStartup(1);
-    if ('error' in s) {
-      result.problems.push(`qemu: ${s.error}`);
-      return;
-    }
-    startup = Math.min(startup, s.seconds);
-    const r = runQemu(elf, QEMU_TIMEOUT_SECONDS);
-    if (r.timedOut || r.exitCode !== 0 || !printedPass(r.output)) {
-      const why = r.timedOut ? `timed out after ${QEMU_TIMEOUT_SECONDS} s` : `exit status ${r.exitCode}`;
-      result.problems.push(`qemu: ${why}; printed: ${firstLine(r.output)}`);
-      return;
-    }
-    result.output ??= firstLine(r.output);
-    best = Math.min(best, r.seconds);
+async function qemuRun(
+  spawner: Spawner,
+  elf: string,
+  result: WorkloadResult,
+  tally: QemuTally,
+): Promise<boolean> {
+  const s = await measureQemuStartup(spawner);
+  if ('error' in s) {
+    result.problems.push(`qemu: ${s.error}`);
+    return false;
   }
-  const seconds = best - startup;
-  result.qemu = {
-    grossSeconds: best,
-    startupSeconds: startup,
+  tally.startup = Math.min(tally.startup, s.seconds);
+  const r = await runQemuBy(spawner, elf, QEMU_TIMEOUT_SECONDS);
+  if (r.timedOut || r.exitCode !== 0 || !printedPass(r.output)) {
+    const why = r.timedOut
+      ? `timed out after ${QEMU_TIMEOUT_SECONDS} s`
+      : (r.error ?? `exit status ${r.exitCode}`);
+    result.problems.push(`qemu: ${why}; printed: ${firstLine(r.output)}`);
+    return false;
+  }
+  result.output ??= firstLine(r.output);
+  tally.best = Math.min(tally.best, r.seconds);
+  tally.runs++;
+  return true;
+}
+
+function qemuMeasurement(tally: QemuTally, result: WorkloadResult): QemuMeasurement {
+  const seconds = tally.best - tally.startup;
+  return {
+    grossSeconds: tally.best,
+    startupSeconds: tally.startup,
     seconds,
     mips: result.instret === null || seconds < MIN_NET_SECONDS ? null : result.instret / seconds / 1e6,
-    runs,
+    runs: tally.runs,
   };
 }
 
@@ -202,17 +234,15 @@ async function measureRvisorStartup(
   return { seconds: best };
 }
 
-/** QEMU's start-up and shut-down: the best time of a program that exits at once. */
-function measureQemuStartup(runs: number): { seconds: number } | { error: string } {
-  let best = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const r = runQemu(emptyElf(), 30);
-    if (r.timedOut || r.exitCode !== 0) {
-      return { error: `the empty program did not exit cleanly under QEMU (exit status ${r.exitCode})` };
-    }
-    best = Math.min(best, r.seconds);
+/** QEMU's start-up and shut-down: the time of a program that exits at once. */
+async function measureQemuStartup(spawner: Spawner): Promise<{ seconds: number } | { error: string }> {
+  const r = await runQemuBy(spawner, emptyElf(), 30);
+  if (r.timedOut || r.exitCode !== 0) {
+    return {
+      error: `the empty program did not exit cleanly under QEMU (${r.error ?? `exit status ${r.exitCode}`})`,
+    };
   }
-  return { seconds: best };
+  return { seconds: r.seconds };
 }
 
 function geomean(values: number[]): number | null {
@@ -271,6 +301,32 @@ async function run(
     };
   }
 
+  // Before rvisor makes this process big (see spawner.ts): every QEMU run goes through it.
+  const spawner = new Spawner();
+  try {
+    return await measureAll(ctx, load, warmUp, spawner, { variant, rvisorRuns, qemuRuns, notes, title });
+  } finally {
+    await spawner.close();
+  }
+}
+
+/** What run() settled before measuring: the build, the runs per engine, the report's title and notes. */
+interface Plan {
+  variant: Variant;
+  rvisorRuns: number;
+  qemuRuns: number;
+  notes: string[];
+  title: string;
+}
+
+async function measureAll(
+  ctx: BenchContext,
+  load: () => Promise<RunBareMetal | string>,
+  warmUp: WarmUp,
+  spawner: Spawner,
+  plan: Plan,
+): Promise<SectionReport> {
+  const { variant, rvisorRuns, qemuRuns, notes, title } = plan;
   const loaded = await load();
   let rvisor: RunBareMetal | null = null;
   let rvisorStartup: number | null = null;
@@ -294,20 +350,18 @@ async function run(
     }
   }
 
-  const qemu: QemuInfo | undefined = findQemu();
-  let qemuStartup: number | null = null;
+  const qemu: QemuInfo | undefined = await findQemuBy(spawner);
+  let qemuUsable = false;
   if (qemu === undefined) {
     notes.push('qemu-system-riscv64 not installed: ratios skipped');
   } else {
     ctx.log('qemu: checking start-up with bench/build/empty.elf');
-    const s = measureQemuStartup(1);
-    if ('error' in s) {
-      notes.push(`QEMU skipped: ${s.error}`);
-    } else {
-      qemuStartup = s.seconds;
-    }
+    const s = await measureQemuStartup(spawner);
+    if ('error' in s) notes.push(`QEMU skipped: ${s.error}`);
+    else qemuUsable = true;
   }
 
+  const ready = rvisor !== null && rvisorStartup !== null ? { run: rvisor, startup: rvisorStartup } : null;
   const selected = WORKLOADS.filter((w) => ctx.only === undefined || w.name === ctx.only);
   const results: WorkloadResult[] = [];
   for (const w of selected) {
@@ -325,14 +379,25 @@ async function run(
       qemu: null,
       ratio: null,
     };
-    if (rvisor !== null && rvisorStartup !== null) {
-      ctx.log(`rvisor: ${w.name} (${rvisorRuns} run${rvisorRuns === 1 ? '' : 's'})`);
-      await measureRvisor(rvisor, kernel, small, variant, rvisorRuns, rvisorStartup, result);
+    const rv: RvisorTally = { best: Infinity, first: Infinity, runs: 0, jit: null };
+    const q: QemuTally = { best: Infinity, startup: Infinity, runs: 0 };
+    let rvisorOk = ready !== null;
+    let qemuOk = qemuUsable;
+    const what = [rvisorOk ? `rvisor ${rvisorRuns}` : '', qemuOk ? `QEMU ${qemuRuns}` : ''];
+    ctx.log(`${w.name}: ${what.filter((x) => x !== '').join(', ') || 'no'} runs, alternately`);
+    // Alternately, so that a slow minute of the host (they happen: rvisor's and QEMU's own times
+    // both 1.4-1.5x for a minute on the development machine) falls on both engines' runs, not on
+    // the block of one of them.
+    for (let i = 0; i < Math.max(rvisorRuns, qemuRuns); i++) {
+      if (ready !== null && rvisorOk && i < rvisorRuns) {
+        rvisorOk = await rvisorRun(ready.run, kernel, variant, result, rv);
+      }
+      if (qemuOk && i < qemuRuns) qemuOk = await qemuRun(spawner, elf, result, q);
     }
-    if (qemu !== undefined && qemuStartup !== null) {
-      ctx.log(`qemu:   ${w.name} (${qemuRuns} run${qemuRuns === 1 ? '' : 's'})`);
-      measureQemu(elf, qemuRuns, result);
+    if (ready !== null && rvisorOk) {
+      result.rvisor = await rvisorMeasurement(ready.run, small, ready.startup, rv, result);
     }
+    if (qemuOk) result.qemu = qemuMeasurement(q, result);
     if (result.rvisor !== null && result.qemu !== null && result.qemu.mips !== null) {
       result.ratio = result.qemu.seconds / result.rvisor.seconds;
     }
@@ -389,12 +454,12 @@ async function run(
         `recompiled with V8's optimizing compiler; code KiB: wasm bytes in the code cache at the end`,
     );
   }
-  if (qemu !== undefined && qemuStartup !== null) {
+  if (qemu !== undefined && qemuUsable) {
     const startups = results.flatMap((r) => (r.qemu === null ? [] : [r.qemu.startupSeconds]));
     const [low, high] = [Math.min(...startups, Infinity), Math.max(...startups, -Infinity)];
     const range =
       startups.length === 0
-        ? qemuStartup.toFixed(3)
+        ? '-'
         : low.toFixed(3) === high.toFixed(3)
           ? low.toFixed(3)
           : `${low.toFixed(3)}-${high.toFixed(3)}`;
@@ -403,6 +468,11 @@ async function run(
         `less QEMU's own start-up and exit (${range} s: best of ${qemuRuns} runs of an empty program, ` +
         `alternating with the workload's); QEMU MIPS = rvisor's instruction count / that time (same ` +
         `binary, same instructions)`,
+    );
+    notes.push(
+      `each workload's runs alternate: an rvisor run, then QEMU's empty program and the workload, ` +
+        `and again (a slow minute of the host falls on both engines); QEMU is spawned by a helper ` +
+        `process, so that no fork of the process running rvisor slows its next run (bench/spawner.ts)`,
     );
     notes.push('rvisor/QEMU: rvisor MIPS as a fraction of QEMU MIPS (1 = as fast as QEMU)');
     if (results.some((r) => r.qemu !== null && r.qemu.seconds < MIN_NET_SECONDS)) {
@@ -434,7 +504,7 @@ async function run(
         qemu === undefined
           ? { available: false, reason: 'qemu-system-riscv64 not installed' }
           : {
-              available: qemuStartup !== null,
+              available: qemuUsable,
               version: qemu.version,
               runs: qemuRuns,
             },
