@@ -328,8 +328,8 @@ async function measureAll(
 ): Promise<SectionReport> {
   const { variant, rvisorRuns, qemuRuns, notes, title } = plan;
   const loaded = await load();
-  let rvisor: RunBareMetal | null = null;
-  let rvisorStartup: number | null = null;
+  /** rvisor's runner and set-up time, once both are known good. */
+  let ready: { run: RunBareMetal; startup: number } | null = null;
   let rvisorWarmUpMs: number | null = null;
   let rvisorProblem: string | null = null;
   if (typeof loaded === 'string') {
@@ -345,8 +345,7 @@ async function measureAll(
       rvisorProblem = s.error;
       notes.push(`rvisor not measured: ${s.error}`);
     } else {
-      rvisor = loaded;
-      rvisorStartup = s.seconds;
+      ready = { run: loaded, startup: s.seconds };
     }
   }
 
@@ -361,7 +360,6 @@ async function measureAll(
     else qemuUsable = true;
   }
 
-  const ready = rvisor !== null && rvisorStartup !== null ? { run: rvisor, startup: rvisorStartup } : null;
   const selected = WORKLOADS.filter((w) => ctx.only === undefined || w.name === ctx.only);
   const results: WorkloadResult[] = [];
   for (const w of selected) {
@@ -381,22 +379,22 @@ async function measureAll(
     };
     const rv: RvisorTally = { best: Infinity, first: Infinity, runs: 0, jit: null };
     const q: QemuTally = { best: Infinity, startup: Infinity, runs: 0 };
-    let rvisorOk = ready !== null;
+    // Each engine stops at its first failed run (a problem recorded): null, false.
+    let rvisor = ready;
     let qemuOk = qemuUsable;
-    const what = [rvisorOk ? `rvisor ${rvisorRuns}` : '', qemuOk ? `QEMU ${qemuRuns}` : ''];
+    const what = [rvisor ? `rvisor ${rvisorRuns}` : '', qemuOk ? `QEMU ${qemuRuns}` : ''];
     ctx.log(`${w.name}: ${what.filter((x) => x !== '').join(', ') || 'no'} runs, alternately`);
     // Alternately, so that a slow minute of the host (they happen: rvisor's and QEMU's own times
     // both 1.4-1.5x for a minute on the development machine) falls on both engines' runs, not on
     // the block of one of them.
     for (let i = 0; i < Math.max(rvisorRuns, qemuRuns); i++) {
-      if (ready !== null && rvisorOk && i < rvisorRuns) {
-        rvisorOk = await rvisorRun(ready.run, kernel, variant, result, rv);
+      if (rvisor !== null && i < rvisorRuns && !(await rvisorRun(rvisor.run, kernel, variant, result, rv))) {
+        rvisor = null;
       }
       if (qemuOk && i < qemuRuns) qemuOk = await qemuRun(spawner, elf, result, q);
     }
-    if (ready !== null && rvisorOk) {
-      result.rvisor = await rvisorMeasurement(ready.run, small, ready.startup, rv, result);
-    }
+    if (rvisor !== null)
+      result.rvisor = await rvisorMeasurement(rvisor.run, small, rvisor.startup, rv, result);
     if (qemuOk) result.qemu = qemuMeasurement(q, result);
     if (result.rvisor !== null && result.qemu !== null && result.qemu.mips !== null) {
       result.ratio = result.qemu.seconds / result.rvisor.seconds;
@@ -444,10 +442,10 @@ async function measureAll(
   }
 
   for (const r of results) for (const p of r.problems) notes.push(`${r.name}: ${p}`);
-  if (rvisorStartup !== null) {
+  if (ready !== null) {
     notes.push(
       `rvisor: runBareMetalAsync in this process (${MEMORY_BYTES >> 20} MiB RAM, both JIT tiers on worker threads as in \`rvisor run\`), best of ${rvisorRuns} ` +
-        `run${rvisorRuns === 1 ? '' : 's'}, less its set-up (${rvisorStartup.toFixed(3)} s: best time of an ` +
+        `run${rvisorRuns === 1 ? '' : 's'}, less its set-up (${ready.startup.toFixed(3)} s: best time of an ` +
         `empty program)${rvisorWarmUpMs === null ? '' : `, after its once-per-process V8 training run (${Math.round(rvisorWarmUpMs)} ms, as \`rvisor run\` does before a boot; like QEMU's start-up, in no workload's time)`}; every run translates and compiles anew (V8's module cache is off); 1st run s: the first of them, with the process's first translations (the translator's own code still cold); MIPS = instructions retired / the best time; no-JIT MIPS: the same with the ` +
         `interpreter only (one run of the small build); JIT ms: the first tier's time translating to ` +
         `WebAssembly (on its worker, in parallel with the guest); opt: pages the second tier ` +
@@ -491,13 +489,13 @@ async function measureAll(
     data: {
       variant,
       rvisor:
-        rvisor === null
+        ready === null
           ? { available: false, reason: typeof loaded === 'string' ? loaded : rvisorProblem }
           : {
               available: true,
               runs: rvisorRuns,
               memoryBytes: MEMORY_BYTES,
-              startupSeconds: rvisorStartup,
+              startupSeconds: ready.startup,
               warmUpMs: rvisorWarmUpMs,
             },
       qemu:

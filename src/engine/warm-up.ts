@@ -13,10 +13,11 @@
 // once, with operands chosen so that it runs in place (register fields from a scratch set, memory
 // operands through a data pointer, jumps and branches to the next slot, CSRs from a harmless
 // list), a sample of every compressed form, and a few accesses to the UART (a device behind the
-// loads' slow path). This sweep runs in M-mode without translation, in S-mode under Sv57 (as Linux: kernel-half addresses) and in
-// U-mode, a number of rounds; a trap handler in M-mode skips whatever faults (illegal in that mode,
-// misaligned, page faults), and the sweep's closing ecall moves on to the next mode. A scratch machine runs it (through the
-// JIT's run loop, nothing hot enough to translate); nothing of it is kept but what V8 learnt.
+// loads' slow path). This sweep runs in M-mode without translation, in S-mode under Sv57 (as
+// Linux: kernel-half addresses) and in U-mode, a number of rounds; a trap handler in M-mode skips
+// whatever faults (illegal in that mode, misaligned, page faults), and the sweep's closing ecall
+// moves on to the next mode. A scratch machine runs it (through the JIT's run loop, nothing hot
+// enough to translate); nothing of it is kept but what V8 learnt.
 // Around it: the decoder run over the sweep a few more times (V8 keeps feedback only from a
 // function's first few calls on), and the loads' and stores' slow paths exercised directly, every
 // width and every device of the machine (cpu/decoder.ts trainDecoder, exerciseSlowAccesses).
@@ -24,9 +25,9 @@
 // boot before these and the program's edge cases (PMP, sret/wfi, SUM, loops...), 18-24 after.
 //
 // The translation worker uses the same sweep to train the translator (its own isolate): it
-// translates the sweep's page, from each of its sections, until the first request. It imports the program's module only, not
-// this one: the machine and its devices cost the worker ~25 ms of module loading at start-up, while
-// the guest's thread and the reads compete for the cores.
+// translates the sweep's page, from each of its sections, until the first request. It imports the
+// program's module only, not this one: the machine and its devices cost the worker ~25 ms of
+// module loading at start-up, while the guest's thread and the reads compete for the cores.
 
 import { runSlice } from './cpu/interpreter.js';
 import { loadSlow, storeSlow } from './cpu/mmu.js';
